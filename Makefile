@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# iscsi_portal: module, UAPI, libiscsiportal, portalctl, selftests.
+# `make help` lists the targets.
+
+# The kernel to build against: the running kernel's build tree where one
+# exists, else the newest installed Debian cloud headers.
+KDIR ?= $(shell \
+	if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; \
+	else \
+		ls -d /usr/src/linux-headers-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1; \
+	fi)
+# The kernel the VM boots (tools/testing/qemu/kernels.sh knows the names).
+KERNEL ?= 6.1
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+export PREFIX DESTDIR
+
+TOP := $(CURDIR)
+QEMU := tools/testing/qemu/run.sh
+
+.PHONY: all help module lib portalctl selftests ksrc deps unit check demo \
+	lint install modules_install clean
+
+all: module lib portalctl selftests
+
+help:
+	@echo 'Targets:'
+	@echo '  all (default)    module, library, portalctl and selftests'
+	@echo '  module           drivers/iscsi_portal/iscsi_portal.ko against KDIR=$(KDIR)'
+	@echo '  lib              tools/lib: libiscsiportal.so, .a and .pc'
+	@echo '  portalctl        tools/portalctl/portalctl'
+	@echo '  selftests        selftests/iscsi_portal (kselftest harness from linux-source-6.12)'
+	@echo '  deps             install what is missing from Debian packages'
+	@echo '  unit             host unit tests of the library'
+	@echo '  check            deps + unit tests + the selftest suite in a QEMU VM (KERNEL=$(KERNEL))'
+	@echo '  demo             boot the VM and run a scripted portalctl session'
+	@echo '  lint             checkpatch --strict, sparse (C=2) and W=1 on the module'
+	@echo '  install          library, headers, portalctl and man page under PREFIX=$(PREFIX)'
+	@echo '  modules_install  install the module into the KDIR kernel'\''s module tree'
+	@echo '  clean            remove build products'
+	@echo 'Variables: KDIR (kernel build tree), KERNEL (VM kernel: 6.1), PREFIX, DESTDIR'
+
+module:
+	@test -n "$(KDIR)" || { echo 'no kernel headers: run make deps or set KDIR=' >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+lib:
+	$(MAKE) -C tools/lib
+
+portalctl: lib
+	$(MAKE) -C tools/portalctl
+
+ksrc:
+	tools/testing/get-ksrc.sh
+
+selftests: ksrc
+	$(MAKE) -C selftests/iscsi_portal
+
+deps:
+	tools/testing/install-deps.sh $(KERNEL)
+
+unit: lib
+	$(MAKE) -C tools/lib test
+
+# The VM suite needs the module built against the VM kernel's headers.
+check: deps
+	$(MAKE) unit
+	$(MAKE) all KDIR=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL))
+	$(QEMU) --kernel $(KERNEL) --mode suite --unit-log tools/lib/unit.log
+
+demo: deps
+	$(MAKE) all KDIR=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL))
+	$(QEMU) --kernel $(KERNEL) --mode demo
+
+lint: ksrc
+	perl build/ksrc/scripts/checkpatch.pl --strict --no-tree --terse -q \
+		--ignore SPDX_LICENSE_TAG \
+		-f drivers/iscsi_portal/*.c drivers/iscsi_portal/*.h \
+		include/uapi/linux/iscsi_portal.h
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 C=2 modules 2>&1 | tee build/lint.log
+	@! grep -E 'warning:|error:' build/lint.log
+
+install: lib portalctl
+	$(MAKE) -C tools/lib install
+	$(MAKE) -C tools/portalctl install
+	install -D -m 0644 include/uapi/linux/iscsi_portal.h \
+		$(DESTDIR)$(PREFIX)/include/linux/iscsi_portal.h
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	$(MAKE) -C tools/lib clean
+	$(MAKE) -C tools/portalctl clean
+	$(MAKE) -C selftests/iscsi_portal clean
+	rm -rf build/vm build/lint.log

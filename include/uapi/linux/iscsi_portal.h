@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * iscsi_portal: per-portal iSCSI status with the semantics of the Windows
+ * Virtual Disk Service call IVdsIscsiPortal::SetStatus.
+ *
+ * The ABI of /dev/iscsi_portal.  Every structure has fixed-width fields,
+ * natural alignment, no implicit padding and a size that is a multiple of 8,
+ * so 32-bit and 64-bit callers share one layout; user pointers are __u64.
+ * Every input flags/reserved field must be zero (EINVAL otherwise) so that it
+ * can gain a meaning later.  New behaviour gets a new command number.
+ */
+#ifndef _UAPI_LINUX_ISCSI_PORTAL_H
+#define _UAPI_LINUX_ISCSI_PORTAL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define ISCSI_PORTAL_API_VERSION	1
+#define ISCSI_PORTAL_DEVICE_PATH	"/dev/iscsi_portal"
+
+/* Status values: they match VDS_ISCSI_PORTAL_STATUS.  3 and > 5 are unused. */
+#define ISCSI_PORTAL_STATUS_UNKNOWN	0
+#define ISCSI_PORTAL_STATUS_ONLINE	1
+#define ISCSI_PORTAL_STATUS_NOT_READY	2
+#define ISCSI_PORTAL_STATUS_OFFLINE	4
+#define ISCSI_PORTAL_STATUS_FAILED	5
+
+/*
+ * A portal address.  family is AF_INET (2) or AF_INET6 (10); port is in host
+ * byte order (1-65535); addr is in network byte order, IPv4 in addr[0..3]
+ * with the rest zero; scope_id is nonzero for an IPv6 link-local address and
+ * zero for every other address.
+ */
+struct iscsi_portal_addr {
+	__u16 family;
+	__u16 port;
+	__u32 scope_id;
+	__u8 addr[16];
+};
+
+/* iscsi_portal_info.flags and iscsi_portal_status_arg.flags (output) */
+#define ISCSI_PORTAL_INFO_BUSY		(1U << 0)
+
+struct iscsi_portal_info {
+	__u64 id;			/* in */
+	struct iscsi_portal_addr addr;	/* out */
+	__u32 status;			/* out */
+	__u32 flags;			/* out: ISCSI_PORTAL_INFO_BUSY */
+	__u64 generation;		/* out: committed status changes */
+};
+
+/* iscsi_portal_version.flags */
+#define ISCSI_PORTAL_TABLE_CORRUPT	(1U << 0)
+
+struct iscsi_portal_version {
+	__u32 api_version;		/* out: ISCSI_PORTAL_API_VERSION */
+	__u32 flags;			/* out: ISCSI_PORTAL_TABLE_CORRUPT */
+	__u64 portal_count;		/* out */
+	__u64 table_generation;		/* out */
+	__u64 reserved[2];		/* out: zero */
+};
+
+struct iscsi_portal_add {
+	struct iscsi_portal_addr addr;	/* in */
+	__u32 status;			/* in: initial status, any of the above */
+	__u32 flags;			/* in: must be zero */
+	__u64 id;			/* out: the new portal's id */
+};
+
+struct iscsi_portal_ref {
+	__u64 id;			/* in */
+};
+
+struct iscsi_portal_status_arg {
+	__u64 id;			/* in */
+	__u32 status;			/* SET/REPORT: in; GET: out */
+	__u32 flags;			/* SET/REPORT: in, zero; GET: out, BUSY */
+};
+
+struct iscsi_portal_list {
+	__u64 cursor;			/* in: first id; out: next id, 0 = done */
+	__u64 entries;			/* in: user pointer to capacity infos */
+	__u32 capacity;			/* in: nonzero */
+	__u32 count;			/* out: infos filled, ascending id */
+	__u64 table_generation;		/* out: sampled before the walk */
+};
+
+/* iscsi_portal_event.type: the VDS_NF_PORTAL_* values */
+#define ISCSI_PORTAL_EVENT_ARRIVE	123
+#define ISCSI_PORTAL_EVENT_DEPART	124
+#define ISCSI_PORTAL_EVENT_MODIFY	125
+#define ISCSI_PORTAL_EVENT_OVERFLOW	0xFFFF
+
+struct iscsi_portal_event {
+	__u64 seq;			/* table_generation the change produced */
+	__u64 id;
+	__u32 type;
+	__u32 old_status;
+	__u32 new_status;
+	__u32 flags;			/* zero */
+};
+
+/*
+ * Magic 0xD7: no entry in Documentation/userspace-api/ioctl/ioctl-number.rst
+ * (the neighbours are 0xCF cifs and 0xDB mwave) and no _IO*(0xD7, ...) user
+ * under include/uapi as of Linux 6.12; sequence numbers 0x00-0x1F reserved
+ * for this driver.
+ */
+#define ISCSI_PORTAL_IOC_MAGIC		0xD7
+
+#define ISCSI_PORTAL_IOC_VERSION \
+	_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x00, struct iscsi_portal_version)
+#define ISCSI_PORTAL_IOC_ADD \
+	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x01, struct iscsi_portal_add)
+#define ISCSI_PORTAL_IOC_REMOVE \
+	_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x02, struct iscsi_portal_ref)
+#define ISCSI_PORTAL_IOC_GET_INFO \
+	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x03, struct iscsi_portal_info)
+#define ISCSI_PORTAL_IOC_GET_STATUS \
+	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x04, struct iscsi_portal_status_arg)
+#define ISCSI_PORTAL_IOC_SET_STATUS \
+	_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x05, struct iscsi_portal_status_arg)
+#define ISCSI_PORTAL_IOC_REPORT_STATUS \
+	_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x06, struct iscsi_portal_status_arg)
+#define ISCSI_PORTAL_IOC_LIST \
+	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x07, struct iscsi_portal_list)
+#define ISCSI_PORTAL_IOC_REENUMERATE	_IO(ISCSI_PORTAL_IOC_MAGIC, 0x08)
+#define ISCSI_PORTAL_IOC_REFRESH	_IO(ISCSI_PORTAL_IOC_MAGIC, 0x09)
+#define ISCSI_PORTAL_IOC_WATCH		_IO(ISCSI_PORTAL_IOC_MAGIC, 0x0A)
+
+/*
+ * Static size checks, valid C99 and C++ (a negative array size does not
+ * compile): the layout above is the ABI and must never change.
+ */
+#define __ISCSI_PORTAL_SIZE_CHECK(type, size) \
+	typedef char __iscsi_portal_size_check_##type[ \
+		(sizeof(struct type) == (size)) ? 1 : -1]
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_addr, 24);
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_info, 48);
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_version, 40);
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_add, 40);
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_ref, 8);
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_status_arg, 16);
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_list, 32);
+__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_event, 32);
+#undef __ISCSI_PORTAL_SIZE_CHECK
+
+#endif /* _UAPI_LINUX_ISCSI_PORTAL_H */
