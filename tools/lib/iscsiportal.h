@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libiscsiportal: a small C library around /dev/iscsi_portal.
+ *
+ * Conventions (those of liburing and libbpf):
+ *  - every function that can fail returns 0 (or a non-negative count) on
+ *    success and a negative errno value on failure; errno itself is not part
+ *    of the API (it may be clobbered);
+ *  - there is no global mutable state: calls on distinct handles may run in
+ *    different threads concurrently; one handle must not be used by two
+ *    threads at once without the caller's own locking;
+ *  - every reserved or flags input field of the kernel ABI is zeroed by the
+ *    library, so callers cannot pass garbage by accident.
+ *
+ * All symbols are prefixed ipl_ (types) or IPL_ (macros).
+ */
+#ifndef ISCSIPORTAL_H
+#define ISCSIPORTAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/iscsi_portal.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The iSCSI well-known port, used when an address string has none. */
+#define IPL_DEFAULT_PORT	3260
+
+/* Large enough for any ipl_addr_format() output, NUL included. */
+#define IPL_ADDR_STRLEN		72
+/* Large enough for any status or event type name, "unknown(4294967295)". */
+#define IPL_NAME_STRLEN		24
+
+/* ---- Handles ---------------------------------------------------------- */
+
+struct ipl_handle;
+
+/* ipl_open() flags.  The device is always opened O_CLOEXEC. */
+#define IPL_OPEN_RDONLY		0x0U	/* list, get and watch only */
+#define IPL_OPEN_RDWR		0x1U	/* needed by every mutating call */
+#define IPL_OPEN_NONBLOCK	0x2U	/* O_NONBLOCK: event reads never block */
+
+/*
+ * Open @path (NULL: ISCSI_PORTAL_DEVICE_PATH) and store a new handle in *@hp.
+ * Cheap: no ioctl is issued (see ipl_check_version()).
+ * Returns 0, -EINVAL for unknown @flags, or the open(2)/malloc errno.
+ */
+int ipl_open(struct ipl_handle **hp, const char *path, unsigned int flags);
+/* Wrap an already open descriptor; the handle owns it from then on. */
+int ipl_open_fd(struct ipl_handle **hp, int fd);
+/* Close the descriptor and free the handle.  NULL is a no-op. */
+void ipl_close(struct ipl_handle *h);
+/* The descriptor, e.g. for poll(2).  Still owned by the handle. */
+int ipl_fd(const struct ipl_handle *h);
+
+/* ---- ioctl wrappers (each returns 0 or -errno of CONTRACT section 4) -- */
+
+int ipl_version(struct ipl_handle *h, struct iscsi_portal_version *ver);
+/*
+ * Query VERSION and check the module speaks an API this library can drive
+ * (api_version >= ISCSI_PORTAL_API_VERSION: commands are only ever added).
+ * @ver may be NULL.  Returns 0, -EPROTONOSUPPORT, or the ioctl's error.
+ */
+int ipl_check_version(struct ipl_handle *h, struct iscsi_portal_version *ver);
+/* ADD @addr with initial @status; the new id goes to *@id (may be NULL). */
+int ipl_add(struct ipl_handle *h, const struct iscsi_portal_addr *addr,
+	    uint32_t status, uint64_t *id);
+int ipl_remove(struct ipl_handle *h, uint64_t id);
+int ipl_get_info(struct ipl_handle *h, uint64_t id,
+		 struct iscsi_portal_info *info);
+/* *@flags (may be NULL) receives ISCSI_PORTAL_INFO_BUSY. */
+int ipl_get_status(struct ipl_handle *h, uint64_t id, uint32_t *status,
+		   uint32_t *flags);
+int ipl_set_status(struct ipl_handle *h, uint64_t id, uint32_t status);
+int ipl_report_status(struct ipl_handle *h, uint64_t id, uint32_t status);
+/*
+ * One LIST call.  In: list->cursor, list->entries, list->capacity; out:
+ * list->cursor (0 = done), list->count, list->table_generation.
+ * Returns -EPROTO if the module claims more entries than @capacity.
+ */
+int ipl_list(struct ipl_handle *h, struct iscsi_portal_list *list);
+int ipl_reenumerate(struct ipl_handle *h);
+int ipl_refresh(struct ipl_handle *h);
+/* Subscribe this handle's descriptor to events (see ipl_read_events()). */
+int ipl_watch(struct ipl_handle *h);
+
+/* ---- LIST iteration ---------------------------------------------------- */
+
+struct ipl_list_iter;
+
+/* Entries fetched per LIST call when the caller lets the library choose. */
+#define IPL_LIST_DEFAULT_CAPACITY	256U
+
+/*
+ * Create an iterator over the whole table.  @buf with @capacity entries is
+ * the page buffer; with @buf NULL the iterator allocates @capacity entries
+ * (0: IPL_LIST_DEFAULT_CAPACITY).  @buf non-NULL with @capacity 0 is -EINVAL.
+ */
+int ipl_list_iter_new(struct ipl_handle *h, struct iscsi_portal_info *buf,
+		      uint32_t capacity, struct ipl_list_iter **itp);
+void ipl_list_iter_free(struct ipl_list_iter *it);
+/* Start the walk again from the first portal. */
+void ipl_list_iter_reset(struct ipl_list_iter *it);
+/*
+ * Store a pointer to the next portal in *@info (valid until the next call).
+ * Returns 1 for a portal, 0 at the end of the table, or -errno (-EPROTO when
+ * the module's cursor does not move forward).
+ */
+int ipl_list_iter_next(struct ipl_list_iter *it,
+		       const struct iscsi_portal_info **info);
+/* table_generation of the page the last returned portal came from. */
+uint64_t ipl_list_iter_generation(const struct ipl_list_iter *it);
+/* table_generation of the walk's first page (0 before any page). */
+uint64_t ipl_list_iter_first_generation(const struct ipl_list_iter *it);
+/* True when the pages seen so far carried different table generations. */
+bool ipl_list_iter_changed(const struct ipl_list_iter *it);
+
+/*
+ * Collect every portal into a malloc'd array (*@entries, free() it; NULL
+ * when *@count is 0).  Walks again, a few times at most, until one walk saw
+ * a single table_generation.  *@table_generation (may be NULL) is that of
+ * the walk's first page: applying every event with a higher seq brings the
+ * array up to date even when the table kept changing.
+ */
+int ipl_list_all(struct ipl_handle *h, struct iscsi_portal_info **entries,
+		 size_t *count, uint64_t *table_generation);
+
+/* ---- Events ------------------------------------------------------------ */
+
+/*
+ * read(2) up to @max whole records into @ev.  Returns the number of records
+ * (0 only at end of file), -EAGAIN on an empty non-blocking descriptor,
+ * -EINTR when a signal interrupted the wait, -EINVAL for @max 0, -EPROTO for
+ * a partial record, or the read(2) error.
+ */
+int ipl_read_events(struct ipl_handle *h, struct iscsi_portal_event *ev,
+		    size_t max);
+/*
+ * "arrive", "depart", "modify", "overflow"; any other type is formatted as
+ * "unknown(N)" into @buf (IPL_NAME_STRLEN bytes suffice) and @buf returned.
+ * Never NULL: with no room it returns "unknown".
+ */
+const char *ipl_event_type_str(uint32_t type, char *buf, size_t len);
+
+/* ---- Status names -------------------------------------------------------- */
+
+/* True for the values of CONTRACT section 2. */
+bool ipl_status_is_known(uint32_t status);
+/*
+ * "unknown", "online", "not_ready", "offline", "failed"; any other value is
+ * formatted as "unknown(N)" like ipl_event_type_str().
+ */
+const char *ipl_status_str(uint32_t status, char *buf, size_t len);
+/*
+ * Parse a status name, case-insensitively: the names above, "not-ready",
+ * "unknown(N)" and plain decimal numbers (so any value round-trips and
+ * unrecognised ones can still be passed on).  Returns 0 or -EINVAL.
+ */
+int ipl_status_parse(const char *name, uint32_t *status);
+
+/* ---- Addresses ----------------------------------------------------------- */
+
+/*
+ * Check @addr against CONTRACT section 3: AF_INET or AF_INET6, port 1-65535,
+ * IPv4 bytes 4-15 zero, no multicast, no IPv4 broadcast, scope_id nonzero
+ * exactly for IPv6 link-local (fe80::/10).  Returns 0 or -EINVAL.
+ */
+int ipl_addr_validate(const struct iscsi_portal_addr *addr);
+/*
+ * Parse "192.0.2.1[:port]", "[2001:db8::1][:port]", "2001:db8::1" (no
+ * port) and link-local "[fe80::1%2]:3260" or "fe80::1%eth0".  The port
+ * defaults to IPL_DEFAULT_PORT.  The result is validated.  Returns 0,
+ * -EINVAL for a malformed or invalid address, or -ENODEV for an unknown
+ * interface name.
+ */
+int ipl_addr_parse(const char *str, struct iscsi_portal_addr *addr);
+/*
+ * Format as "192.0.2.1:3260" or "[2001:db8::1]:3260" ("[fe80::1%2]:3260":
+ * the zone numeric).  Returns the length written (NUL excluded), -EINVAL for
+ * an invalid address or -ENOSPC when @len is too small.
+ */
+int ipl_addr_format(const struct iscsi_portal_addr *addr, char *buf,
+		    size_t len);
+/* Same portal: family, port, scope_id and address bytes equal. */
+bool ipl_addr_equal(const struct iscsi_portal_addr *a,
+		    const struct iscsi_portal_addr *b);
+
+/* ---- Errors -------------------------------------------------------------- */
+
+/* VDS HRESULTs of CONTRACT section 4. */
+#define IPL_S_OK				0x00000000U
+#define IPL_VDS_E_NOT_SUPPORTED			0x80042400U
+#define IPL_VDS_E_ANOTHER_CALL_IN_PROGRESS	0x80042404U
+#define IPL_VDS_E_OBJECT_NOT_FOUND		0x80042405U
+#define IPL_VDS_E_OBJECT_DELETED		0x8004240BU
+#define IPL_VDS_E_PROVIDER_CACHE_CORRUPT	0x8004241FU
+#define IPL_E_NOTIMPL				0x80004001U
+#define IPL_E_POINTER				0x80004003U
+#define IPL_E_FAIL				0x80004005U
+#define IPL_E_ACCESSDENIED			0x80070005U
+#define IPL_E_OUTOFMEMORY			0x8007000EU
+#define IPL_E_INVALIDARG			0x80070057U
+#define IPL_E_DISK_FULL				0x80070070U	/* ERROR_DISK_FULL */
+#define IPL_E_ALREADY_EXISTS			0x800700B7U	/* ERROR_ALREADY_EXISTS */
+
+/* Map an errno (positive or negative) to its VDS HRESULT; others: E_FAIL. */
+uint32_t ipl_errno_to_hresult(int err);
+/* Symbolic name of an HRESULT above, e.g. "VDS_E_OBJECT_DELETED"; never NULL. */
+const char *ipl_hresult_name(uint32_t hr);
+/*
+ * A message for an error of this API (positive or negative errno), e.g.
+ * EBUSY: "another call on this portal is in progress".  Never NULL.
+ */
+const char *ipl_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ISCSIPORTAL_H */
