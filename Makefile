@@ -77,9 +77,7 @@ demo: deps
 
 lint: ksrc
 	perl build/ksrc/scripts/checkpatch.pl --strict --no-tree --terse -q \
-		--ignore SPDX_LICENSE_TAG \
-		-f drivers/iscsi_portal/*.c drivers/iscsi_portal/*.h \
-		include/uapi/linux/iscsi_portal.h
+		-f $$(git ls-files "drivers/*.[ch]" "include/*.h" Kbuild "drivers/*Kbuild")
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 C=2 modules 2>&1 | tee build/lint.log
 	@! grep -E 'warning:|error:' build/lint.log
 

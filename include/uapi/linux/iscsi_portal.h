@@ -129,20 +129,18 @@ struct iscsi_portal_event {
 #define ISCSI_PORTAL_IOC_WATCH		_IO(ISCSI_PORTAL_IOC_MAGIC, 0x0A)
 
 /*
- * Static size checks, valid C99 and C++ (a negative array size does not
- * compile): the layout above is the ABI and must never change.
+ * Static size checks, valid C99 and C++: a named bit-field of width zero
+ * does not compile.  The layout above is the ABI and must never change.
  */
-#define __ISCSI_PORTAL_SIZE_CHECK(type, size) \
-	typedef char __iscsi_portal_size_check_##type[ \
-		(sizeof(struct type) == (size)) ? 1 : -1]
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_addr, 24);
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_info, 48);
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_version, 40);
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_add, 40);
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_ref, 8);
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_status_arg, 16);
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_list, 32);
-__ISCSI_PORTAL_SIZE_CHECK(iscsi_portal_event, 32);
-#undef __ISCSI_PORTAL_SIZE_CHECK
+struct __iscsi_portal_abi_check {
+	unsigned int addr : sizeof(struct iscsi_portal_addr) == 24;
+	unsigned int info : sizeof(struct iscsi_portal_info) == 48;
+	unsigned int version : sizeof(struct iscsi_portal_version) == 40;
+	unsigned int add : sizeof(struct iscsi_portal_add) == 40;
+	unsigned int ref : sizeof(struct iscsi_portal_ref) == 8;
+	unsigned int status_arg : sizeof(struct iscsi_portal_status_arg) == 16;
+	unsigned int list : sizeof(struct iscsi_portal_list) == 32;
+	unsigned int event : sizeof(struct iscsi_portal_event) == 32;
+};
 
 #endif /* _UAPI_LINUX_ISCSI_PORTAL_H */

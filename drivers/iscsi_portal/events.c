@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iscsi_portal: events for watchers.
+ *
+ * An fd that called WATCH owns a struct ipt_watcher (file->private_data): a
+ * ring of ipt_event_queue_len records.  Every committed change is posted to
+ * every watcher by ipt_events_post(), called by the table with its commit
+ * mutex held, so records are queued in commit order and their seq (the
+ * table generation the change produced) increases by exactly one.  An fd
+ * that never called WATCH is not on the list and costs nothing.
+ *
+ * Overflow: when a record does not fit, it and every later one are dropped
+ * and the watcher is marked overflowed, remembering the seq of the last
+ * dropped change.  read() hands out the queued records and then one
+ * OVERFLOW record carrying that seq; once it has been consumed the queue is
+ * drained and records flow again.  The reader resynchronises with LIST.
+ *
+ * Locking rules
+ *	ipt_watchers: the list, changed and walked under the table's commit
+ *		mutex (ipt_commit_lock()).
+ *	ipt_watcher.lock (spinlock): head, len, overflowed, overflow_seq and
+ *		the ring contents.  Held only to copy records in or out of the
+ *		ring; never across copy_to_user() or a wakeup.
+ *	ipt_watcher.read_mutex: serialises readers of one fd, so that the
+ *		records a reader peeked are still the ones it consumes after
+ *		its copy_to_user().
+ *	Lock order: commit mutex -> ipt_watcher.lock;
+ *		read_mutex -> ipt_watcher.lock.
+ */
+
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "ipt.h"
+#include "events.h"
+
+/* Records copied per ring lock section in read(). */
+#define IPT_READ_BATCH	16
+
+struct ipt_watcher {
+	struct list_head node;
+	spinlock_t lock;		/* ring, head, len, overflow* */
+	struct mutex read_mutex;	/* one reader at a time */
+	wait_queue_head_t wait;
+	unsigned int size;		/* ring capacity, records */
+	unsigned int head;		/* oldest record */
+	unsigned int len;		/* records queued */
+	bool overflowed;
+	u64 overflow_seq;
+	struct iscsi_portal_event *ring;
+};
+
+static LIST_HEAD(ipt_watchers);
+
+static void ipt_watcher_free(struct ipt_watcher *w)
+{
+	kvfree(w->ring);
+	kfree(w);
+}
+
+void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
+		     u32 new_status)
+{
+	struct iscsi_portal_event *ev;
+	struct ipt_watcher *w;
+	bool wake;
+
+	list_for_each_entry(w, &ipt_watchers, node) {
+		spin_lock(&w->lock);
+		wake = !w->len && !w->overflowed;
+		if (w->overflowed || w->len == w->size) {
+			w->overflowed = true;
+			w->overflow_seq = seq;
+		} else {
+			ev = &w->ring[(w->head + w->len) % w->size];
+			*ev = (struct iscsi_portal_event) {
+				.seq = seq,
+				.id = id,
+				.type = type,
+				.old_status = old_status,
+				.new_status = new_status,
+			};
+			w->len++;
+		}
+		spin_unlock(&w->lock);
+		if (wake)
+			wake_up_interruptible_poll(&w->wait, EPOLLIN | EPOLLRDNORM);
+	}
+}
+
+static struct ipt_watcher *ipt_watcher_of(struct file *file)
+{
+	/* Pairs with the release store in ipt_watch(). */
+	return smp_load_acquire(&file->private_data);
+}
+
+int ipt_watch(struct file *file)
+{
+	struct ipt_watcher *w;
+
+	if (ipt_watcher_of(file))
+		return 0;
+
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		return -ENOMEM;
+	w->size = ipt_event_queue_len;
+	w->ring = kvmalloc_array(w->size, sizeof(*w->ring), GFP_KERNEL_ACCOUNT);
+	if (!w->ring) {
+		kfree(w);
+		return -ENOMEM;
+	}
+	spin_lock_init(&w->lock);
+	mutex_init(&w->read_mutex);
+	init_waitqueue_head(&w->wait);
+
+	ipt_commit_lock();
+	if (file->private_data) {
+		/* A concurrent WATCH on the same fd won: harmless. */
+		ipt_commit_unlock();
+		ipt_watcher_free(w);
+		return 0;
+	}
+	list_add_tail(&w->node, &ipt_watchers);
+	/* Publish the initialised watcher; pairs with ipt_watcher_of(). */
+	smp_store_release(&file->private_data, w);
+	ipt_commit_unlock();
+	return 0;
+}
+
+void ipt_watch_release(struct file *file)
+{
+	struct ipt_watcher *w = file->private_data;
+
+	if (!w)
+		return;
+	ipt_commit_lock();
+	list_del(&w->node);
+	ipt_commit_unlock();
+	ipt_watcher_free(w);
+}
+
+static bool ipt_watcher_ready(struct ipt_watcher *w)
+{
+	bool ready;
+
+	spin_lock(&w->lock);
+	ready = w->len || w->overflowed;
+	spin_unlock(&w->lock);
+	return ready;
+}
+
+/*
+ * Copy up to @max records (the queued ones, then the OVERFLOW record once
+ * they are gone) into @buf without consuming them.  *@overflow tells
+ * whether the last one is the OVERFLOW record.
+ */
+static unsigned int ipt_peek(struct ipt_watcher *w,
+			     struct iscsi_portal_event *buf, unsigned int max,
+			     bool *overflow)
+{
+	unsigned int n;
+
+	spin_lock(&w->lock);
+	n = min(max, w->len);
+	for (unsigned int i = 0; i < n; i++)
+		buf[i] = w->ring[(w->head + i) % w->size];
+	*overflow = n < max && n == w->len && w->overflowed;
+	if (*overflow) {
+		buf[n++] = (struct iscsi_portal_event) {
+			.seq = w->overflow_seq,
+			.type = ISCSI_PORTAL_EVENT_OVERFLOW,
+		};
+	}
+	spin_unlock(&w->lock);
+	return n;
+}
+
+static void ipt_consume(struct ipt_watcher *w, unsigned int n, bool overflow)
+{
+	spin_lock(&w->lock);
+	if (overflow) {
+		/* Later drops were committed before this: LIST covers them. */
+		w->overflowed = false;
+		n--;
+	}
+	w->head = (w->head + n) % w->size;
+	w->len -= n;
+	spin_unlock(&w->lock);
+}
+
+ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
+{
+	struct iscsi_portal_event batch[IPT_READ_BATCH];
+	struct ipt_watcher *w = ipt_watcher_of(file);
+	size_t max = count / sizeof(batch[0]);
+	size_t done = 0;
+	unsigned int n;
+	bool overflow;
+	int err = 0;
+
+	if (!w || !max)
+		return -EINVAL;
+
+	if (mutex_lock_interruptible(&w->read_mutex))
+		return -ERESTARTSYS;
+	for (;;) {
+		n = ipt_peek(w, batch, min_t(size_t, max - done,
+					     IPT_READ_BATCH), &overflow);
+		if (n) {
+			if (copy_to_user(buf + done * sizeof(batch[0]), batch,
+					 n * sizeof(batch[0]))) {
+				err = -EFAULT;
+				break;
+			}
+			ipt_consume(w, n, overflow);
+			done += n;
+			if (done == max)
+				break;
+			continue;
+		}
+		if (done)
+			break;
+		if (file->f_flags & O_NONBLOCK) {
+			err = -EAGAIN;
+			break;
+		}
+		mutex_unlock(&w->read_mutex);
+		err = wait_event_interruptible(w->wait, ipt_watcher_ready(w));
+		if (err)
+			return err;
+		if (mutex_lock_interruptible(&w->read_mutex))
+			return -ERESTARTSYS;
+	}
+	mutex_unlock(&w->read_mutex);
+	return done ? done * sizeof(batch[0]) : err;
+}
+
+__poll_t ipt_events_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct ipt_watcher *w = ipt_watcher_of(file);
+
+	if (!w)
+		return 0;
+	poll_wait(file, &w->wait, wait);
+	return ipt_watcher_ready(w) ? EPOLLIN | EPOLLRDNORM : 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iscsi_portal: internal interfaces between the table (table.c), the
+ * character device (main.c) and the event queues (events.c).
+ */
+#ifndef _ISCSI_PORTAL_IPT_H
+#define _ISCSI_PORTAL_IPT_H
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/rhashtable-types.h>
+#include <linux/rcupdate.h>
+#include <uapi/linux/iscsi_portal.h>
+
+/*
+ * struct ipt_portal - one portal, exactly one cache line on 64-bit.
+ *
+ * @state: the portal's whole mutable state in one word (IPT_STATE_*), so a
+ *	reader sees status, generation and the busy/dead marks of one moment
+ *	with a single load and never a torn mix.
+ * @id:	immutable once published.
+ * @node: membership of the address hash (ipt_table.by_addr).
+ * @addr: immutable; the key of @node.
+ * @rcu: deferred free: lookups run under rcu_read_lock() only.
+ */
+struct ipt_portal {
+	atomic64_t state;
+	u64 id;
+	struct rhash_head node;
+	struct iscsi_portal_addr addr;
+	struct rcu_head rcu;
+};
+
+/*
+ * The state word.  Bits 0-7 hold the status (section 2 of the contract uses
+ * 0-5), bit 8 the busy mark (owned by the one mutating call in progress),
+ * bit 9 the dead mark (set once, by REMOVE), bits 16-63 the portal's
+ * generation: 2^48 committed changes of one portal, decades at any rate a
+ * caller can reach.
+ */
+#define IPT_STATE_STATUS	GENMASK_ULL(7, 0)
+#define IPT_STATE_BUSY		BIT_ULL(8)
+#define IPT_STATE_DEAD		BIT_ULL(9)
+#define IPT_STATE_GEN_SHIFT	16
+
+static inline u32 ipt_state_status(u64 state)
+{
+	return state & IPT_STATE_STATUS;
+}
+
+static inline u64 ipt_state_gen(u64 state)
+{
+	return state >> IPT_STATE_GEN_SHIFT;
+}
+
+static inline u64 ipt_state_make(u32 status, u64 gen)
+{
+	return (gen << IPT_STATE_GEN_SHIFT) | status;
+}
+
+/* Module parameters (main.c), fixed once the module is loaded. */
+extern unsigned int ipt_max_portals;
+extern unsigned int ipt_event_queue_len;
+/* Debugfs test knobs (main.c), read with READ_ONCE(). */
+extern u32 ipt_set_delay_ms;
+extern u32 ipt_table_delay_ms;
+
+/* table.c */
+int ipt_table_init(void);
+void ipt_table_exit(void);
+int ipt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id);
+int ipt_remove(u64 id);
+int ipt_get_info(u64 id, struct iscsi_portal_info *info);
+int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg);
+int ipt_set_status(u64 id, u32 status);
+int ipt_report_status(u64 id, u32 status);
+int ipt_list(struct iscsi_portal_list *list,
+	     struct iscsi_portal_info __user *entries);
+void ipt_version(struct iscsi_portal_version *ver);
+int ipt_reenumerate(void);
+int ipt_refresh(void);
+void ipt_mark_corrupt(void);
+bool ipt_is_corrupt(void);
+bool ipt_status_valid(u32 status);
+
+#endif /* _ISCSI_PORTAL_IPT_H */

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iscsi_portal: per-portal iSCSI status with the semantics of the Windows
+ * Virtual Disk Service call IVdsIscsiPortal::SetStatus.
+ *
+ * This file is the character device /dev/iscsi_portal: ioctl decoding,
+ * permissions, module parameters and the debugfs test knobs.  The table and
+ * its locking rules live in table.c, the event queues in events.c.
+ *
+ * Permissions: a "writer" ioctl needs an fd opened for writing (else EBADF)
+ * by an opener that had CAP_NET_ADMIN in the initial user namespace (else
+ * EPERM).  Both are properties of the open file, checked against the
+ * credentials of the opener (file->f_cred), never of the caller.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+
+#include "ipt.h"
+#include "events.h"
+
+#define IPT_MAX_PORTALS_LIMIT		16777216U
+#define IPT_EVENT_QUEUE_LEN_LIMIT	1048576U
+
+unsigned int ipt_max_portals = 65536;
+module_param_named(max_portals, ipt_max_portals, uint, 0444);
+MODULE_PARM_DESC(max_portals, "Most portals the table holds (1-16777216, default 65536)");
+
+unsigned int ipt_event_queue_len = 4096;
+module_param_named(event_queue_len, ipt_event_queue_len, uint, 0444);
+MODULE_PARM_DESC(event_queue_len, "Events queued per watcher before OVERFLOW (1-1048576, default 4096)");
+
+u32 ipt_set_delay_ms;
+u32 ipt_table_delay_ms;
+static struct dentry *ipt_debugfs;
+
+static int ipt_check_writer(struct file *file)
+{
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
+static int ipt_ioc_version(void __user *argp)
+{
+	struct iscsi_portal_version ver;
+
+	ipt_version(&ver);
+	return copy_to_user(argp, &ver, sizeof(ver)) ? -EFAULT : 0;
+}
+
+static int ipt_ioc_add(void __user *argp)
+{
+	struct iscsi_portal_add __user *uarg = argp;
+	struct iscsi_portal_add arg;
+	int err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return -EINVAL;
+	err = ipt_add(&arg.addr, arg.status, &arg.id);
+	if (err)
+		return err;
+	return put_user(arg.id, &uarg->id);
+}
+
+static int ipt_ioc_remove(void __user *argp)
+{
+	struct iscsi_portal_ref arg;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	return ipt_remove(arg.id);
+}
+
+static int ipt_ioc_get_info(void __user *argp)
+{
+	struct iscsi_portal_info info;
+	u64 id;
+	int err;
+
+	if (get_user(id, (u64 __user *)argp))
+		return -EFAULT;
+	err = ipt_get_info(id, &info);
+	if (err)
+		return err;
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int ipt_ioc_get_status(void __user *argp)
+{
+	struct iscsi_portal_status_arg arg;
+	int err;
+
+	if (get_user(arg.id, (u64 __user *)argp))
+		return -EFAULT;
+	err = ipt_get_status(arg.id, &arg);
+	if (err)
+		return err;
+	return copy_to_user(argp, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/* SET_STATUS and REPORT_STATUS share their argument and its checks. */
+static int ipt_ioc_status(void __user *argp, int (*op)(u64 id, u32 status))
+{
+	struct iscsi_portal_status_arg arg;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return -EINVAL;
+	return op(arg.id, arg.status);
+}
+
+static int ipt_ioc_list(void __user *argp)
+{
+	struct iscsi_portal_list arg;
+	int err;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.capacity)
+		return -EINVAL;
+	err = ipt_list(&arg, u64_to_user_ptr(arg.entries));
+	if (err)
+		return err;
+	return copy_to_user(argp, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long ipt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	int err;
+
+	/* Readers: any fd. */
+	switch (cmd) {
+	case ISCSI_PORTAL_IOC_VERSION:
+		return ipt_ioc_version(argp);
+	case ISCSI_PORTAL_IOC_GET_INFO:
+		return ipt_ioc_get_info(argp);
+	case ISCSI_PORTAL_IOC_GET_STATUS:
+		return ipt_ioc_get_status(argp);
+	case ISCSI_PORTAL_IOC_LIST:
+		return ipt_ioc_list(argp);
+	case ISCSI_PORTAL_IOC_WATCH:
+		if (!(file->f_mode & FMODE_READ))
+			return -EBADF;
+		return ipt_watch(file);
+	case ISCSI_PORTAL_IOC_ADD:
+	case ISCSI_PORTAL_IOC_REMOVE:
+	case ISCSI_PORTAL_IOC_SET_STATUS:
+	case ISCSI_PORTAL_IOC_REPORT_STATUS:
+	case ISCSI_PORTAL_IOC_REENUMERATE:
+	case ISCSI_PORTAL_IOC_REFRESH:
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	/* Writers. */
+	err = ipt_check_writer(file);
+	if (err)
+		return err;
+
+	switch (cmd) {
+	case ISCSI_PORTAL_IOC_ADD:
+		return ipt_ioc_add(argp);
+	case ISCSI_PORTAL_IOC_REMOVE:
+		return ipt_ioc_remove(argp);
+	case ISCSI_PORTAL_IOC_SET_STATUS:
+		return ipt_ioc_status(argp, ipt_set_status);
+	case ISCSI_PORTAL_IOC_REPORT_STATUS:
+		return ipt_ioc_status(argp, ipt_report_status);
+	case ISCSI_PORTAL_IOC_REENUMERATE:
+		return ipt_reenumerate();
+	case ISCSI_PORTAL_IOC_REFRESH:
+		return ipt_refresh();
+	}
+	return -ENOTTY;
+}
+
+static int ipt_open(struct inode *inode, struct file *file)
+{
+	/* misc_open() left the miscdevice here; it holds the watcher. */
+	file->private_data = NULL;
+	return nonseekable_open(inode, file);
+}
+
+static int ipt_release(struct inode *inode, struct file *file)
+{
+	ipt_watch_release(file);
+	return 0;
+}
+
+static ssize_t ipt_fop_read(struct file *file, char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	return ipt_events_read(file, buf, count);
+}
+
+static const struct file_operations ipt_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ipt_open,
+	.release	= ipt_release,
+	.read		= ipt_fop_read,
+	.poll		= ipt_events_poll,
+	.unlocked_ioctl	= ipt_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct miscdevice ipt_misc = {
+	.minor		= MISC_DYNAMIC_MINOR,
+	.name		= "iscsi_portal",
+	.fops		= &ipt_fops,
+	.mode		= 0600,
+};
+
+static ssize_t ipt_corrupt_read(struct file *file, char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	char val[3] = { ipt_is_corrupt() ? '1' : '0', '\n', '\0' };
+
+	return simple_read_from_buffer(buf, count, ppos, val, 2);
+}
+
+/* Writing 1 marks the table corrupt; anything else is EINVAL. */
+static ssize_t ipt_corrupt_write(struct file *file, const char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, count, 10, &val);
+	if (err)
+		return err;
+	if (val != 1)
+		return -EINVAL;
+	ipt_mark_corrupt();
+	return count;
+}
+
+static const struct file_operations ipt_corrupt_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= ipt_corrupt_read,
+	.write	= ipt_corrupt_write,
+	.llseek	= default_llseek,
+};
+
+/* Test knobs only: debugfs is not ABI, and a failure here is not fatal. */
+static void ipt_debugfs_init(void)
+{
+	ipt_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_u32("set_delay_ms", 0600, ipt_debugfs,
+			   &ipt_set_delay_ms);
+	debugfs_create_u32("table_delay_ms", 0600, ipt_debugfs,
+			   &ipt_table_delay_ms);
+	debugfs_create_file("corrupt", 0600, ipt_debugfs, NULL,
+			    &ipt_corrupt_fops);
+}
+
+static int __init ipt_init(void)
+{
+	int err;
+
+	if (!ipt_max_portals || ipt_max_portals > IPT_MAX_PORTALS_LIMIT) {
+		pr_err("max_portals=%u out of range 1-%u\n", ipt_max_portals,
+		       IPT_MAX_PORTALS_LIMIT);
+		return -EINVAL;
+	}
+	if (!ipt_event_queue_len ||
+	    ipt_event_queue_len > IPT_EVENT_QUEUE_LEN_LIMIT) {
+		pr_err("event_queue_len=%u out of range 1-%u\n",
+		       ipt_event_queue_len, IPT_EVENT_QUEUE_LEN_LIMIT);
+		return -EINVAL;
+	}
+
+	err = ipt_table_init();
+	if (err)
+		return err;
+	err = misc_register(&ipt_misc);
+	if (err) {
+		ipt_table_exit();
+		return err;
+	}
+	ipt_debugfs_init();
+	return 0;
+}
+
+static void __exit ipt_exit(void)
+{
+	debugfs_remove(ipt_debugfs);
+	misc_deregister(&ipt_misc);
+	ipt_table_exit();
+}
+
+module_init(ipt_init);
+module_exit(ipt_exit);
+
+MODULE_DESCRIPTION("iSCSI portal status with VDS SetStatus semantics");
+MODULE_AUTHOR("The iscsi_portal developers");
+MODULE_LICENSE("GPL");

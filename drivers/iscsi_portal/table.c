@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iscsi_portal: the portal table.
+ *
+ * Locking rules
+ * =============
+ *
+ * Readers (GET_STATUS, GET_INFO, LIST, VERSION) take no lock and write no
+ * shared memory: they look a portal up with xa_load() under rcu_read_lock()
+ * and read its whole state with one atomic64_read() of ipt_portal.state.
+ * They never wait for a mutating call and never fail with EBUSY.
+ *
+ * ipt_portal.state
+ *	Written only by the owner of IPT_STATE_BUSY.  A mutating call on one
+ *	portal (SET_STATUS, REPORT_STATUS, REMOVE) claims the busy bit with a
+ *	cmpxchg (acquire); if the bit is already set it fails with EBUSY at
+ *	once, if the dead bit is set with EIDRM.  The owner may sleep while it
+ *	holds the bit (it is a mark, not a lock anyone waits on) and gives it
+ *	back with the release store that commits the new state.  Holding the
+ *	bit also pins the portal: only REMOVE frees a portal, and REMOVE needs
+ *	the bit, so the owner may drop rcu_read_lock() during its window.
+ *
+ * ipt_table.active
+ *	Counts the mutating calls in progress (ADD, SET, REPORT, REMOVE); the
+ *	table-wide calls REENUMERATE and REFRESH own it exclusively by moving
+ *	it from 0 to IPT_ACTIVE_EXCL.  Both sides only try: a per-portal call
+ *	that finds IPT_ACTIVE_EXCL, and a table-wide call that finds anything
+ *	but 0, fail with EBUSY at once.
+ *
+ * ipt_table.commit_mutex
+ *	Serialises commits: the store of a new portal state, insertion into
+ *	and removal from the id array and the address hash, the portal count,
+ *	last_id, the table generation and the queueing of the change's event,
+ *	so that events leave in commit order with consecutive sequence numbers.
+ *	It is held only for that short, bounded step (never across a busy
+ *	window, never across copy_*_user()) and is a mutex so that event
+ *	queueing and the xarray's GFP_KERNEL node allocation run outside any
+ *	spinlock.  Readers never take it.
+ *
+ * ipt_table.portals (xarray)
+ *	id -> portal.  Modified under commit_mutex (and the xarray's own
+ *	lock), read under RCU.
+ *
+ * ipt_table.by_addr (rhashtable)
+ *	address -> portal, used only to refuse a second ADD of one address.
+ *	rhashtable_lookup_insert_fast() makes check-and-claim atomic; entries
+ *	are removed under commit_mutex before the portal is freed with
+ *	kfree_rcu().
+ *
+ * ipt_table.last_id, .count, .generation
+ *	Written under commit_mutex; read locklessly.  last_id is published
+ *	with a release store after the xarray insert, so a reader that loads
+ *	it (acquire) before xa_load() tells EIDRM (issued, now gone) from
+ *	ENOENT (never issued) without tombstones.
+ *
+ * ipt_table.corrupt_lock (spinlock)
+ *	Protects corrupt_seq and reenum_seq; IPT_TABLE_CORRUPT in .flags is
+ *	set and cleared under it and tested locklessly on the fast paths.
+ *
+ * Lock order: commit_mutex -> xa_lock (inside the xarray) and rhashtable
+ * bucket locks -> event queue locks.  corrupt_lock nests inside nothing
+ * and nothing nests inside it.
+ */
+
+#include <linux/kernel.h>
+#include <linux/delay.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/minmax.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <net/ipv6.h>
+
+#include "ipt.h"
+#include "events.h"
+
+#define IPT_ACTIVE_EXCL		BIT(30)
+
+/* ipt_table.flags */
+#define IPT_TABLE_CORRUPT_BIT	0
+
+/* LIST: portals copied per RCU section, and per call at most. */
+#define IPT_LIST_BATCH		16
+#define IPT_LIST_MAX		1024
+
+static struct {
+	struct xarray portals;
+	struct rhashtable by_addr;
+	struct mutex commit_mutex;	/* see "Locking rules" */
+	atomic_t active;
+	u64 last_id;
+	unsigned int count;
+	atomic64_t generation;
+	unsigned long flags;
+	spinlock_t corrupt_lock;	/* corrupt_seq, reenum_seq, CORRUPT */
+	u64 corrupt_seq;		/* corruption marks so far */
+	u64 reenum_seq;			/* corrupt_seq when the last REENUMERATE started */
+} ipt_table;
+
+static const struct rhashtable_params ipt_addr_params = {
+	.key_len		= sizeof(struct iscsi_portal_addr),
+	.key_offset		= offsetof(struct ipt_portal, addr),
+	.head_offset		= offsetof(struct ipt_portal, node),
+	.automatic_shrinking	= true,
+};
+
+bool ipt_status_valid(u32 status)
+{
+	switch (status) {
+	case ISCSI_PORTAL_STATUS_UNKNOWN:
+	case ISCSI_PORTAL_STATUS_ONLINE:
+	case ISCSI_PORTAL_STATUS_NOT_READY:
+	case ISCSI_PORTAL_STATUS_OFFLINE:
+	case ISCSI_PORTAL_STATUS_FAILED:
+		return true;
+	}
+	return false;
+}
+
+bool ipt_is_corrupt(void)
+{
+	return test_bit(IPT_TABLE_CORRUPT_BIT, &ipt_table.flags);
+}
+
+static int ipt_check_corrupt(void)
+{
+	return ipt_is_corrupt() ? -EUCLEAN : 0;
+}
+
+/*
+ * A portal address is valid when it could be a listening address:
+ * AF_INET or AF_INET6, a port, no multicast and no IPv4 broadcast, the
+ * unused bytes of an IPv4 address zero, a scope only (and always) for an
+ * IPv6 link-local address.  IPv4-mapped IPv6 addresses are refused: the
+ * same portal must have one spelling, and that is AF_INET.
+ */
+static int ipt_addr_check(const struct iscsi_portal_addr *a)
+{
+	struct in6_addr in6;
+	__be32 in4;
+	bool linklocal;
+
+	if (!a->port)
+		return -EINVAL;
+
+	switch (a->family) {
+	case AF_INET:
+		memcpy(&in4, a->addr, sizeof(in4));
+		if (a->scope_id || memchr_inv(a->addr + sizeof(in4), 0,
+					      sizeof(a->addr) - sizeof(in4)))
+			return -EINVAL;
+		if (ipv4_is_multicast(in4) || ipv4_is_lbcast(in4))
+			return -EINVAL;
+		return 0;
+	case AF_INET6:
+		memcpy(&in6, a->addr, sizeof(in6));
+		if (ipv6_addr_is_multicast(&in6) || ipv6_addr_v4mapped(&in6))
+			return -EINVAL;
+		/* fe80::/10 */
+		linklocal = (in6.s6_addr32[0] & htonl(0xffc00000)) ==
+			    htonl(0xfe800000);
+		if (linklocal != !!a->scope_id)
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Try to enter as one of many per-portal mutating calls. */
+static int ipt_enter(void)
+{
+	int v = atomic_read(&ipt_table.active);
+
+	do {
+		if (v & IPT_ACTIVE_EXCL)
+			return -EBUSY;
+	} while (!atomic_try_cmpxchg_acquire(&ipt_table.active, &v, v + 1));
+	return 0;
+}
+
+static void ipt_leave(void)
+{
+	atomic_dec_return_release(&ipt_table.active);
+}
+
+/* Try to enter as the one table-wide call. */
+static int ipt_enter_excl(void)
+{
+	int v = 0;
+
+	if (!atomic_try_cmpxchg_acquire(&ipt_table.active, &v, IPT_ACTIVE_EXCL))
+		return -EBUSY;
+	return 0;
+}
+
+static void ipt_leave_excl(void)
+{
+	atomic_set_release(&ipt_table.active, 0);
+}
+
+/*
+ * Look up a portal under rcu_read_lock().  On a miss, an id at or below the
+ * last one issued was removed (EIDRM); anything else was never issued.
+ */
+static struct ipt_portal *ipt_lookup(u64 id, int *err)
+{
+	/* Before xa_load(); pairs with the release in ipt_add(). */
+	u64 last = smp_load_acquire(&ipt_table.last_id);
+	struct ipt_portal *p = NULL;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "portal lookup outside RCU");
+
+	if (id && id <= ULONG_MAX)
+		p = xa_load(&ipt_table.portals, id);
+	if (!p)
+		*err = (id && id <= last) ? -EIDRM : -ENOENT;
+	return p;
+}
+
+/*
+ * Claim the busy bit of @p (see "Locking rules").  On success *@state is
+ * the committed state the caller now owns.
+ */
+static int ipt_claim(struct ipt_portal *p, u64 *state)
+{
+	s64 old = atomic64_read(&p->state);
+
+	do {
+		if (old & IPT_STATE_DEAD)
+			return -EIDRM;
+		if (old & IPT_STATE_BUSY)
+			return -EBUSY;
+	} while (!atomic64_try_cmpxchg_acquire(&p->state, &old,
+					       old | IPT_STATE_BUSY));
+	*state = old;
+	return 0;
+}
+
+/* Give the busy bit back without a change. */
+static void ipt_unclaim(struct ipt_portal *p, u64 state)
+{
+	atomic64_set_release(&p->state, state);
+}
+
+/*
+ * Find @id, enter the table and claim the portal: the common head of
+ * SET_STATUS, REPORT_STATUS and REMOVE, errors in contract order
+ * (EUCLEAN, ENOENT/EIDRM, EBUSY).  On success the caller owns the busy bit
+ * and an ipt_enter() reference, and must end with ipt_commit_*() or
+ * ipt_unclaim(), then ipt_leave().
+ */
+static struct ipt_portal *ipt_begin(u64 id, u64 *state, int *err)
+{
+	struct ipt_portal *p;
+
+	*err = ipt_check_corrupt();
+	if (*err)
+		return NULL;
+
+	rcu_read_lock();
+	p = ipt_lookup(id, err);
+	if (p) {
+		u64 s = atomic64_read(&p->state);
+
+		if (s & IPT_STATE_DEAD) {
+			*err = -EIDRM;
+		} else {
+			*err = ipt_enter();
+			if (!*err) {
+				*err = ipt_claim(p, state);
+				if (*err)
+					ipt_leave();
+			}
+		}
+		if (*err)
+			p = NULL;
+	}
+	rcu_read_unlock();
+	return p;
+}
+
+/* Caller holds commit_mutex.  Returns the table generation of the change. */
+static u64 ipt_bump_generation(void)
+{
+	u64 gen = atomic64_read(&ipt_table.generation) + 1;
+
+	lockdep_assert_held(&ipt_table.commit_mutex);
+	atomic64_set_release(&ipt_table.generation, gen);
+	return gen;
+}
+
+/* Commit a status change of a claimed portal; gives the busy bit back. */
+static void ipt_commit_status(struct ipt_portal *p, u64 state, u32 status)
+{
+	u32 old = ipt_state_status(state);
+	u64 seq;
+
+	if (status == old) {
+		ipt_unclaim(p, state);
+		return;
+	}
+
+	mutex_lock(&ipt_table.commit_mutex);
+	atomic64_set_release(&p->state,
+			     ipt_state_make(status, ipt_state_gen(state) + 1));
+	seq = ipt_bump_generation();
+	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_MODIFY, old, status);
+	mutex_unlock(&ipt_table.commit_mutex);
+}
+
+static void ipt_fill_info(const struct ipt_portal *p, u64 state,
+			  struct iscsi_portal_info *info)
+{
+	info->id = p->id;
+	info->addr = p->addr;
+	info->status = ipt_state_status(state);
+	info->flags = (state & IPT_STATE_BUSY) ? ISCSI_PORTAL_INFO_BUSY : 0;
+	info->generation = ipt_state_gen(state);
+}
+
+int ipt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
+{
+	struct ipt_portal *p;
+	u64 seq;
+	int err;
+
+	if (!ipt_status_valid(status) || ipt_addr_check(addr))
+		return -EINVAL;
+	err = ipt_check_corrupt();
+	if (err)
+		return err;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	p->addr = *addr;
+	atomic64_set(&p->state, ipt_state_make(status, 0));
+
+	/* Claims the address atomically: a second ADD of it gets EEXIST. */
+	err = rhashtable_lookup_insert_fast(&ipt_table.by_addr, &p->node,
+					    ipt_addr_params);
+	if (err) {
+		kfree(p);
+		return err == -EEXIST ? -EEXIST : -ENOMEM;
+	}
+
+	/* Contract order: ENOSPC before EBUSY; rechecked under the mutex. */
+	if (READ_ONCE(ipt_table.count) >= ipt_max_portals)
+		err = -ENOSPC;
+	else
+		err = ipt_enter();
+	if (err)
+		goto unhash;
+
+	mutex_lock(&ipt_table.commit_mutex);
+	if (ipt_table.count >= ipt_max_portals) {
+		err = -ENOSPC;
+	} else {
+		p->id = ipt_table.last_id + 1;
+		/* -EBUSY would mean the id is taken: ids are never reused */
+		if (xa_insert(&ipt_table.portals, p->id, p, GFP_KERNEL_ACCOUNT))
+			err = -ENOMEM;
+	}
+	if (!err) {
+		/* After xa_insert(); pairs with ipt_lookup(). */
+		smp_store_release(&ipt_table.last_id, p->id);
+		WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
+		seq = ipt_bump_generation();
+		ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_ARRIVE,
+				ISCSI_PORTAL_STATUS_UNKNOWN, status);
+	}
+	mutex_unlock(&ipt_table.commit_mutex);
+	ipt_leave();
+	if (!err) {
+		*id = p->id;
+		return 0;
+	}
+
+unhash:
+	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
+	/* Other ADDs may be walking the bucket under RCU. */
+	kfree_rcu(p, rcu);
+	return err;
+}
+
+int ipt_remove(u64 id)
+{
+	struct ipt_portal *p;
+	u64 state, seq;
+	int err;
+
+	p = ipt_begin(id, &state, &err);
+	if (!p)
+		return err;
+
+	mutex_lock(&ipt_table.commit_mutex);
+	atomic64_set_release(&p->state, state | IPT_STATE_DEAD);
+	xa_erase(&ipt_table.portals, p->id);
+	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
+	WRITE_ONCE(ipt_table.count, ipt_table.count - 1);
+	seq = ipt_bump_generation();
+	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_DEPART,
+			ipt_state_status(state), ISCSI_PORTAL_STATUS_UNKNOWN);
+	mutex_unlock(&ipt_table.commit_mutex);
+
+	ipt_leave();
+	kfree_rcu(p, rcu);
+	return 0;
+}
+
+/* Read one portal's state: lockless, never EBUSY. */
+static int ipt_read(u64 id, struct iscsi_portal_info *info)
+{
+	struct ipt_portal *p;
+	u64 state;
+	int err;
+
+	err = ipt_check_corrupt();
+	if (err)
+		return err;
+
+	rcu_read_lock();
+	p = ipt_lookup(id, &err);
+	if (p) {
+		state = atomic64_read(&p->state);
+		if (state & IPT_STATE_DEAD)
+			err = -EIDRM;
+		else
+			ipt_fill_info(p, state, info);
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+int ipt_get_info(u64 id, struct iscsi_portal_info *info)
+{
+	return ipt_read(id, info);
+}
+
+int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg)
+{
+	struct iscsi_portal_info info;
+	int err;
+
+	err = ipt_read(id, &info);
+	if (err)
+		return err;
+	arg->status = info.status;
+	arg->flags = info.flags;
+	return 0;
+}
+
+/*
+ * SET_STATUS: the administrator's call.  Only ONLINE and OFFLINE may be
+ * set; the other statuses are the provider's (EOPNOTSUPP).  The busy window
+ * is held open for set_delay_ms (a debugfs test knob) outside any lock.
+ */
+int ipt_set_status(u64 id, u32 status)
+{
+	struct ipt_portal *p;
+	unsigned int delay;
+	u64 state;
+	int err;
+
+	if (status != ISCSI_PORTAL_STATUS_ONLINE &&
+	    status != ISCSI_PORTAL_STATUS_OFFLINE)
+		return ipt_status_valid(status) ? -EOPNOTSUPP : -EINVAL;
+
+	p = ipt_begin(id, &state, &err);
+	if (!p)
+		return err;
+
+	delay = READ_ONCE(ipt_set_delay_ms);
+	if (delay)
+		msleep_interruptible(delay);
+
+	ipt_commit_status(p, state, status);
+	ipt_leave();
+	return 0;
+}
+
+/* REPORT_STATUS: the provider's path; any status, never delayed. */
+int ipt_report_status(u64 id, u32 status)
+{
+	struct ipt_portal *p;
+	u64 state;
+	int err;
+
+	if (!ipt_status_valid(status))
+		return -EINVAL;
+
+	p = ipt_begin(id, &state, &err);
+	if (!p)
+		return err;
+
+	ipt_commit_status(p, state, status);
+	ipt_leave();
+	return 0;
+}
+
+/*
+ * Copy up to @max portals with ids >= *@cursor into @buf under RCU.
+ * Returns how many; *@cursor becomes the id after the last one copied.
+ */
+static unsigned int ipt_list_batch(struct iscsi_portal_info *buf,
+				   unsigned int max, u64 *cursor)
+{
+	XA_STATE(xas, &ipt_table.portals, *cursor);
+	struct ipt_portal *p;
+	unsigned int n = 0;
+	u64 state;
+
+	rcu_read_lock();
+	xas_for_each(&xas, p, ULONG_MAX) {
+		if (xas_retry(&xas, p))
+			continue;
+		state = atomic64_read(&p->state);
+		if (state & IPT_STATE_DEAD)
+			continue;
+		ipt_fill_info(p, state, &buf[n]);
+		*cursor = p->id + 1;
+		if (++n == max)
+			break;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+static bool ipt_any_from(u64 id)
+{
+	unsigned long index = id;
+	void *p;
+
+	rcu_read_lock();
+	p = xa_find(&ipt_table.portals, &index, ULONG_MAX, XA_PRESENT);
+	rcu_read_unlock();
+	return p;
+}
+
+/*
+ * LIST: fill at most min(capacity, IPT_LIST_MAX) infos in ascending id
+ * order.  The table generation is sampled (acquire) before the walk: every
+ * change up to it is reflected, later ones may be.
+ */
+int ipt_list(struct iscsi_portal_list *list,
+	     struct iscsi_portal_info __user *entries)
+{
+	struct iscsi_portal_info buf[IPT_LIST_BATCH];
+	u32 want = min_t(u32, list->capacity, IPT_LIST_MAX);
+	u64 cursor = max_t(u64, list->cursor, 1);
+	unsigned int ask, n, filled = 0;
+	int err;
+
+	err = ipt_check_corrupt();
+	if (err)
+		return err;
+
+	list->table_generation = atomic64_read_acquire(&ipt_table.generation);
+	while (filled < want && cursor <= ULONG_MAX) {
+		ask = min_t(u32, want - filled, IPT_LIST_BATCH);
+		n = ipt_list_batch(buf, ask, &cursor);
+		if (copy_to_user(entries + filled, buf, n * sizeof(buf[0])))
+			return -EFAULT;
+		filled += n;
+		if (n < ask) {
+			cursor = 0;	/* walked to the end */
+			break;
+		}
+		cond_resched();
+	}
+	if (cursor && (cursor > ULONG_MAX || !ipt_any_from(cursor)))
+		cursor = 0;
+	list->count = filled;
+	list->cursor = cursor;
+	return 0;
+}
+
+void ipt_version(struct iscsi_portal_version *ver)
+{
+	memset(ver, 0, sizeof(*ver));
+	ver->api_version = ISCSI_PORTAL_API_VERSION;
+	ver->flags = ipt_is_corrupt() ? ISCSI_PORTAL_TABLE_CORRUPT : 0;
+	ver->portal_count = READ_ONCE(ipt_table.count);
+	ver->table_generation = atomic64_read_acquire(&ipt_table.generation);
+}
+
+/*
+ * Hold a table-wide call's window open for table_delay_ms (a debugfs test
+ * knob), outside any lock.  Providers will do their work here.
+ */
+static void ipt_table_window(void)
+{
+	unsigned int delay = READ_ONCE(ipt_table_delay_ms);
+
+	if (delay)
+		msleep_interruptible(delay);
+}
+
+void ipt_mark_corrupt(void)
+{
+	spin_lock(&ipt_table.corrupt_lock);
+	ipt_table.corrupt_seq++;
+	set_bit(IPT_TABLE_CORRUPT_BIT, &ipt_table.flags);
+	spin_unlock(&ipt_table.corrupt_lock);
+}
+
+/*
+ * REENUMERATE: rebuild the table from its providers.  It records which
+ * corruption mark it started after; only a REFRESH that follows a
+ * REENUMERATE started after the latest mark clears the mark.
+ */
+int ipt_reenumerate(void)
+{
+	u64 seq;
+	int err;
+
+	err = ipt_enter_excl();
+	if (err)
+		return err;
+
+	spin_lock(&ipt_table.corrupt_lock);
+	seq = ipt_table.corrupt_seq;
+	spin_unlock(&ipt_table.corrupt_lock);
+
+	ipt_table_window();
+
+	spin_lock(&ipt_table.corrupt_lock);
+	ipt_table.reenum_seq = seq;
+	spin_unlock(&ipt_table.corrupt_lock);
+
+	ipt_leave_excl();
+	return 0;
+}
+
+static bool ipt_refresh_allowed(void)
+{
+	lockdep_assert_held(&ipt_table.corrupt_lock);
+	return !ipt_is_corrupt() ||
+	       ipt_table.reenum_seq == ipt_table.corrupt_seq;
+}
+
+/* REFRESH: re-read every status; clears the corrupt mark (see above). */
+int ipt_refresh(void)
+{
+	bool allowed;
+	int err;
+
+	spin_lock(&ipt_table.corrupt_lock);
+	allowed = ipt_refresh_allowed();
+	spin_unlock(&ipt_table.corrupt_lock);
+	if (!allowed)
+		return -EUCLEAN;
+
+	err = ipt_enter_excl();
+	if (err)
+		return err;
+
+	ipt_table_window();
+
+	/* A mark that came after our check stays: we complete normally. */
+	spin_lock(&ipt_table.corrupt_lock);
+	if (ipt_refresh_allowed())
+		clear_bit(IPT_TABLE_CORRUPT_BIT, &ipt_table.flags);
+	spin_unlock(&ipt_table.corrupt_lock);
+
+	ipt_leave_excl();
+	return 0;
+}
+
+int ipt_table_init(void)
+{
+	xa_init(&ipt_table.portals);
+	mutex_init(&ipt_table.commit_mutex);
+	spin_lock_init(&ipt_table.corrupt_lock);
+	atomic_set(&ipt_table.active, 0);
+	atomic64_set(&ipt_table.generation, 0);
+	return rhashtable_init(&ipt_table.by_addr, &ipt_addr_params);
+}
+
+/* No fd is open any more (module refcount), so nothing runs concurrently. */
+void ipt_table_exit(void)
+{
+	struct ipt_portal *p;
+	unsigned long id;
+
+	xa_for_each(&ipt_table.portals, id, p) {
+		xa_erase(&ipt_table.portals, id);
+		kfree(p);
+	}
+	xa_destroy(&ipt_table.portals);
+	/* Frees the buckets only; the portals are gone already. */
+	rhashtable_destroy(&ipt_table.by_addr);
+}
+
+void ipt_commit_lock(void)
+{
+	mutex_lock(&ipt_table.commit_mutex);
+}
+
+void ipt_commit_unlock(void)
+{
+	mutex_unlock(&ipt_table.commit_mutex);
+}
