@@ -92,14 +92,18 @@
 #define IPT_LIST_MAX		1024
 
 static struct {
+	/* Read by every call, written only by ADD, REMOVE and corruption. */
 	struct xarray portals;
 	struct rhashtable by_addr;
-	struct mutex commit_mutex;	/* see "Locking rules" */
-	atomic_t active;
-	u64 last_id;
-	unsigned int count;
-	atomic64_t generation;
 	unsigned long flags;
+	u64 last_id;
+
+	/* Written by every mutating call: kept off the readers' line. */
+	atomic_t active ____cacheline_aligned_in_smp;
+	atomic64_t generation;
+	unsigned int count;
+	struct mutex commit_mutex;	/* see "Locking rules" */
+
 	spinlock_t corrupt_lock;	/* corrupt_seq, reenum_seq, CORRUPT */
 	u64 corrupt_seq;		/* corruption marks so far */
 	u64 reenum_seq;			/* corrupt_seq when the last REENUMERATE started */
@@ -209,19 +213,28 @@ static void ipt_leave_excl(void)
 /*
  * Look up a portal under rcu_read_lock().  On a miss, an id at or below the
  * last one issued was removed (EIDRM); anything else was never issued.
+ * The hit path reads nothing but the xarray and the portal.
  */
 static struct ipt_portal *ipt_lookup(u64 id, int *err)
 {
-	/* Before xa_load(); pairs with the release in ipt_add(). */
-	u64 last = smp_load_acquire(&ipt_table.last_id);
-	struct ipt_portal *p = NULL;
+	struct ipt_portal *p;
+	u64 last;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "portal lookup outside RCU");
 
-	if (id && id <= ULONG_MAX)
-		p = xa_load(&ipt_table.portals, id);
+	if (!id || id > ULONG_MAX) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	p = xa_load(&ipt_table.portals, id);
+	if (p)
+		return p;
+
+	/* Before the second xa_load(); pairs with the release in ipt_add(). */
+	last = smp_load_acquire(&ipt_table.last_id);
+	p = xa_load(&ipt_table.portals, id);
 	if (!p)
-		*err = (id && id <= last) ? -EIDRM : -ENOENT;
+		*err = id <= last ? -EIDRM : -ENOENT;
 	return p;
 }
 
