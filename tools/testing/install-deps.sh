@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install, from Debian 12's archive, what building and testing iscsi_portal
+# needs and is not installed yet:  tools/testing/install-deps.sh [KERNEL]
+# KERNEL is a name known to tools/testing/qemu/kernels.sh (default 6.1).
+# Idempotent and non-interactive; `apt-get update` runs only when something
+# is missing.  Needs root (or sudo).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+kernel=${1:-6.1}
+[ $# -le 1 ] || { echo "usage: $0 [KERNEL]" >&2; exit 2; }
+
+# gcc-multilib: the 32-bit compat_ioctl test.  kmod: modinfo.
+# linux-source-6.12: the kselftest harness and checkpatch (tools/testing/get-ksrc.sh).
+base="build-essential qemu-system-x86 busybox-static cpio kmod
+linux-source-6.12 sparse gcc-multilib perl"
+kpkgs=$("$here/qemu/kernels.sh" packages "$kernel")
+
+installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+missing=
+for p in $base $kpkgs; do
+	installed "$p" || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all dependencies installed (kernel $kernel)"
+	exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo -n"
+else
+	echo "install-deps: missing:$missing; run as root or install sudo" >&2
+	exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086 # $sudo and $missing are word lists
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends $missing </dev/null
+
+still=
+for p in $missing; do
+	installed "$p" || still="$still $p"
+done
+if [ -n "$still" ]; then
+	echo "install-deps: still not installed:$still" >&2
+	exit 1
+fi

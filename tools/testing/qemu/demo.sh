@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A scripted portalctl session, run by the test VM's init (busybox sh) right
+# after the module is loaded: `make demo`.  Each command is echoed after a
+# "$ " prompt and then run.  Expected refusals are shown with their exit
+# status and do not stop the demo; the demo exits non-zero only when a
+# command did not do what the script expects.
+set -u
+
+bad=0
+dbg=/sys/kernel/debug/iscsi_portal
+
+# run CMD...: a command that must succeed.
+run() {
+	echo "\$ $*"
+	"$@"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "(exit $rc, unexpected)"
+		bad=$((bad + 1))
+	fi
+	return 0
+}
+
+# refused CMD...: a command that must fail; show its exit status.
+refused() {
+	echo "\$ $*"
+	"$@"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "(exit 0, expected a refusal)"
+		bad=$((bad + 1))
+	else
+		echo "(exit $rc)"
+	fi
+	return 0
+}
+
+# write VALUE FILE: a debugfs knob.
+write() {
+	echo "\$ echo $1 > $2"
+	if ! echo "$1" >"$2"; then
+		echo "(write failed)"
+		bad=$((bad + 1))
+	fi
+}
+
+# The module was loaded just before this script, and ids start at 1 and are
+# never reused (CONTRACT section 4), so the two portals get ids 1 and 2.
+v4=1
+v6=2
+
+run portalctl version
+run portalctl add 192.0.2.10:3260
+run portalctl add '[2001:db8::10]:3260'
+run portalctl list
+run portalctl set "$v4" offline
+run portalctl get "$v4"
+run portalctl set "$v4" online
+
+# Only the provider may set NOT_READY: EOPNOTSUPP.
+refused portalctl set "$v4" not_ready
+
+# A second mutating call on a busy portal fails at once with EBUSY.
+write 2000 "$dbg/set_delay_ms"
+echo "\$ portalctl set $v4 offline &"
+portalctl set "$v4" offline &
+bg=$!
+echo "\$ sleep 0.3"
+sleep 0.3
+refused portalctl set "$v4" online
+run portalctl get "$v4"
+echo "\$ wait"
+wait "$bg"
+rc=$?
+echo "(background set exited $rc)"
+[ "$rc" -eq 0 ] || bad=$((bad + 1))
+write 0 "$dbg/set_delay_ms"
+
+# A removed portal is "deleted" (EIDRM), not "not found".
+run portalctl remove "$v6"
+refused portalctl get "$v6"
+
+run portalctl --json list
+
+# --- portalctl watch: to be added with the watch command (later issue) ---
+
+if [ "$bad" -ne 0 ]; then
+	echo "demo: $bad step(s) did not behave as expected"
+	exit 1
+fi
+exit 0

@@ -1,0 +1,465 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a Debian kernel under QEMU with iscsi_portal.ko loaded and run the
+# selftest suite (--mode suite) or the portalctl demo (--mode demo).
+# Modelled on the kernel's tools/testing/selftests/wireguard/qemu: a tiny
+# busybox PID 1, the verdict reported on a serial port of its own (so console
+# text cannot fake a pass), panic_on_warn, and an outer timeout.
+#
+# This does not build anything; `make check` / `make demo` build first.
+# Everything it writes goes to build/vm/KERNEL/: initramfs.cpio.gz,
+# console.log (the whole console), result (the verdict channel) and
+# dmesg.log (the kernel log at the end of the run).
+set -euo pipefail
+
+usage() {
+	cat >&2 <<EOF
+usage: $0 --mode suite|demo [options]
+  --kernel NAME        kernel to boot (tools/testing/qemu/kernels.sh list; default 6.1)
+  --mode suite|demo    run the selftests, or the scripted portalctl session
+  --unit-log FILE      add the host unit tests' "N passed, N failed" line
+  --timeout SECONDS    outer timeout for the whole VM (default 600)
+  --test-timeout SECS  per-selftest-binary timeout (default: the suite's
+                       settings file timeout=, else 120)
+  --memory SIZE        guest memory (default 2G)
+  --accel auto|kvm|tcg auto (default) probes KVM with a short real boot
+  --keep               keep the initramfs staging tree in build/vm/KERNEL/root
+EOF
+	exit 2
+}
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 1
+}
+
+kernel=6.1
+mode=
+unit_log=
+timeout=600
+test_timeout=
+memory=2G
+accel=auto
+keep=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=${2:?--kernel needs a name}; shift 2 ;;
+	--mode) mode=${2:?--mode needs suite or demo}; shift 2 ;;
+	--unit-log) unit_log=${2:?--unit-log needs a file}; shift 2 ;;
+	--timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
+	--test-timeout) test_timeout=${2:?--test-timeout needs seconds}; shift 2 ;;
+	--memory) memory=${2:?--memory needs a size}; shift 2 ;;
+	--accel) accel=${2:?--accel needs auto, kvm or tcg}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	-h|--help) usage ;;
+	*) echo "run.sh: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+case "$mode" in suite|demo) ;; *) usage ;; esac
+case "$accel" in auto|kvm|tcg) ;; *) usage ;; esac
+case "$timeout" in ''|*[!0-9]*) die "--timeout must be a number of seconds" ;; esac
+case "$test_timeout" in *[!0-9]*) die "--test-timeout must be a number of seconds" ;; esac
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+cd "$top"
+
+# --- what to boot, and the artifacts --------------------------------------
+
+release=$("$here/kernels.sh" release "$kernel")
+image=$("$here/kernels.sh" image "$kernel")
+vmdir=$top/build/vm/$kernel
+ko=drivers/iscsi_portal/iscsi_portal.ko
+ctl=tools/portalctl/portalctl
+busybox=/bin/busybox
+qemu="qemu-system-x86_64"
+
+for tool in "$qemu:qemu-system-x86" cpio:cpio gzip:gzip modinfo:kmod \
+	    readelf:binutils timeout:coreutils; do
+	command -v "${tool%%:*}" >/dev/null 2>&1 ||
+		die "${tool%%:*} not found; run tools/testing/install-deps.sh (package ${tool#*:})"
+done
+[ -r "$image" ] || die "$image is not readable (run as root, or chmod it)"
+[ -x "$busybox" ] || die "$busybox missing; run tools/testing/install-deps.sh (busybox-static)"
+if readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
+	die "$busybox is dynamically linked; install busybox-static"
+fi
+[ -f "$ko" ] || die "$ko missing; build it for this kernel first:" \
+	"make module KDIR=\$(tools/testing/qemu/kernels.sh kdir $kernel)"
+[ -x "$ctl" ] || die "$ctl missing; run make portalctl"
+
+vermagic=$(modinfo -F vermagic "$ko") || die "modinfo cannot read $ko"
+if [ "${vermagic%% *}" != "$release" ]; then
+	die "$ko was built for ${vermagic%% *}, but kernel $kernel is $release;" \
+	    "rebuild it: make module KDIR=\$(tools/testing/qemu/kernels.sh kdir $kernel)"
+fi
+
+# The selftest programs, relative to selftests/iscsi_portal.
+tests=()
+stdir=selftests/iscsi_portal
+if [ "$mode" = suite ]; then
+	if ! progs=$(make -s --no-print-directory -C "$stdir" print-progs 2>"$top/build/print-progs.err"); then
+		if grep -q "No rule to make target 'print-progs'\|No targets\|No such file" "$top/build/print-progs.err"; then
+			echo "run.sh: WARNING: $stdir has no print-progs target yet; no selftests will run" >&2
+			progs=
+		else
+			cat "$top/build/print-progs.err" >&2
+			die "make -C $stdir print-progs failed"
+		fi
+	fi
+	rm -f "$top/build/print-progs.err"
+	for p in $progs; do
+		[ -x "$stdir/$p" ] || die "selftest $stdir/$p missing; run make selftests"
+		tests+=("$p")
+	done
+	if [ -z "$test_timeout" ]; then
+		test_timeout=$(sed -n 's/^timeout=\([0-9][0-9]*\)$/\1/p' "$stdir/settings" 2>/dev/null || true)
+		test_timeout=${test_timeout:-120}
+	fi
+fi
+
+# --- the initramfs --------------------------------------------------------
+
+mkdir -p "$vmdir"
+root=$vmdir/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lib/iscsi_portal,selftests}
+
+# busybox with a link for each applet (busybox --list-full: bin/sh, sbin/insmod...).
+install_busybox() {
+	local dest=$1 applet
+	cp "$busybox" "$dest/bin/busybox"
+	while read -r applet; do
+		[ -e "$dest/$applet" ] || ln -s /bin/busybox "$dest/$applet"
+	done < <("$busybox" --list-full)
+}
+install_busybox "$root"
+
+libdirs=
+# copy_libs BINARY: the shared libraries (and loader) a dynamic ELF binary needs.
+copy_libs() {
+	local bin=$1 line lib dest
+	readelf -l "$bin" 2>/dev/null | grep -q 'program interpreter' || return 0
+	while read -r line; do
+		case "$line" in
+		*"not found"*)
+			die "$bin needs ${line%% *}, which ldd cannot find" ;;
+		*"=> /"*) lib=${line#*=> }; lib=${lib%% (*} ;;
+		/*) lib=${line%% (*} ;;
+		*) continue ;;
+		esac
+		case "$lib" in
+		"$top"/*)	# built in this tree (libiscsiportal)
+			dest=/usr/lib/iscsi_portal/${lib##*/}
+			libdirs=/usr/lib/iscsi_portal ;;
+		*) dest=$lib ;;
+		esac
+		mkdir -p "$root${dest%/*}"
+		cp -L "$lib" "$root$dest"
+	done < <(LD_LIBRARY_PATH="$top/tools/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$bin")
+}
+
+cp "$ko" "$root/lib/iscsi_portal/iscsi_portal.ko"
+cp "$ctl" "$root/bin/portalctl"
+copy_libs "$ctl"
+cp "$here/demo.sh" "$root/demo.sh"
+for p in "${tests[@]}"; do
+	mkdir -p "$root/selftests/$(dirname "$p")"
+	cp "$stdir/$p" "$root/selftests/$p"
+	copy_libs "$stdir/$p"
+done
+
+# The verdict channel's token: fresh per run, read by init from a file it
+# then deletes, so neither the console nor a stale result file can pass.
+nonce=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+cat >"$root/etc/vmtest.conf" <<EOF
+MODE=$mode
+NONCE=$nonce
+TEST_TIMEOUT=${test_timeout:-0}
+TESTS="${tests[*]}"
+LIBDIRS=$libdirs
+EOF
+
+cat >"$root/init" <<'EOF'
+#!/bin/sh
+# PID 1 of the iscsi_portal test VM, generated by tools/testing/qemu/run.sh.
+# ttyS0 is the console, ttyS1 the verdict channel, ttyS2 receives dmesg.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+. /etc/vmtest.conf
+rm -f /etc/vmtest.conf
+[ -n "$LIBDIRS" ] && export LD_LIBRARY_PATH="$LIBDIRS"
+
+# A WARN (or an oops) ends the VM; its splat is in the console log.
+sysctl -qw kernel.panic_on_warn=1
+sysctl -qw kernel.panic_on_oops=1
+sysctl -qw kernel.panic=-1
+
+result() {
+	echo "$NONCE $*" >/dev/ttyS1
+}
+
+finish() {
+	dmesg >/dev/ttyS2
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		echo scan >/sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak >/dev/ttyS2
+	fi
+	result done
+	poweroff -f
+	reboot -f
+}
+
+echo "vmtest: $(uname -r), mode $MODE"
+export ISCSI_PORTAL_KO=/lib/iscsi_portal/iscsi_portal.ko
+if ! insmod "$ISCSI_PORTAL_KO"; then
+	echo "vmtest: insmod $ISCSI_PORTAL_KO failed"
+	result insmod fail
+	finish
+fi
+result insmod ok
+
+case "$MODE" in
+suite)
+	for t in $TESTS; do
+		echo "vmtest: running $t"
+		{
+			cd "/selftests/${t%/*}" 2>/dev/null || cd /selftests
+			timeout -s KILL "$TEST_TIMEOUT" "/selftests/$t"
+			echo $? >/tmp/rc
+		} 2>&1 | tee /tmp/out
+		rc=$(cat /tmp/rc)
+		totals=$(grep '^# Totals:' /tmp/out | tail -n 1)
+		plan=$(grep '^1\.\.0' /tmp/out | tail -n 1)
+		result "test $t rc=$rc $totals$plan"
+	done
+	;;
+demo)
+	# Only emergencies reach the console while the demo runs.
+	dmesg -n 1
+	echo "===== iscsi_portal demo ====="
+	sh /demo.sh
+	rc=$?
+	echo "===== end of demo ====="
+	dmesg -n 5
+	result "demo rc=$rc"
+	;;
+esac
+
+if rmmod iscsi_portal; then
+	result rmmod ok
+else
+	echo "vmtest: rmmod iscsi_portal failed"
+	result rmmod fail
+fi
+finish
+EOF
+chmod 0755 "$root/init" "$root/demo.sh"
+
+initrd=$vmdir/initramfs.cpio.gz
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$initrd"
+[ "$keep" = 1 ] || rm -rf "$root"
+
+# --- KVM or TCG -----------------------------------------------------------
+
+append="console=ttyS0 loglevel=5 panic=-1 panic_on_warn=1 oops=panic edd=off rdinit=/init"
+# -display none rather than -nographic: the same, minus SeaBIOS's own
+# output (and terminal escapes) on the console.
+qemu_base=("$qemu" -display none -nodefaults -no-reboot -monitor none
+	-machine pc -smp 2 -m "$memory" -kernel "$image")
+
+# A real boot of this kernel with a tiny init: /dev/kvm can be present and
+# still fail (missing MSRs abort QEMU, or the guest hangs).
+probe_kvm() {
+	local pdir=$vmdir/kvm-probe token
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	rm -rf "$pdir"
+	mkdir -p "$pdir/root"/{bin,sbin,usr/bin,usr/sbin,dev}
+	install_busybox "$pdir/root"
+	token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	printf '#!/bin/sh\n/bin/mount -t devtmpfs d /dev\necho %s >/dev/ttyS1\n/sbin/poweroff -f\n' \
+		"$token" >"$pdir/root/init"
+	chmod 0755 "$pdir/root/init"
+	(cd "$pdir/root" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$pdir/initrd"
+	# A subshell, so an aborting QEMU is not reported by this shell.
+	(timeout -k 5 30 "${qemu_base[@]}" -accel kvm -cpu host -initrd "$pdir/initrd" \
+		-append "console=ttyS0 quiet panic=-1 rdinit=/init" \
+		-serial "file:$pdir/console" -serial "file:$pdir/result" \
+		</dev/null >"$pdir/qemu.log" 2>&1; echo "exit status $?" >>"$pdir/qemu.log") 2>/dev/null || true
+	grep -q "$token" "$pdir/result" 2>/dev/null
+}
+
+if [ "$accel" = auto ]; then
+	if probe_kvm; then
+		accel=kvm
+	else
+		accel=tcg
+		echo "run.sh: KVM unusable here (probe boot failed, see $vmdir/kvm-probe/qemu.log); using TCG" >&2
+	fi
+fi
+if [ "$accel" = kvm ]; then
+	cpu=host
+else
+	cpu=max
+fi
+
+# --- boot -----------------------------------------------------------------
+
+console=$vmdir/console.log
+resultf=$vmdir/result
+dmesgf=$vmdir/dmesg.log
+rm -f "$console" "$resultf" "$dmesgf"
+: >"$resultf"
+: >"$dmesgf"
+
+# Demo mode shows only the demo's own lines; the whole console is in the log.
+show() {
+	if [ "$mode" = demo ]; then
+		awk '/^===== end of demo =====$/ { on = 0 }
+		     on { print; fflush() }
+		     /^===== iscsi_portal demo =====$/ { on = 1 }'
+	else
+		cat
+	fi
+}
+
+start=$(date +%s.%N)
+set +e
+timeout -k 10 "$timeout" "${qemu_base[@]}" -accel "$accel" -cpu "$cpu" \
+	-initrd "$initrd" -append "$append" \
+	-serial stdio -serial "file:$resultf" -serial "file:$dmesgf" \
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$console" | show
+qemu_rc=${PIPESTATUS[0]}
+set -e
+elapsed=$(echo "$start $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }')
+
+# --- verdict --------------------------------------------------------------
+
+passed=0
+failed=0
+skipped=0
+summary=()
+vmfail() {
+	summary+=("FAIL  vm: $*")
+	failed=$((failed + 1))
+}
+
+if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+	vmfail "timed out after $timeout s (hang?); see $console"
+elif [ "$qemu_rc" -ne 0 ]; then
+	vmfail "qemu exited with status $qemu_rc; see $console"
+fi
+
+# Only lines with this run's token count; strip the tty's \r.
+verdict=$(sed -n "s/\r\$//; s/^$nonce //p" "$resultf")
+has() {
+	grep -qx -- "$1" <<<"$verdict"
+}
+
+if ! has "done"; then
+	vmfail "no result token from the VM's init (crash, panic or hang); see $console"
+fi
+if has "insmod fail"; then
+	vmfail "insmod iscsi_portal.ko failed"
+fi
+
+splat='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|Call Trace:|kmemleak: .*suspected memory leak|unreferenced object 0x|general protection fault|refcount_t:|list_add corruption|list_del corruption|stack-protector|Kernel panic'
+splats=$(grep -hE "$splat" "$console" "$dmesgf" | sed 's/\r$//' | sort -u | head -n 40 || true)
+if [ -n "$splats" ]; then
+	echo "run.sh: kernel splat:" >&2
+	printf '  %s\n' "$splats" >&2
+	vmfail "kernel splat in the console log or dmesg"
+fi
+
+if has "done" && ! has "insmod fail" && ! has "rmmod ok"; then
+	vmfail "rmmod iscsi_portal failed (module still in use or stuck)"
+fi
+
+if [ "$mode" = suite ]; then
+	for t in "${tests[@]}"; do
+		line=$(grep -m 1 "^test $t rc=" <<<"$verdict" || true)
+		if [ -z "$line" ]; then
+			summary+=("FAIL  $t: did not run to completion")
+			failed=$((failed + 1))
+			continue
+		fi
+		rc=${line#"test $t rc="}
+		rc=${rc%% *}
+		if [[ "$line" =~ Totals:\ pass:([0-9]+)\ fail:([0-9]+)\ xfail:([0-9]+)\ xpass:([0-9]+)\ skip:([0-9]+)\ error:([0-9]+) ]]; then
+			p=$((BASH_REMATCH[1] + BASH_REMATCH[3]))
+			f=$((BASH_REMATCH[2] + BASH_REMATCH[4] + BASH_REMATCH[6]))
+			s=${BASH_REMATCH[5]}
+			if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
+				f=1	# died after printing its totals
+			fi
+			passed=$((passed + p))
+			failed=$((failed + f))
+			skipped=$((skipped + s))
+			if [ "$f" -ne 0 ]; then
+				summary+=("FAIL  $t: $p passed, $f failed, $s skipped (exit $rc)")
+			else
+				summary+=("ok    $t: $p passed, $f failed, $s skipped")
+			fi
+		elif [ "$rc" -eq 4 ] && [[ "$line" == *"1..0"* ]]; then
+			skipped=$((skipped + 1))
+			summary+=("skip  $t: skipped as a whole")
+		else
+			failed=$((failed + 1))
+			case "$rc" in
+			137) why="killed (timeout of ${test_timeout} s?)" ;;
+			*) why="exit $rc" ;;
+			esac
+			summary+=("FAIL  $t: no kselftest totals, $why")
+		fi
+	done
+
+	if [ -n "$unit_log" ]; then
+		unit=$(sed -n 's/\r$//; /^[0-9][0-9]* passed, [0-9][0-9]* failed\(, [0-9][0-9]* skipped\)\{0,1\}$/p' \
+			"$unit_log" 2>/dev/null | tail -n 1)
+		if [ -z "$unit" ]; then
+			summary+=("FAIL  unit: no 'N passed, N failed' line in $unit_log")
+			failed=$((failed + 1))
+		else
+			read -r up _ uf _ us _ <<<"${unit//,/}"
+			passed=$((passed + up))
+			failed=$((failed + uf))
+			skipped=$((skipped + ${us:-0}))
+			if [ "$uf" -ne 0 ]; then
+				summary+=("FAIL  unit ($unit_log): $unit")
+			else
+				summary+=("ok    unit ($unit_log): $unit")
+			fi
+		fi
+	fi
+else
+	demo_rc=$(sed -n 's/^demo rc=//p' <<<"$verdict")
+	if [ -z "$demo_rc" ]; then
+		vmfail "the demo did not finish"
+	elif [ "$demo_rc" -ne 0 ]; then
+		vmfail "the demo exited with status $demo_rc"
+	fi
+fi
+
+echo "run.sh: kernel $release ($accel), VM ran ${elapsed} s; log: $console" >&2
+if [ "$mode" = demo ]; then
+	if [ "$failed" -ne 0 ]; then
+		printf '%s\n' "${summary[@]}" >&2
+		exit 1
+	fi
+	exit 0
+fi
+
+echo
+echo "Summary (kernel $release):"
+[ "${#summary[@]}" -eq 0 ] || printf '  %s\n' "${summary[@]}"
+final="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || final="$final, $skipped skipped"
+echo "$final"
+[ "$failed" -eq 0 ]
