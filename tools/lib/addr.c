@@ -94,7 +94,9 @@ static int parse_zone(const char *zone, uint32_t *scope_id)
 	if (!*zone || strlen(zone) >= IF_NAMESIZE ||
 	    zone[strcspn(zone, " \t\n\v\f\r/:%[]")])
 		return -EINVAL;
-	if (!ipl__parse_decimal(zone, strlen(zone), UINT32_MAX, &v)) {
+	if (zone[strspn(zone, "0123456789")] == '\0') {
+		if (ipl__parse_decimal(zone, strlen(zone), UINT32_MAX, &v))
+			return -EINVAL;
 		*scope_id = (uint32_t)v;
 		return 0;
 	}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Address parsing, formatting and validation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include "iscsiportal.h"
+#include "tap.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct valid_case {
+	const char *in;
+	const char *canon;
+	uint16_t family;
+	uint16_t port;
+	uint32_t scope_id;
+};
+
+static const struct valid_case valid[] = {
+	{ "192.0.2.1:3260", "192.0.2.1:3260", AF_INET, 3260, 0 },
+	{ "192.0.2.1", "192.0.2.1:3260", AF_INET, 3260, 0 },
+	{ "192.0.2.1:1", "192.0.2.1:1", AF_INET, 1, 0 },
+	{ "192.0.2.1:65535", "192.0.2.1:65535", AF_INET, 65535, 0 },
+	{ "192.0.2.1:03260", "192.0.2.1:3260", AF_INET, 3260, 0 },
+	{ "0.0.0.0", "0.0.0.0:3260", AF_INET, 3260, 0 },
+	{ "0.0.0.0:860", "0.0.0.0:860", AF_INET, 860, 0 },
+	{ "223.255.255.255", "223.255.255.255:3260", AF_INET, 3260, 0 },
+	{ "240.0.0.1", "240.0.0.1:3260", AF_INET, 3260, 0 },
+	{ "255.255.255.254", "255.255.255.254:3260", AF_INET, 3260, 0 },
+	{ "[2001:db8::1]:3260", "[2001:db8::1]:3260", AF_INET6, 3260, 0 },
+	{ "[2001:db8::1]", "[2001:db8::1]:3260", AF_INET6, 3260, 0 },
+	{ "2001:db8::1", "[2001:db8::1]:3260", AF_INET6, 3260, 0 },
+	{ "[2001:DB8:0:0:0:0:0:1]:860", "[2001:db8::1]:860", AF_INET6, 860, 0 },
+	{ "[::]:3260", "[::]:3260", AF_INET6, 3260, 0 },
+	{ "::", "[::]:3260", AF_INET6, 3260, 0 },
+	{ "[::1]", "[::1]:3260", AF_INET6, 3260, 0 },
+	{ "[::ffff:192.0.2.1]:3260", "[::ffff:192.0.2.1]:3260", AF_INET6,
+	  3260, 0 },
+	{ "[fec0::1]", "[fec0::1]:3260", AF_INET6, 3260, 0 },
+	{ "[fe80::1%2]:3260", "[fe80::1%2]:3260", AF_INET6, 3260, 2 },
+	{ "[FE80::1%2]:860", "[fe80::1%2]:860", AF_INET6, 860, 2 },
+	{ "[fe80::1%2]", "[fe80::1%2]:3260", AF_INET6, 3260, 2 },
+	{ "fe80::1%2", "[fe80::1%2]:3260", AF_INET6, 3260, 2 },
+	{ "[febf::1%4294967295]:1", "[febf::1%4294967295]:1", AF_INET6, 1,
+	  4294967295U },
+};
+
+static const char *const malformed[] = {
+	"", " ", " 192.0.2.1", "192.0.2.1 ", "192.0.2.1:3260 ", "\t192.0.2.1",
+	"192.0.2.1:0", "[2001:db8::1]:0", "192.0.2.1:65536",
+	"192.0.2.1:99999999999999999999", "192.0.2.1:abc", "192.0.2.1:",
+	"192.0.2.1:+80", "192.0.2.1:-1", "192.0.2.1:32 60", "192.0.2.1:0x10",
+	"192.0.2.1x", "192.0.2.1:3260x", "192.0.2.1:3260:1",
+	"[2001:db8::1]:3260x", "[2001:db8::1]x", "[2001:db8::1] ",
+	"[2001:db8::1]:", "[2001:db8::1", "[2001:db8::1:3260", "2001:db8::1]",
+	"[[2001:db8::1]]", "[2001:db8::1]]", "[]", "[]:3260", ":3260", ":",
+	"[1.2.3.4]", "[192.0.2.1]:3260", "1.2.3.4%2", "192.0.2.1%lo:3260",
+	"[2001:db8::1%2]", "[2001:db8::1%lo]:3260", "2001:db8::1%2",
+	"[::%1]", "[fec0::1%1]",
+	"fe80::1", "[fe80::1]:3260", "[fe80::1%]:3260", "[fe80::1%0]",
+	"[fe80::1%4294967296]", "[fe80::1% lo]", "fe80::1%lo ",
+	"[fe80::1%a/b]", "[fe80::1%2]:0",
+	"224.0.0.1", "239.255.255.255:3260", "230.1.2.3", "255.255.255.255",
+	"255.255.255.255:3260", "[ff02::1%2]", "[ff05::1]", "ff00::",
+	"1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4",
+	"localhost", "example.com:3260", "::ffff:192.0.2.1:3260x",
+};
+
+static void test_parse_valid(void)
+{
+	uint32_t lo = if_nametoindex("lo");
+	struct iscsi_portal_addr a;
+	char buf[IPL_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(valid); i++) {
+		const struct valid_case *c = &valid[i];
+
+		if (!CHECK_INT(ipl_addr_parse(c->in, &a), 0)) {
+			tap_note("input \"%s\"", c->in);
+			continue;
+		}
+		CHECK_INT(a.family, c->family);
+		CHECK_INT(a.port, c->port);
+		CHECK_UINT(a.scope_id, c->scope_id);
+		CHECK_INT(ipl_addr_format(&a, buf, sizeof(buf)),
+			  (int)strlen(c->canon));
+		CHECK_STR(buf, c->canon);
+	}
+	/* An interface name zone becomes its index. */
+	if (CHECK(lo != 0)) {
+		CHECK_INT(ipl_addr_parse("[fe80::1%lo]", &a), 0);
+		CHECK_UINT(a.scope_id, lo);
+		CHECK_INT(ipl_addr_parse("fe80::1%lo", &a), 0);
+		CHECK_UINT(a.scope_id, lo);
+	}
+}
+
+static void test_parse_bytes(void)
+{
+	static const uint8_t v4[16] = { 192, 0, 2, 1 };
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	struct iscsi_portal_addr a;
+
+	memset(&a, 0xaa, sizeof(a));
+	CHECK_INT(ipl_addr_parse("192.0.2.1:3260", &a), 0);
+	CHECK(!memcmp(a.addr, v4, sizeof(v4)));	/* rest zeroed */
+	CHECK_INT(ipl_addr_parse("[2001:db8::1]:3260", &a), 0);
+	CHECK(!memcmp(a.addr, v6, sizeof(v6)));
+}
+
+static void test_parse_malformed(void)
+{
+	struct iscsi_portal_addr a, before;
+	size_t i;
+
+	memset(&before, 0x5a, sizeof(before));
+	for (i = 0; i < ARRAY_SIZE(malformed); i++) {
+		a = before;
+		if (!CHECK_INT(ipl_addr_parse(malformed[i], &a), -EINVAL))
+			tap_note("input \"%s\"", malformed[i]);
+		/* The output is left alone on failure. */
+		CHECK(!memcmp(&a, &before, sizeof(a)));
+	}
+	CHECK_INT(ipl_addr_parse(NULL, &a), -EINVAL);
+	CHECK_INT(ipl_addr_parse("192.0.2.1", NULL), -EINVAL);
+}
+
+static void test_parse_unknown_zone(void)
+{
+	struct iscsi_portal_addr a;
+
+	CHECK_INT(ipl_addr_parse("[fe80::1%nosuchif0]:3260", &a), -ENODEV);
+	/* A name zone on a non-link-local address is malformed either way. */
+	CHECK_INT(ipl_addr_parse("[2001:db8::1%nosuchif0]", &a), -EINVAL);
+}
+
+static void test_round_trip(void)
+{
+	struct iscsi_portal_addr a, b;
+	char buf[IPL_ADDR_STRLEN], again[IPL_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(valid); i++) {
+		if (!CHECK_INT(ipl_addr_parse(valid[i].in, &a), 0))
+			continue;
+		CHECK(ipl_addr_format(&a, buf, sizeof(buf)) > 0);
+		CHECK_INT(ipl_addr_parse(buf, &b), 0);
+		CHECK(ipl_addr_equal(&a, &b));
+		CHECK(ipl_addr_format(&b, again, sizeof(again)) > 0);
+		CHECK_STR(again, buf);
+	}
+}
+
+static void test_format_errors(void)
+{
+	struct iscsi_portal_addr a, bad;
+	const char *canon = "[2001:db8::1]:3260";
+	size_t len = strlen(canon);
+	char buf[IPL_ADDR_STRLEN];
+
+	CHECK_INT(ipl_addr_parse(canon, &a), 0);
+	CHECK_INT(ipl_addr_format(&a, buf, len + 1), (int)len);
+	CHECK_STR(buf, canon);
+	CHECK_INT(ipl_addr_format(&a, buf, len), -ENOSPC);
+	CHECK_STR(buf, "");
+	CHECK_INT(ipl_addr_format(&a, buf, 0), -ENOSPC);
+	CHECK_INT(ipl_addr_format(&a, NULL, 10), -EINVAL);
+	CHECK_INT(ipl_addr_format(NULL, buf, sizeof(buf)), -EINVAL);
+	bad = a;
+	bad.port = 0;
+	CHECK_INT(ipl_addr_format(&bad, buf, sizeof(buf)), -EINVAL);
+	/* The longest form fits IPL_ADDR_STRLEN. */
+	CHECK_INT(ipl_addr_parse(
+		"[fe80:ffff:ffff:ffff:ffff:ffff:255.255.255.255%4294967295]:65535",
+		&a), 0);
+	CHECK(ipl_addr_format(&a, buf, sizeof(buf)) > 0);
+}
+
+static struct iscsi_portal_addr mk(uint16_t family, uint16_t port,
+				   uint32_t scope, const char *text)
+{
+	struct iscsi_portal_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = family;
+	a.port = port;
+	a.scope_id = scope;
+	if (text && inet_pton(family, text, a.addr) != 1)
+		tap_note("bad test address %s", text);
+	return a;
+}
+
+static void test_validate(void)
+{
+	struct iscsi_portal_addr a;
+
+	a = mk(AF_INET, 3260, 0, "192.0.2.1");
+	CHECK_INT(ipl_addr_validate(&a), 0);
+	a.addr[4] = 1;				/* IPv4 tail not zero */
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET, 0, 0, "192.0.2.1");
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET, 3260, 1, "192.0.2.1");
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET, 3260, 0, "224.0.0.1");
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET, 3260, 0, "239.255.255.255");
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET, 3260, 0, "255.255.255.255");
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET, 3260, 0, "0.0.0.0");
+	CHECK_INT(ipl_addr_validate(&a), 0);
+	a = mk(AF_INET6, 3260, 0, "::");
+	CHECK_INT(ipl_addr_validate(&a), 0);
+	a = mk(AF_INET6, 3260, 0, "2001:db8::1");
+	CHECK_INT(ipl_addr_validate(&a), 0);
+	a.scope_id = 5;				/* zone on a global address */
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET6, 3260, 0, "fe80::1");	/* link-local, no zone */
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a.scope_id = 5;
+	CHECK_INT(ipl_addr_validate(&a), 0);
+	a = mk(AF_INET6, 3260, 0, "febf::1");	/* still fe80::/10 */
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET6, 3260, 0, "fec0::1");	/* just outside it */
+	CHECK_INT(ipl_addr_validate(&a), 0);
+	a = mk(AF_INET6, 3260, 0, "ff02::1");
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_INET6, 3260, 2, "ff02::1");
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(0, 3260, 0, NULL);
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	a = mk(AF_UNIX, 3260, 0, NULL);
+	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
+	CHECK_INT(ipl_addr_validate(NULL), -EINVAL);
+}
+
+static void test_equal(void)
+{
+	struct iscsi_portal_addr a, b;
+
+	CHECK_INT(ipl_addr_parse("192.0.2.1:3260", &a), 0);
+	CHECK_INT(ipl_addr_parse("192.0.2.1", &b), 0);
+	CHECK(ipl_addr_equal(&a, &b));
+	CHECK_INT(ipl_addr_parse("192.0.2.1:3261", &b), 0);
+	CHECK(!ipl_addr_equal(&a, &b));
+	CHECK_INT(ipl_addr_parse("192.0.2.2:3260", &b), 0);
+	CHECK(!ipl_addr_equal(&a, &b));
+	CHECK_INT(ipl_addr_parse("[fe80::1%2]", &a), 0);
+	CHECK_INT(ipl_addr_parse("[fe80::1%3]", &b), 0);
+	CHECK(!ipl_addr_equal(&a, &b));
+	CHECK_INT(ipl_addr_parse("[::ffff:192.0.2.1]", &a), 0);
+	CHECK_INT(ipl_addr_parse("192.0.2.1", &b), 0);
+	CHECK(!ipl_addr_equal(&a, &b));
+}
+
+const struct test addr_tests[] = {
+	{ "addr: parse every valid form", test_parse_valid },
+	{ "addr: parsed address bytes", test_parse_bytes },
+	{ "addr: reject every malformed form with EINVAL", test_parse_malformed },
+	{ "addr: unknown interface zone is ENODEV", test_parse_unknown_zone },
+	{ "addr: format/parse round trips", test_round_trip },
+	{ "addr: format errors and buffer sizes", test_format_errors },
+	{ "addr: validator rules", test_validate },
+	{ "addr: equality", test_equal },
+	{ NULL, NULL },
+};
