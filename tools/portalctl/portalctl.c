@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * portalctl: list iSCSI portals and get and set their status through
+ * /dev/iscsi_portal.  See portalctl(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portalctl.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define OP_LEN		(IPL_ADDR_STRLEN + 64)
+
+struct command {
+	const char *name;
+	int (*run)(struct ctx *c, int argc, char **argv);
+};
+
+static const char usage_text[] =
+"Usage: portalctl [--device PATH] [--json] COMMAND [ARGS]\n"
+"\n"
+"Commands:\n"
+"  version                     module API version, portal count, table state\n"
+"  list                        every portal\n"
+"  get ID                      one portal\n"
+"  add ADDR [--status STATUS]  add a portal (status default: online)\n"
+"  remove ID                   remove a portal\n"
+"  set ID online|offline       set a portal's status\n"
+"  report ID STATUS            report a status, as a provider does\n"
+"  reenumerate                 rebuild the table from its providers\n"
+"  refresh                     re-read every status (after reenumerate)\n"
+"  watch                       print changes as they happen, until interrupted\n"
+"  help                        this text\n"
+"\n"
+"Options:\n"
+"  -d, --device PATH  the device (default " ISCSI_PORTAL_DEVICE_PATH ")\n"
+"  -j, --json         JSON output\n"
+"  -h, --help         this text\n"
+"\n"
+"ADDR: 192.0.2.1[:3260], [2001:db8::1][:3260], [fe80::1%eth0]:3260.\n"
+"STATUS: unknown, online, not_ready, offline, failed or a number.\n"
+"Exit status: 0 success, 1 the operation failed, 2 usage error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("portalctl: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'portalctl --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+int op_fail(const char *op, int err)
+{
+	uint32_t hr = ipl_errno_to_hresult(err);
+
+	fprintf(stderr, "portalctl: %s: %s (%s 0x%08X)\n", op,
+		ipl_strerror(err), ipl_hresult_name(hr), hr);
+	return EXIT_FAIL;
+}
+
+int ctx_open(struct ctx *c, unsigned int flags)
+{
+	const char *path = c->device ? c->device : ISCSI_PORTAL_DEVICE_PATH;
+	const char *hint = "";
+	int err;
+
+	err = ipl_open(&c->h, path, flags);
+	if (!err)
+		return 0;
+	if (err == -ENOENT || err == -ENXIO || err == -ENODEV)
+		hint = " (is the iscsi_portal module loaded?)";
+	else if (err == -EACCES)
+		hint = " (need root, or access to the device)";
+	fprintf(stderr, "portalctl: open %s: %s%s\n", path, strerror(-err),
+		hint);
+	return EXIT_FAIL;
+}
+
+static int parse_id(const char *s, uint64_t *id)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return usage_error("invalid portal id '%s'", s);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return usage_error("invalid portal id '%s'", s);
+	*id = v;
+	return 0;
+}
+
+static int parse_status(const char *s, uint32_t *status)
+{
+	if (ipl_status_parse(s, status))
+		return usage_error("invalid status '%s'", s);
+	return 0;
+}
+
+/* Exactly @want arguments after the command name. */
+static int want_args(int argc, char **argv, int want)
+{
+	if (argc - 1 < want)
+		return usage_error("%s: missing argument", argv[0]);
+	if (argc - 1 > want)
+		return usage_error("%s: too many arguments", argv[0]);
+	return 0;
+}
+
+/* Check there are exactly @want arguments, then open the device. */
+static int begin(struct ctx *c, int argc, char **argv, int want,
+		 unsigned int flags)
+{
+	int ret = want_args(argc, argv, want);
+
+	return ret ? ret : ctx_open(c, flags);
+}
+
+static int cmd_version(struct ctx *c, int argc, char **argv)
+{
+	struct iscsi_portal_version ver;
+	int ret = begin(c, argc, argv, 0, IPL_OPEN_RDONLY);
+
+	if (ret)
+		return ret;
+	ret = ipl_version(c->h, &ver);
+	if (ret)
+		return op_fail("version", ret);
+	print_version(&ver, c->json);
+	return EXIT_OK;
+}
+
+static int cmd_list(struct ctx *c, int argc, char **argv)
+{
+	struct iscsi_portal_info *infos;
+	size_t n;
+	int ret = begin(c, argc, argv, 0, IPL_OPEN_RDONLY);
+
+	if (ret)
+		return ret;
+	ret = ipl_list_all(c->h, &infos, &n, NULL);
+	if (ret)
+		return op_fail("list", ret);
+	print_infos(infos, n, c->json);
+	free(infos);
+	return EXIT_OK;
+}
+
+static int cmd_get(struct ctx *c, int argc, char **argv)
+{
+	struct iscsi_portal_info info;
+	char op[OP_LEN];
+	uint64_t id;
+	int ret;
+
+	ret = want_args(argc, argv, 1);
+	if (ret || (ret = parse_id(argv[1], &id)) ||
+	    (ret = ctx_open(c, IPL_OPEN_RDONLY)))
+		return ret;
+	ret = ipl_get_info(c->h, id, &info);
+	if (ret) {
+		snprintf(op, sizeof(op), "get %llu", (unsigned long long)id);
+		return op_fail(op, ret);
+	}
+	if (c->json) {
+		print_info_json(&info);
+		putchar('\n');
+	} else {
+		print_infos(&info, 1, false);
+	}
+	return EXIT_OK;
+}
+
+/* add ADDR [--status STATUS | --status=STATUS], in any order. */
+static int parse_add(int argc, char **argv, const char **addr_str,
+		     uint32_t *status)
+{
+	static const char opt[] = "--status";
+	const char *status_str = NULL;
+	int i;
+
+	*addr_str = NULL;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, opt)) {
+			if (++i == argc)
+				return usage_error("add: %s needs a value",
+						   opt);
+			status_str = argv[i];
+		} else if (!strncmp(a, opt, sizeof(opt) - 1) &&
+			   a[sizeof(opt) - 1] == '=') {
+			status_str = a + sizeof(opt);
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("add: unknown option '%s'", a);
+		} else if (*addr_str) {
+			return usage_error("add: unexpected argument '%s'", a);
+		} else {
+			*addr_str = a;
+		}
+	}
+	if (!*addr_str)
+		return usage_error("%s: missing argument", argv[0]);
+	*status = ISCSI_PORTAL_STATUS_ONLINE;
+	return status_str ? parse_status(status_str, status) : 0;
+}
+
+static void print_added(const struct ctx *c, uint64_t id, const char *addr,
+			uint32_t status)
+{
+	char name[IPL_NAME_STRLEN];
+	const char *sname = ipl_status_str(status, name, sizeof(name));
+
+	if (!c->json) {
+		printf("added %llu %s %s\n", (unsigned long long)id, addr,
+		       sname);
+		return;
+	}
+	printf("{\"id\":%llu,\"address\":", (unsigned long long)id);
+	print_json_string(addr);
+	printf(",\"status\":");
+	print_json_string(sname);
+	printf(",\"status_value\":%u}\n", status);
+}
+
+static int cmd_add(struct ctx *c, int argc, char **argv)
+{
+	struct iscsi_portal_addr addr;
+	char text[IPL_ADDR_STRLEN], op[OP_LEN];
+	const char *addr_str;
+	uint32_t status;
+	uint64_t id;
+	int ret;
+
+	ret = parse_add(argc, argv, &addr_str, &status);
+	if (ret)
+		return ret;
+	ret = ipl_addr_parse(addr_str, &addr);
+	if (ret == -ENODEV)
+		return usage_error("add: no such interface in '%s'", addr_str);
+	if (ret)
+		return usage_error("add: invalid address '%s'", addr_str);
+	ret = ctx_open(c, IPL_OPEN_RDWR);
+	if (ret)
+		return ret;
+	format_addr(&addr, text, sizeof(text));
+	ret = ipl_add(c->h, &addr, status, &id);
+	if (ret) {
+		snprintf(op, sizeof(op), "add %s", text);
+		return op_fail(op, ret);
+	}
+	print_added(c, id, text, status);
+	return EXIT_OK;
+}
+
+static int cmd_remove(struct ctx *c, int argc, char **argv)
+{
+	char op[OP_LEN];
+	uint64_t id;
+	int ret;
+
+	ret = want_args(argc, argv, 1);
+	if (ret || (ret = parse_id(argv[1], &id)) ||
+	    (ret = ctx_open(c, IPL_OPEN_RDWR)))
+		return ret;
+	ret = ipl_remove(c->h, id);
+	if (ret) {
+		snprintf(op, sizeof(op), "remove %llu", (unsigned long long)id);
+		return op_fail(op, ret);
+	}
+	return EXIT_OK;
+}
+
+/* set and report: ID STATUS, any status passed on for the module to judge. */
+static int status_cmd(struct ctx *c, int argc, char **argv,
+		      int (*fn)(struct ipl_handle *, uint64_t, uint32_t))
+{
+	char name[IPL_NAME_STRLEN], op[OP_LEN];
+	uint32_t status;
+	uint64_t id;
+	int ret;
+
+	ret = want_args(argc, argv, 2);
+	if (ret || (ret = parse_id(argv[1], &id)) ||
+	    (ret = parse_status(argv[2], &status)) ||
+	    (ret = ctx_open(c, IPL_OPEN_RDWR)))
+		return ret;
+	ret = fn(c->h, id, status);
+	if (ret) {
+		snprintf(op, sizeof(op), "%s %llu %s", argv[0],
+			 (unsigned long long)id,
+			 ipl_status_str(status, name, sizeof(name)));
+		return op_fail(op, ret);
+	}
+	return EXIT_OK;
+}
+
+static int cmd_set(struct ctx *c, int argc, char **argv)
+{
+	return status_cmd(c, argc, argv, ipl_set_status);
+}
+
+static int cmd_report(struct ctx *c, int argc, char **argv)
+{
+	return status_cmd(c, argc, argv, ipl_report_status);
+}
+
+/* reenumerate and refresh: table-wide, no argument. */
+static int table_cmd(struct ctx *c, int argc, char **argv,
+		     int (*fn)(struct ipl_handle *))
+{
+	int ret = begin(c, argc, argv, 0, IPL_OPEN_RDWR);
+
+	if (ret)
+		return ret;
+	ret = fn(c->h);
+	return ret ? op_fail(argv[0], ret) : EXIT_OK;
+}
+
+static int cmd_reenumerate(struct ctx *c, int argc, char **argv)
+{
+	return table_cmd(c, argc, argv, ipl_reenumerate);
+}
+
+static int cmd_refresh(struct ctx *c, int argc, char **argv)
+{
+	return table_cmd(c, argc, argv, ipl_refresh);
+}
+
+static int cmd_watch(struct ctx *c, int argc, char **argv)
+{
+	int ret = begin(c, argc, argv, 0, IPL_OPEN_RDONLY | IPL_OPEN_NONBLOCK);
+
+	return ret ? ret : cmd_watch_run(c);
+}
+
+static int cmd_help(struct ctx *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	fputs(usage_text, stdout);
+	return EXIT_OK;
+}
+
+static const struct command commands[] = {
+	{ "version", cmd_version },
+	{ "list", cmd_list },
+	{ "get", cmd_get },
+	{ "add", cmd_add },
+	{ "remove", cmd_remove },
+	{ "set", cmd_set },
+	{ "report", cmd_report },
+	{ "reenumerate", cmd_reenumerate },
+	{ "refresh", cmd_refresh },
+	{ "watch", cmd_watch },
+	{ "help", cmd_help },
+};
+
+/* Global options, up to the command name; returns 0 or an exit status. */
+static int parse_globals(int argc, char **argv, struct ctx *c, bool *help)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	opterr = 0;
+	/* '+': stop at the command, whose own arguments may look like options. */
+	while ((opt = getopt_long(argc, argv, "+:d:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			c->device = optarg;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			*help = true;
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+static int finish(int ret)
+{
+	/* Output that never reached its destination is a failure too. */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "portalctl: write error: %s\n",
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = { NULL, false, NULL };
+	bool help = false;
+	size_t i;
+	int ret;
+
+	ret = parse_globals(argc, argv, &c, &help);
+	if (ret)
+		return ret;
+	if (help)
+		return finish(cmd_help(&c, 0, NULL));
+	if (optind == argc)
+		return usage_error("%s", "missing command");
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!strcmp(argv[optind], commands[i].name)) {
+			ret = commands[i].run(&c, argc - optind, argv + optind);
+			ipl_close(c.h);
+			return finish(ret);
+		}
+	}
+	return usage_error("unknown command '%s'", argv[optind]);
+}

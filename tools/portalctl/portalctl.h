@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * portalctl: shared declarations of the command-line tool.
+ */
+#ifndef PORTALCTL_H
+#define PORTALCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iscsiportal.h"
+
+/* Exit statuses. */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* an operation failed */
+#define EXIT_USAGE	2	/* the command line is wrong */
+
+struct ctx {
+	const char *device;	/* NULL: ISCSI_PORTAL_DEVICE_PATH */
+	bool json;
+	struct ipl_handle *h;
+};
+
+/* Open the device once, read-only or read-write; 0 or EXIT_FAIL. */
+int ctx_open(struct ctx *c, unsigned int flags);
+/* "portalctl: OP: message (VDS_NAME 0x...)" on stderr; returns EXIT_FAIL. */
+int op_fail(const char *op, int err);
+
+/* print.c: human tables and JSON. */
+void format_addr(const struct iscsi_portal_addr *a, char *buf, size_t len);
+void print_json_string(const char *s);
+void print_info_json(const struct iscsi_portal_info *info);
+/* A JSON array of portals, no newline. */
+void print_infos_json(const struct iscsi_portal_info *infos, size_t n);
+/* A table, or a JSON array and a newline. */
+void print_infos(const struct iscsi_portal_info *infos, size_t n, bool json);
+void print_version(const struct iscsi_portal_version *ver, bool json);
+/* Local time, ISO 8601 with milliseconds: 2024-05-01T12:34:56.789+02:00. */
+void format_now(char *buf, size_t len);
+
+/* watch.c */
+int cmd_watch_run(struct ctx *c);
+
+#endif /* PORTALCTL_H */
