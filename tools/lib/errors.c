@@ -92,17 +92,24 @@ const char *ipl_hresult_name(uint32_t hr)
 	return "unknown HRESULT";
 }
 
+/* The C library's thread-safe text for @err, where it has one. */
+static const char *libc_desc(int err)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	return strerrordesc_np(err);	/* a static string or NULL */
+#else
+	(void)err;
+	return NULL;
+#endif
+}
+
 const char *ipl_strerror(int err)
 {
 	const struct err_row *row = find_errno(err);
-	const char *desc = NULL;
+	const char *desc;
 
 	if (row)
 		return row->msg;
-	err = abs_errno(err);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
-	/* Thread-safe, unlike strerror(): a static string or NULL. */
-	desc = strerrordesc_np(err);
-#endif
+	desc = libc_desc(abs_errno(err));
 	return desc ? desc : "unexpected error";
 }

@@ -109,12 +109,12 @@ static int fetch_page(struct ipl_list_iter *it)
 int ipl_list_iter_next(struct ipl_list_iter *it,
 		       const struct iscsi_portal_info **info)
 {
-	int err;
-
 	if (!it || !info)
 		return -EINVAL;
 	/* A page may be short, even empty, with the walk not yet done. */
 	while (it->pos == it->count) {
+		int err;
+
 		if (it->done)
 			return 0;
 		err = fetch_page(it);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 #include "portalctl.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define OP_LEN		(IPL_ADDR_STRLEN + 64)
 
 struct command {
 	const char *name;
@@ -52,12 +52,17 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-int op_fail(const char *op, int err)
+int op_fail(int err, const char *fmt, ...)
 {
 	uint32_t hr = ipl_errno_to_hresult(err);
+	va_list ap;
 
-	fprintf(stderr, "portalctl: %s: %s (%s 0x%08X)\n", op,
-		ipl_strerror(err), ipl_hresult_name(hr), hr);
+	fputs("portalctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s (%s 0x%08X)\n", ipl_strerror(err),
+		ipl_hresult_name(hr), hr);
 	return EXIT_FAIL;
 }
 
@@ -111,6 +116,14 @@ static int want_args(int argc, char **argv, int want)
 	return 0;
 }
 
+/* Exactly @want arguments, the first a portal id. */
+static int parse_id_args(int argc, char **argv, int want, uint64_t *id)
+{
+	int ret = want_args(argc, argv, want);
+
+	return ret ? ret : parse_id(argv[1], id);
+}
+
 /* Check there are exactly @want arguments, then open the device. */
 static int begin(struct ctx *c, int argc, char **argv, int want,
 		 unsigned int flags)
@@ -129,7 +142,7 @@ static int cmd_version(struct ctx *c, int argc, char **argv)
 		return ret;
 	ret = ipl_version(c->h, &ver);
 	if (ret)
-		return op_fail("version", ret);
+		return op_fail(ret, "version");
 	print_version(&ver, c->json);
 	return EXIT_OK;
 }
@@ -144,7 +157,7 @@ static int cmd_list(struct ctx *c, int argc, char **argv)
 		return ret;
 	ret = ipl_list_all(c->h, &infos, &n, NULL);
 	if (ret)
-		return op_fail("list", ret);
+		return op_fail(ret, "list");
 	print_infos(infos, n, c->json);
 	free(infos);
 	return EXIT_OK;
@@ -153,19 +166,15 @@ static int cmd_list(struct ctx *c, int argc, char **argv)
 static int cmd_get(struct ctx *c, int argc, char **argv)
 {
 	struct iscsi_portal_info info;
-	char op[OP_LEN];
 	uint64_t id;
 	int ret;
 
-	ret = want_args(argc, argv, 1);
-	if (ret || (ret = parse_id(argv[1], &id)) ||
-	    (ret = ctx_open(c, IPL_OPEN_RDONLY)))
+	ret = parse_id_args(argc, argv, 1, &id);
+	if (ret || (ret = ctx_open(c, IPL_OPEN_RDONLY)))
 		return ret;
 	ret = ipl_get_info(c->h, id, &info);
-	if (ret) {
-		snprintf(op, sizeof(op), "get %llu", (unsigned long long)id);
-		return op_fail(op, ret);
-	}
+	if (ret)
+		return op_fail(ret, "get %llu", (unsigned long long)id);
 	if (c->json) {
 		print_info_json(&info);
 		putchar('\n');
@@ -230,7 +239,7 @@ static void print_added(const struct ctx *c, uint64_t id, const char *addr,
 static int cmd_add(struct ctx *c, int argc, char **argv)
 {
 	struct iscsi_portal_addr addr;
-	char text[IPL_ADDR_STRLEN], op[OP_LEN];
+	char text[IPL_ADDR_STRLEN];
 	const char *addr_str;
 	uint32_t status;
 	uint64_t id;
@@ -249,29 +258,23 @@ static int cmd_add(struct ctx *c, int argc, char **argv)
 		return ret;
 	format_addr(&addr, text, sizeof(text));
 	ret = ipl_add(c->h, &addr, status, &id);
-	if (ret) {
-		snprintf(op, sizeof(op), "add %s", text);
-		return op_fail(op, ret);
-	}
+	if (ret)
+		return op_fail(ret, "add %s", text);
 	print_added(c, id, text, status);
 	return EXIT_OK;
 }
 
 static int cmd_remove(struct ctx *c, int argc, char **argv)
 {
-	char op[OP_LEN];
 	uint64_t id;
 	int ret;
 
-	ret = want_args(argc, argv, 1);
-	if (ret || (ret = parse_id(argv[1], &id)) ||
-	    (ret = ctx_open(c, IPL_OPEN_RDWR)))
+	ret = parse_id_args(argc, argv, 1, &id);
+	if (ret || (ret = ctx_open(c, IPL_OPEN_RDWR)))
 		return ret;
 	ret = ipl_remove(c->h, id);
-	if (ret) {
-		snprintf(op, sizeof(op), "remove %llu", (unsigned long long)id);
-		return op_fail(op, ret);
-	}
+	if (ret)
+		return op_fail(ret, "remove %llu", (unsigned long long)id);
 	return EXIT_OK;
 }
 
@@ -279,22 +282,21 @@ static int cmd_remove(struct ctx *c, int argc, char **argv)
 static int status_cmd(struct ctx *c, int argc, char **argv,
 		      int (*fn)(struct ipl_handle *, uint64_t, uint32_t))
 {
-	char name[IPL_NAME_STRLEN], op[OP_LEN];
 	uint32_t status;
 	uint64_t id;
 	int ret;
 
-	ret = want_args(argc, argv, 2);
-	if (ret || (ret = parse_id(argv[1], &id)) ||
-	    (ret = parse_status(argv[2], &status)) ||
+	ret = parse_id_args(argc, argv, 2, &id);
+	if (ret || (ret = parse_status(argv[2], &status)) ||
 	    (ret = ctx_open(c, IPL_OPEN_RDWR)))
 		return ret;
 	ret = fn(c->h, id, status);
 	if (ret) {
-		snprintf(op, sizeof(op), "%s %llu %s", argv[0],
-			 (unsigned long long)id,
-			 ipl_status_str(status, name, sizeof(name)));
-		return op_fail(op, ret);
+		char name[IPL_NAME_STRLEN];
+
+		return op_fail(ret, "%s %llu %s", argv[0],
+			       (unsigned long long)id,
+			       ipl_status_str(status, name, sizeof(name)));
 	}
 	return EXIT_OK;
 }
@@ -318,7 +320,7 @@ static int table_cmd(struct ctx *c, int argc, char **argv,
 	if (ret)
 		return ret;
 	ret = fn(c->h);
-	return ret ? op_fail(argv[0], ret) : EXIT_OK;
+	return ret ? op_fail(ret, "%s", argv[0]) : EXIT_OK;
 }
 
 static int cmd_reenumerate(struct ctx *c, int argc, char **argv)

@@ -24,8 +24,12 @@ struct ctx {
 
 /* Open the device once, read-only or read-write; 0 or EXIT_FAIL. */
 int ctx_open(struct ctx *c, unsigned int flags);
-/* "portalctl: OP: message (VDS_NAME 0x...)" on stderr; returns EXIT_FAIL. */
-int op_fail(const char *op, int err);
+/*
+ * "portalctl: OP: message (VDS_NAME 0x...)" on stderr, OP from @fmt;
+ * returns EXIT_FAIL.
+ */
+int op_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* print.c: human tables and JSON. */
 void format_addr(const struct iscsi_portal_addr *a, char *buf, size_t len);

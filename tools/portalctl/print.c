@@ -49,6 +49,7 @@ static void fill_row(struct row *r, const struct iscsi_portal_info *info)
 {
 	char name[IPL_NAME_STRLEN];
 
+	memset(r, 0, sizeof(*r));
 	snprintf(r->cell[COL_ID], sizeof(r->cell[COL_ID]), "%llu",
 		 (unsigned long long)info->id);
 	format_addr(&info->addr, r->cell[COL_ADDR], sizeof(r->cell[COL_ADDR]));

@@ -109,7 +109,7 @@ static int resync(struct watch *w, bool show, const char *when)
 
 	err = ipl_list_all(w->c->h, &infos, &n, &w->since);
 	if (err)
-		return op_fail("watch: list", err);
+		return op_fail(err, "watch: list");
 	w->n = 0;
 	for (i = 0; i < n && !err; i++)
 		err = remember(w, infos[i].id, &infos[i].addr);
@@ -126,7 +126,7 @@ static int resync(struct watch *w, bool show, const char *when)
 		print_infos(infos, n, false);
 	}
 	free(infos);
-	return err ? op_fail("watch", err) : EXIT_OK;
+	return err ? op_fail(err, "watch") : EXIT_OK;
 }
 
 /* The address of @id: remembered, else asked for (and remembered). */
@@ -188,14 +188,14 @@ static int handle_event(struct watch *w, const struct iscsi_portal_event *ev)
 static int drain(struct watch *w)
 {
 	struct iscsi_portal_event ev[EVENT_BATCH];
-	int n, i, ret;
+	int i, ret;
 
 	for (;;) {
-		n = ipl_read_events(w->c->h, ev, EVENT_BATCH);
+		int n = ipl_read_events(w->c->h, ev, EVENT_BATCH);
 		if (n == -EAGAIN || n == -EINTR)
 			return EXIT_OK;
 		if (n < 0)
-			return op_fail("watch: read", n);
+			return op_fail(n, "watch: read");
 		if (n == 0) {
 			fprintf(stderr, "portalctl: watch: the device closed the stream\n");
 			return EXIT_FAIL;
@@ -271,7 +271,7 @@ int cmd_watch_run(struct ctx *c)
 		return ret;
 	ret = ipl_watch(c->h);
 	if (ret)
-		return op_fail("watch", ret);
+		return op_fail(ret, "watch");
 	ret = resync(&w, false, NULL);
 	if (!ret) {
 		fflush(stdout);

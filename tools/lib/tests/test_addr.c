@@ -183,61 +183,56 @@ static void test_format_errors(void)
 	CHECK(ipl_addr_format(&a, buf, sizeof(buf)) > 0);
 }
 
-static struct iscsi_portal_addr mk(uint16_t family, uint16_t port,
-				   uint32_t scope, const char *text)
-{
-	struct iscsi_portal_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = family;
-	a.port = port;
-	a.scope_id = scope;
-	if (text && inet_pton(family, text, a.addr) != 1)
-		tap_note("bad test address %s", text);
-	return a;
-}
+static const struct {
+	uint16_t family;
+	uint16_t port;
+	uint32_t scope_id;
+	const char *text;	/* NULL: all-zero bytes */
+	int want;
+} validate_cases[] = {
+	{ AF_INET, 3260, 0, "192.0.2.1", 0 },
+	{ AF_INET, 0, 0, "192.0.2.1", -EINVAL },		/* port 0 */
+	{ AF_INET, 3260, 1, "192.0.2.1", -EINVAL },		/* zone */
+	{ AF_INET, 3260, 0, "224.0.0.1", -EINVAL },		/* multicast */
+	{ AF_INET, 3260, 0, "239.255.255.255", -EINVAL },
+	{ AF_INET, 3260, 0, "255.255.255.255", -EINVAL },	/* broadcast */
+	{ AF_INET, 3260, 0, "0.0.0.0", 0 },			/* wildcard */
+	{ AF_INET6, 3260, 0, "::", 0 },				/* wildcard */
+	{ AF_INET6, 3260, 0, "2001:db8::1", 0 },
+	{ AF_INET6, 3260, 5, "2001:db8::1", -EINVAL },		/* zone */
+	{ AF_INET6, 3260, 0, "fe80::1", -EINVAL },		/* no zone */
+	{ AF_INET6, 3260, 5, "fe80::1", 0 },
+	{ AF_INET6, 3260, 0, "febf::1", -EINVAL },	/* still fe80::/10 */
+	{ AF_INET6, 3260, 0, "fec0::1", 0 },		/* just outside it */
+	{ AF_INET6, 3260, 0, "ff02::1", -EINVAL },		/* multicast */
+	{ AF_INET6, 3260, 2, "ff02::1", -EINVAL },
+	{ 0, 3260, 0, NULL, -EINVAL },
+	{ AF_UNIX, 3260, 0, NULL, -EINVAL },
+};
 
 static void test_validate(void)
 {
 	struct iscsi_portal_addr a;
+	size_t i;
 
-	a = mk(AF_INET, 3260, 0, "192.0.2.1");
-	CHECK_INT(ipl_addr_validate(&a), 0);
-	a.addr[4] = 1;				/* IPv4 tail not zero */
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET, 0, 0, "192.0.2.1");
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET, 3260, 1, "192.0.2.1");
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET, 3260, 0, "224.0.0.1");
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET, 3260, 0, "239.255.255.255");
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET, 3260, 0, "255.255.255.255");
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET, 3260, 0, "0.0.0.0");
-	CHECK_INT(ipl_addr_validate(&a), 0);
-	a = mk(AF_INET6, 3260, 0, "::");
-	CHECK_INT(ipl_addr_validate(&a), 0);
-	a = mk(AF_INET6, 3260, 0, "2001:db8::1");
-	CHECK_INT(ipl_addr_validate(&a), 0);
-	a.scope_id = 5;				/* zone on a global address */
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET6, 3260, 0, "fe80::1");	/* link-local, no zone */
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a.scope_id = 5;
-	CHECK_INT(ipl_addr_validate(&a), 0);
-	a = mk(AF_INET6, 3260, 0, "febf::1");	/* still fe80::/10 */
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET6, 3260, 0, "fec0::1");	/* just outside it */
-	CHECK_INT(ipl_addr_validate(&a), 0);
-	a = mk(AF_INET6, 3260, 0, "ff02::1");
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_INET6, 3260, 2, "ff02::1");
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(0, 3260, 0, NULL);
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	a = mk(AF_UNIX, 3260, 0, NULL);
+	for (i = 0; i < ARRAY_SIZE(validate_cases); i++) {
+		memset(&a, 0, sizeof(a));
+		a.family = validate_cases[i].family;
+		a.port = validate_cases[i].port;
+		a.scope_id = validate_cases[i].scope_id;
+		if (validate_cases[i].text &&
+		    !CHECK(inet_pton(a.family, validate_cases[i].text,
+				     a.addr) == 1))
+			continue;
+		if (!CHECK_INT(ipl_addr_validate(&a), validate_cases[i].want))
+			tap_note("case %zu: %s", i, validate_cases[i].text);
+	}
+	/* IPv4 with a nonzero byte past addr[3]. */
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	a.port = 3260;
+	a.addr[0] = 192;
+	a.addr[4] = 1;
 	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
 	CHECK_INT(ipl_addr_validate(NULL), -EINVAL);
 }

@@ -48,17 +48,33 @@ static bool send_all(int fd, const void *buf, size_t len)
 	return write(fd, buf, len) == (ssize_t)len;
 }
 
+/* A pair with the first @queued of @in's @n made-up records written. */
+static struct ipl_handle *pair_with(int *peer, bool nonblock,
+				    struct iscsi_portal_event *in,
+				    unsigned int n, size_t queued)
+{
+	struct ipl_handle *h = pair_open(peer, nonblock);
+
+	if (!CHECK(h))
+		return NULL;
+	make_events(in, n);
+	if (!CHECK(send_all(*peer, in, queued))) {
+		close(*peer);
+		ipl_close(h);
+		return NULL;
+	}
+	return h;
+}
+
 static void test_read_records(void)
 {
 	struct iscsi_portal_event in[3], out[8];
 	struct ipl_handle *h;
 	int peer;
 
-	h = pair_open(&peer, false);
-	if (!CHECK(h))
+	h = pair_with(&peer, false, in, 3, sizeof(in));
+	if (!h)
 		return;
-	make_events(in, 3);
-	CHECK(send_all(peer, in, sizeof(in)));
 	CHECK_INT(ipl_read_events(h, out, 8), 3);
 	CHECK(!memcmp(in, out, sizeof(in)));
 
@@ -84,11 +100,9 @@ static void test_partial_record(void)
 	struct ipl_handle *h;
 	int peer;
 
-	h = pair_open(&peer, false);
-	if (!CHECK(h))
+	h = pair_with(&peer, false, in, 1, sizeof(in) - 12);
+	if (!h)
 		return;
-	make_events(in, 1);
-	CHECK(send_all(peer, in, sizeof(in) - 12));
 	CHECK_INT(ipl_read_events(h, out, 2), -EPROTO);
 	close(peer);
 	ipl_close(h);
@@ -100,11 +114,10 @@ static void test_nonblocking(void)
 	struct ipl_handle *h;
 	int peer;
 
-	h = pair_open(&peer, true);
-	if (!CHECK(h))
+	h = pair_with(&peer, true, in, 1, 0);
+	if (!h)
 		return;
 	CHECK_INT(ipl_read_events(h, out, 2), -EAGAIN);
-	make_events(in, 1);
 	CHECK(send_all(peer, in, sizeof(in)));
 	CHECK_INT(ipl_read_events(h, out, 2), 1);
 	CHECK_INT(ipl_read_events(h, out, 2), -EAGAIN);

@@ -98,7 +98,7 @@ static int walk_all(struct ipl_list_iter *it)
 static void run_walk(uint32_t capacity, unsigned int expect_calls)
 {
 	struct ipl_handle *h = fake_open(list_reply);
-	struct ipl_list_iter *it;
+	struct ipl_list_iter *it = NULL;
 
 	if (!CHECK(h))
 		return;
@@ -134,7 +134,7 @@ static void test_caller_buffer(void)
 {
 	struct iscsi_portal_info buf[2];
 	struct ipl_handle *h = fake_open(list_reply);
-	struct ipl_list_iter *it;
+	struct ipl_list_iter *it = NULL;
 
 	if (!CHECK(h))
 		return;
@@ -160,7 +160,7 @@ static void test_errors(void)
 	struct iscsi_portal_info buf[2];
 	struct ipl_handle *h = fake_open(list_reply);
 	struct iscsi_portal_list l;
-	struct ipl_list_iter *it;
+	struct ipl_list_iter *it = NULL;
 
 	if (!CHECK(h))
 		return;
@@ -216,7 +216,7 @@ static void test_overfull(void)
 static void test_generations(void)
 {
 	struct ipl_handle *h = fake_open(list_reply);
-	struct ipl_list_iter *it;
+	struct ipl_list_iter *it = NULL;
 	const struct iscsi_portal_info *info;
 
 	if (!CHECK(h))
@@ -245,7 +245,7 @@ static void test_list_all(void)
 	struct ipl_handle *h = fake_open(list_reply);
 	struct iscsi_portal_info *all = NULL;
 	uint64_t gen = 0;
-	size_t n = 99, i;
+	size_t n = 99;
 
 	if (!CHECK(h))
 		return;
@@ -259,7 +259,7 @@ static void test_list_all(void)
 	lst.page_limit = 7;
 	CHECK_INT(ipl_list_all(h, &all, &n, &gen), 0);
 	if (CHECK_INT(n, MAX_IDS))
-		for (i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++)
 			CHECK_UINT(all[i].id, lst.ids[i]);
 	free(all);
 	all = NULL;

@@ -11,5 +11,7 @@ int uapi_c99_sizes(void);
 
 int uapi_c99_sizes(void)
 {
+	UAPI_DECLARE_OBJECTS();
+
 	return UAPI_USE_ALL_NAMES();
 }

@@ -11,5 +11,7 @@ int uapi_cxx_sizes();
 
 int uapi_cxx_sizes()
 {
+	UAPI_DECLARE_OBJECTS();
+
 	return UAPI_USE_ALL_NAMES();
 }

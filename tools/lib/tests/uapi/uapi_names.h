@@ -1,12 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every name of CONTRACT section 3, used in an expression that is valid C99
+ * Every name of CONTRACT section 3, used in an expression (after
+ * UAPI_DECLARE_OBJECTS()) that is valid C99
  * and C++, so a missing or misspelt name fails the build.
  */
 #ifndef UAPI_NAMES_H
 #define UAPI_NAMES_H
 
 #define UAPI_SIZE(type) ((int)sizeof(struct type))
+
+/* Objects only looked at by sizeof, so that members can be named. */
+#define UAPI_DECLARE_OBJECTS()						\
+	struct iscsi_portal_addr uapi_addr;				\
+	struct iscsi_portal_info uapi_info;				\
+	struct iscsi_portal_version uapi_version;			\
+	struct iscsi_portal_add uapi_add;				\
+	struct iscsi_portal_ref uapi_ref;				\
+	struct iscsi_portal_status_arg uapi_status_arg;			\
+	struct iscsi_portal_list uapi_list;				\
+	struct iscsi_portal_event uapi_event
 
 #define UAPI_USE_ALL_NAMES() (						\
 	ISCSI_PORTAL_API_VERSION + (int)sizeof(ISCSI_PORTAL_DEVICE_PATH) +	\
@@ -31,38 +43,38 @@
 	UAPI_SIZE(iscsi_portal_version) + UAPI_SIZE(iscsi_portal_add) +	\
 	UAPI_SIZE(iscsi_portal_ref) + UAPI_SIZE(iscsi_portal_status_arg) + \
 	UAPI_SIZE(iscsi_portal_list) + UAPI_SIZE(iscsi_portal_event) +	\
-	(int)sizeof(((struct iscsi_portal_addr *)0)->family) +		\
-	(int)sizeof(((struct iscsi_portal_addr *)0)->port) +		\
-	(int)sizeof(((struct iscsi_portal_addr *)0)->scope_id) +	\
-	(int)sizeof(((struct iscsi_portal_addr *)0)->addr) +		\
-	(int)sizeof(((struct iscsi_portal_info *)0)->id) +		\
-	(int)sizeof(((struct iscsi_portal_info *)0)->addr) +		\
-	(int)sizeof(((struct iscsi_portal_info *)0)->status) +		\
-	(int)sizeof(((struct iscsi_portal_info *)0)->flags) +		\
-	(int)sizeof(((struct iscsi_portal_info *)0)->generation) +	\
-	(int)sizeof(((struct iscsi_portal_version *)0)->api_version) +	\
-	(int)sizeof(((struct iscsi_portal_version *)0)->flags) +	\
-	(int)sizeof(((struct iscsi_portal_version *)0)->portal_count) +	\
-	(int)sizeof(((struct iscsi_portal_version *)0)->table_generation) + \
-	(int)sizeof(((struct iscsi_portal_version *)0)->reserved) +	\
-	(int)sizeof(((struct iscsi_portal_add *)0)->addr) +		\
-	(int)sizeof(((struct iscsi_portal_add *)0)->status) +		\
-	(int)sizeof(((struct iscsi_portal_add *)0)->flags) +		\
-	(int)sizeof(((struct iscsi_portal_add *)0)->id) +		\
-	(int)sizeof(((struct iscsi_portal_ref *)0)->id) +		\
-	(int)sizeof(((struct iscsi_portal_status_arg *)0)->id) +	\
-	(int)sizeof(((struct iscsi_portal_status_arg *)0)->status) +	\
-	(int)sizeof(((struct iscsi_portal_status_arg *)0)->flags) +	\
-	(int)sizeof(((struct iscsi_portal_list *)0)->cursor) +		\
-	(int)sizeof(((struct iscsi_portal_list *)0)->entries) +		\
-	(int)sizeof(((struct iscsi_portal_list *)0)->capacity) +	\
-	(int)sizeof(((struct iscsi_portal_list *)0)->count) +		\
-	(int)sizeof(((struct iscsi_portal_list *)0)->table_generation) + \
-	(int)sizeof(((struct iscsi_portal_event *)0)->seq) +		\
-	(int)sizeof(((struct iscsi_portal_event *)0)->id) +		\
-	(int)sizeof(((struct iscsi_portal_event *)0)->type) +		\
-	(int)sizeof(((struct iscsi_portal_event *)0)->old_status) +	\
-	(int)sizeof(((struct iscsi_portal_event *)0)->new_status) +	\
-	(int)sizeof(((struct iscsi_portal_event *)0)->flags))
+	(int)sizeof(uapi_addr.family) +		\
+	(int)sizeof(uapi_addr.port) +		\
+	(int)sizeof(uapi_addr.scope_id) +	\
+	(int)sizeof(uapi_addr.addr) +		\
+	(int)sizeof(uapi_info.id) +		\
+	(int)sizeof(uapi_info.addr) +		\
+	(int)sizeof(uapi_info.status) +		\
+	(int)sizeof(uapi_info.flags) +		\
+	(int)sizeof(uapi_info.generation) +	\
+	(int)sizeof(uapi_version.api_version) +	\
+	(int)sizeof(uapi_version.flags) +	\
+	(int)sizeof(uapi_version.portal_count) +	\
+	(int)sizeof(uapi_version.table_generation) + \
+	(int)sizeof(uapi_version.reserved) +	\
+	(int)sizeof(uapi_add.addr) +		\
+	(int)sizeof(uapi_add.status) +		\
+	(int)sizeof(uapi_add.flags) +		\
+	(int)sizeof(uapi_add.id) +		\
+	(int)sizeof(uapi_ref.id) +		\
+	(int)sizeof(uapi_status_arg.id) +	\
+	(int)sizeof(uapi_status_arg.status) +	\
+	(int)sizeof(uapi_status_arg.flags) +	\
+	(int)sizeof(uapi_list.cursor) +		\
+	(int)sizeof(uapi_list.entries) +		\
+	(int)sizeof(uapi_list.capacity) +	\
+	(int)sizeof(uapi_list.count) +		\
+	(int)sizeof(uapi_list.table_generation) + \
+	(int)sizeof(uapi_event.seq) +		\
+	(int)sizeof(uapi_event.id) +		\
+	(int)sizeof(uapi_event.type) +		\
+	(int)sizeof(uapi_event.old_status) +	\
+	(int)sizeof(uapi_event.new_status) +	\
+	(int)sizeof(uapi_event.flags))
 
 #endif /* UAPI_NAMES_H */
