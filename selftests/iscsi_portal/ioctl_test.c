@@ -503,8 +503,9 @@ TEST(add_valid_addresses)
 	EXPECT_EQ(before.count + IP_ARRAY_SIZE(cases), after.count);
 	EXPECT_EQ(before.gen + IP_ARRAY_SIZE(cases), after.gen);
 	for (i = 0; i < IP_ARRAY_SIZE(cases); i++)
-		if (ids[i])
+		if (ids[i]) {
 			EXPECT_EQ(0, ip_remove(fd, ids[i]));
+		}
 	close(fd);
 }
 
@@ -575,9 +576,10 @@ TEST(add_initial_status)
 		}
 	}
 	before = snap(fd);
-	for (i = 0; i < IP_ARRAY_SIZE(ip_invalid_statuses); i++)
+	for (i = 0; i < IP_ARRAY_SIZE(ip_invalid_statuses); i++) {
 		EXPECT_EQ(-EINVAL, ip_add_unique(fd, AF_INET, ip_invalid_statuses[i], &id, NULL))
 			TH_LOG("initial status %#x", ip_invalid_statuses[i]);
+	}
 	EXPECT_UNCHANGED(fd, before);
 	close(fd);
 }
@@ -704,9 +706,10 @@ TEST(set_status)
 	EXPECT_EQ(-EOPNOTSUPP, ip_set_status(fd, id, ISCSI_PORTAL_STATUS_UNKNOWN));
 	EXPECT_EQ(-EOPNOTSUPP, ip_set_status(fd, id, ISCSI_PORTAL_STATUS_NOT_READY));
 	EXPECT_EQ(-EOPNOTSUPP, ip_set_status(fd, id, ISCSI_PORTAL_STATUS_FAILED));
-	for (i = 0; i < IP_ARRAY_SIZE(ip_invalid_statuses); i++)
+	for (i = 0; i < IP_ARRAY_SIZE(ip_invalid_statuses); i++) {
 		EXPECT_EQ(-EINVAL, ip_set_status(fd, id, ip_invalid_statuses[i]))
 			TH_LOG("SET status %#x", ip_invalid_statuses[i]);
+	}
 	EXPECT_PORTAL(fd, id, ISCSI_PORTAL_STATUS_ONLINE, 2, tg + 2);
 
 	/* SET works from a provider-reported status too */
@@ -747,9 +750,10 @@ TEST(report_status)
 		cur = seq[i];
 		EXPECT_PORTAL(fd, id, cur, gen, tg);
 	}
-	for (i = 0; i < IP_ARRAY_SIZE(ip_invalid_statuses); i++)
+	for (i = 0; i < IP_ARRAY_SIZE(ip_invalid_statuses); i++) {
 		EXPECT_EQ(-EINVAL, ip_report_status(fd, id, ip_invalid_statuses[i]))
 			TH_LOG("REPORT status %#x", ip_invalid_statuses[i]);
+	}
 	EXPECT_PORTAL(fd, id, cur, gen, tg);
 	EXPECT_EQ(0, ip_remove(fd, id));
 	close(fd);
@@ -911,15 +915,17 @@ TEST(list_cursor_semantics)
 	/* a cursor between two ids starts at the next one */
 	if (c > b + 1) {
 		ASSERT_EQ(0, ip_list(fd, b + 1, info, 8, &l));
-		if (l.count)
+		if (l.count) {
 			EXPECT_EQ(c, info[0].id);
+		}
 	}
 
 	/* capacity 1 from a: count <= 1, cursor out beyond a */
 	ASSERT_EQ(0, ip_list(fd, a, info, 1, &l));
 	ASSERT_GE(1U, l.count);
-	if (l.count)
+	if (l.count) {
 		EXPECT_EQ(a, info[0].id);
+	}
 	EXPECT_LT(a, l.cursor) TH_LOG("cursor out must move past a (%llu)",
 				       (unsigned long long)l.cursor);
 	EXPECT_GE(b, l.cursor) TH_LOG("cursor out skipped b");
@@ -969,8 +975,9 @@ FIXTURE_SETUP(list_many)
 		self->status[i] = st;
 		self->removed[i] = false;
 		self->n = i + 1;
-		if (i)
+		if (i) {
 			ASSERT_LT(self->ids[i - 1], self->ids[i]);
+		}
 	}
 }
 
@@ -1055,8 +1062,9 @@ static void walk_and_check(struct __test_metadata *_metadata,
 		}
 		if (l.cursor) {
 			ASSERT_LT(cursor, l.cursor) TH_LOG("cursor did not advance");
-			if (l.count)
+			if (l.count) {
 				ASSERT_LT(last_id, l.cursor) TH_LOG("cursor out not past the page");
+			}
 		}
 		cursor = l.cursor;
 	} while (cursor);

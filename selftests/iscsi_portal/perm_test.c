@@ -134,8 +134,9 @@ static void check_readers_work(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(status, st);
 	EXPECT_EQ(0, ip_list(fd, id, page, 2, &l));
 	EXPECT_GE(2U, l.count);
-	if (l.count)
+	if (l.count) {
 		EXPECT_EQ(id, page[0].id);
+	}
 }
 
 /* ------------------------------------------------------------------ */
