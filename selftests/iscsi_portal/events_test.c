@@ -1,0 +1,1645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events_test - the event stream of /dev/iscsi_portal (CONTRACT section 4,
+ * "Events"): WATCH, read(), poll()/epoll, the per-fd bounded queue and its
+ * OVERFLOW record, and what watchers do to writers and to module unload.
+ *
+ * Every output buffer is pre-filled with 0xcc, so a byte the kernel should
+ * not have written (or should have) shows up.  The module is shared with the
+ * other test programs: nothing assumes an empty table, and sequence numbers
+ * are taken relative to the table generation read just before.  Tests that
+ * need event_queue_len=8 reload the module (fixture "qlen8") and always put
+ * the default module back in their teardown.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+
+#include "harness.h"
+
+#define EV_SIZE		sizeof(struct iscsi_portal_event)
+#define S_UNKNOWN	ISCSI_PORTAL_STATUS_UNKNOWN
+#define S_ONLINE	ISCSI_PORTAL_STATUS_ONLINE
+#define S_NOT_READY	ISCSI_PORTAL_STATUS_NOT_READY
+#define S_OFFLINE	ISCSI_PORTAL_STATUS_OFFLINE
+#define S_FAILED	ISCSI_PORTAL_STATUS_FAILED
+#define T_ARRIVE	ISCSI_PORTAL_EVENT_ARRIVE
+#define T_DEPART	ISCSI_PORTAL_EVENT_DEPART
+#define T_MODIFY	ISCSI_PORTAL_EVENT_MODIFY
+#define T_OVERFLOW	ISCSI_PORTAL_EVENT_OVERFLOW
+
+/* How long a waiter must stay blocked before we wake it, and how long the
+ * wakeup may take at most (generous: the VM may run under TCG). */
+#define EV_BLOCKED_MS	300
+#define EV_WAKE_MS	5000
+
+/* ---------------------------------------------------------------------
+ * Helpers
+ */
+
+/* Open the device with @flags and WATCH it: the fd, or -errno. */
+static int ev_watcher(int flags)
+{
+	int fd = ip_open(flags);
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = ip_ioctl(fd, ISCSI_PORTAL_IOC_WATCH, NULL);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * read() up to @max records into @ev (pre-filled with 0xcc).  Returns the
+ * number of records, -errno, or -EPROTO if the size is not whole records.
+ */
+static int ev_read(int fd, struct iscsi_portal_event *ev, size_t max)
+{
+	ssize_t n;
+
+	fill_cc(ev, max * EV_SIZE);
+	n = read(fd, ev, max * EV_SIZE);
+	if (n < 0)
+		return -errno;
+	if (n % EV_SIZE)
+		return -EPROTO;
+	return (int)(n / EV_SIZE);
+}
+
+/*
+ * Read everything queued on the O_NONBLOCK watcher @fd into @ev (room for
+ * @max), @chunk records per read(), until EAGAIN.  Returns the number of
+ * records, -ENOSPC if more than @max arrived, or the first other -errno.
+ */
+static int ev_drain(int fd, struct iscsi_portal_event *ev, size_t max,
+		    size_t chunk)
+{
+	size_t have = 0;
+	int n;
+
+	for (;;) {
+		size_t want = chunk < max - have ? chunk : max - have;
+
+		if (!want) {
+			struct iscsi_portal_event extra;
+
+			n = ev_read(fd, &extra, 1);
+			return n == -EAGAIN ? (int)have : (n < 0 ? n : -ENOSPC);
+		}
+		n = ev_read(fd, ev + have, want);
+		if (n == -EAGAIN)
+			return (int)have;
+		if (n < 0)
+			return n;
+		if (n == 0 || (size_t)n > want)
+			return -EPROTO;
+		have += (size_t)n;
+	}
+}
+
+/* True if @len bytes at @p are all 0xcc. */
+static bool all_cc(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i] != 0xcc)
+			return false;
+	return true;
+}
+
+/* Build the record a change should produce. */
+static struct iscsi_portal_event ev_make(__u64 seq, __u64 id, __u32 type,
+					 __u32 old_status, __u32 new_status)
+{
+	struct iscsi_portal_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.seq = seq;
+	e.id = id;
+	e.type = type;
+	e.old_status = old_status;
+	e.new_status = new_status;
+	return e;
+}
+
+#define ASSERT_EVENT(ev, _seq, _id, _type, _old, _new) do {		\
+	const struct iscsi_portal_event *__e = &(ev);			\
+	ASSERT_EQ((__u64)(_seq), __e->seq);				\
+	ASSERT_EQ((__u64)(_id), __e->id);				\
+	ASSERT_EQ((__u32)(_type), __e->type);				\
+	ASSERT_EQ((__u32)(_old), __e->old_status);			\
+	ASSERT_EQ((__u32)(_new), __e->new_status);			\
+	ASSERT_EQ((__u32)0, __e->flags);				\
+} while (0)
+
+#define ASSERT_SAME_EVENT(exp, seen) \
+	ASSERT_EVENT(seen, (exp).seq, (exp).id, (exp).type, \
+		     (exp).old_status, (exp).new_status)
+
+/* The per-portal generation from GET_INFO, or ~0 on failure. */
+static __u64 portal_gen(int fd, __u64 id)
+{
+	struct iscsi_portal_info info;
+
+	if (ip_get_info(fd, id, &info))
+		return ~0ull;
+	return info.generation;
+}
+
+/* ---------------------------------------------------------------------
+ * A blocking call (read, poll, epoll_wait) in another thread
+ */
+
+enum waiter_kind { W_READ, W_POLL, W_EPOLL };
+
+struct waiter {
+	pthread_t thread;
+	enum waiter_kind kind;
+	int fd;				/* watcher, or epoll fd */
+	int timeout_ms;			/* poll/epoll */
+	struct iscsi_portal_event ev[4];	/* W_READ buffer */
+	ssize_t ret;
+	int err;			/* errno when ret < 0 */
+	short revents;			/* W_POLL */
+	struct epoll_event eev;		/* W_EPOLL */
+	uint64_t end_ms;
+	int done;
+};
+
+static void *waiter_fn(void *p)
+{
+	struct waiter *w = p;
+	struct pollfd pfd;
+
+	switch (w->kind) {
+	case W_READ:
+		w->ret = read(w->fd, w->ev, sizeof(w->ev));
+		break;
+	case W_POLL:
+		pfd.fd = w->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		w->ret = poll(&pfd, 1, w->timeout_ms);
+		w->revents = pfd.revents;
+		break;
+	case W_EPOLL:
+		w->ret = epoll_wait(w->fd, &w->eev, 1, w->timeout_ms);
+		break;
+	}
+	w->err = w->ret < 0 ? errno : 0;
+	w->end_ms = ip_now_ms();
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int waiter_start(struct waiter *w, enum waiter_kind kind, int fd,
+			int timeout_ms)
+{
+	memset(w, 0, sizeof(*w));
+	fill_cc(w->ev, sizeof(w->ev));
+	w->kind = kind;
+	w->fd = fd;
+	w->timeout_ms = timeout_ms;
+	return -pthread_create(&w->thread, NULL, waiter_fn, w);
+}
+
+static bool waiter_done(struct waiter *w)
+{
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+}
+
+/* Wait up to @ms for the waiter to return; true if it did. */
+static bool waiter_wait(struct waiter *w, unsigned int ms)
+{
+	uint64_t end = ip_now_ms() + ms;
+
+	while (!waiter_done(w)) {
+		if (ip_now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	pthread_join(w->thread, NULL);
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Content and order
+ */
+
+/*
+ * ADD, SET, REPORT, SET to the same status, REPORT to the same status,
+ * REMOVE: one record per committed change, in order, seq = the table
+ * generation the change produced, nothing for the two no-ops.
+ */
+TEST(records_of_add_set_report_remove)
+{
+	struct iscsi_portal_event ev[16];
+	__u64 id, g0, g[5];
+	int wr, w, n;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+
+	g0 = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_OFFLINE, &id, NULL));
+	g[0] = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_set_status(wr, id, S_ONLINE));
+	g[1] = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_report_status(wr, id, S_FAILED));
+	g[2] = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	g[3] = ip_table_gen(wr);
+	ASSERT_EQ((__u64)3, portal_gen(wr, id));
+	/* No-ops: no generation, no record. */
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_EQ(0, ip_report_status(wr, id, S_OFFLINE));
+	ASSERT_EQ(g[3], ip_table_gen(wr));
+	ASSERT_EQ((__u64)3, portal_gen(wr, id));
+	ASSERT_EQ(0, ip_remove(wr, id));
+	g[4] = ip_table_gen(wr);
+
+	/* One writer: each change moved the generation by exactly one. */
+	ASSERT_EQ(g0 + 1, g[0]);
+	ASSERT_EQ(g0 + 2, g[1]);
+	ASSERT_EQ(g0 + 3, g[2]);
+	ASSERT_EQ(g0 + 4, g[3]);
+	ASSERT_EQ(g0 + 5, g[4]);
+
+	n = ev_read(w, ev, IP_ARRAY_SIZE(ev));
+	ASSERT_EQ(5, n);
+	ASSERT_EVENT(ev[0], g[0], id, T_ARRIVE, S_UNKNOWN, S_OFFLINE);
+	ASSERT_EVENT(ev[1], g[1], id, T_MODIFY, S_OFFLINE, S_ONLINE);
+	ASSERT_EVENT(ev[2], g[2], id, T_MODIFY, S_ONLINE, S_FAILED);
+	ASSERT_EVENT(ev[3], g[3], id, T_MODIFY, S_FAILED, S_OFFLINE);
+	ASSERT_EVENT(ev[4], g[4], id, T_DEPART, S_OFFLINE, S_UNKNOWN);
+	/* Nothing written past the five records. */
+	ASSERT_TRUE(all_cc(&ev[5], sizeof(ev) - 5 * EV_SIZE));
+
+	ASSERT_EQ(-EAGAIN, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	close(w);
+	close(wr);
+}
+
+/*
+ * A long mixed sequence (IPv4 and IPv6, every status, ADD and REMOVE) read
+ * back in chunks of 7: exactly the expected records, seq consecutive.
+ */
+TEST(seq_continuity_mixed_sequence)
+{
+	static const __u32 report_to[] = {
+		S_NOT_READY, S_FAILED, S_UNKNOWN, S_ONLINE, S_OFFLINE,
+	};
+	struct iscsi_portal_event exp[256], got[256];
+	__u64 ids[3], g0, g;
+	__u32 st[3];
+	int wr, w, i, k, n, nexp = 0;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	g0 = g = ip_table_gen(wr);
+
+	for (k = 0; k < 3; k++) {
+		st[k] = k == 1 ? S_FAILED : S_ONLINE;
+		ASSERT_EQ(0, ip_add_unique(wr, k == 1 ? AF_INET6 : AF_INET,
+					   st[k], &ids[k], NULL));
+		ASSERT_EQ(++g, ip_table_gen(wr));
+		exp[nexp++] = ev_make(g, ids[k], T_ARRIVE, S_UNKNOWN, st[k]);
+	}
+	for (i = 0; i < 60; i++) {
+		bool report = i % 3 == 2;
+		__u32 to;
+
+		k = i % 3;
+		if (report)
+			to = report_to[(i / 3) % IP_ARRAY_SIZE(report_to)];
+		else
+			to = (i / 2) % 2 ? S_ONLINE : S_OFFLINE;
+		if (report) {
+			ASSERT_EQ(0, ip_report_status(wr, ids[k], to));
+		} else {
+			ASSERT_EQ(0, ip_set_status(wr, ids[k], to));
+		}
+		if (to != st[k]) {
+			ASSERT_LT(nexp, (int)IP_ARRAY_SIZE(exp));
+			exp[nexp++] = ev_make(++g, ids[k], T_MODIFY, st[k], to);
+			st[k] = to;
+		}
+		ASSERT_EQ(g, ip_table_gen(wr));
+	}
+	for (k = 0; k < 3; k++) {
+		ASSERT_EQ(0, ip_remove(wr, ids[k]));
+		exp[nexp++] = ev_make(++g, ids[k], T_DEPART, st[k], S_UNKNOWN);
+		ASSERT_EQ(g, ip_table_gen(wr));
+	}
+	ASSERT_LT(20, nexp);
+
+	n = ev_drain(w, got, IP_ARRAY_SIZE(got), 7);
+	ASSERT_EQ(nexp, n);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(g0 + 1 + (__u64)i, got[i].seq);
+		ASSERT_SAME_EVENT(exp[i], got[i]);
+	}
+	close(w);
+	close(wr);
+}
+
+/*
+ * SET/REPORT to the current status, REENUMERATE and REFRESH queue nothing
+ * and move no generation; the next real change is the next record.
+ */
+TEST(noop_calls_queue_nothing)
+{
+	struct iscsi_portal_event ev[4];
+	__u64 id, g;
+	int wr, w, i;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	g = ip_table_gen(wr);
+
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, ip_set_status(wr, id, S_ONLINE));
+		ASSERT_EQ(0, ip_report_status(wr, id, S_ONLINE));
+	}
+	ASSERT_EQ(0, ip_ioctl_retry_busy(wr, ISCSI_PORTAL_IOC_REENUMERATE, 5000));
+	ASSERT_EQ(0, ip_ioctl_retry_busy(wr, ISCSI_PORTAL_IOC_REFRESH, 5000));
+
+	ASSERT_EQ(-EAGAIN, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_TRUE(all_cc(ev, sizeof(ev)));
+	ASSERT_EQ(g, ip_table_gen(wr));
+	ASSERT_EQ((__u64)0, portal_gen(wr, id));
+
+	/* The watcher works: a real change is queued, with the next seq. */
+	ASSERT_EQ(0, ip_report_status(wr, id, S_NOT_READY));
+	ASSERT_EQ(1, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_MODIFY, S_ONLINE, S_NOT_READY);
+	ASSERT_EQ(-EAGAIN, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(w);
+	close(wr);
+}
+
+/* Changes committed before WATCH are not delivered; later ones are. */
+TEST(changes_before_watch_not_delivered)
+{
+	struct iscsi_portal_event ev[8];
+	__u64 id, g;
+	int wr, early, late;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	early = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, early);
+	late = ip_open(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, late);
+
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_EQ(0, ip_report_status(wr, id, S_FAILED));
+	ASSERT_EQ(0, ip_ioctl(late, ISCSI_PORTAL_IOC_WATCH, NULL));
+
+	ASSERT_EQ(-EAGAIN, ev_read(late, ev, IP_ARRAY_SIZE(ev)));
+	/* The early watcher did get them: the changes really happened. */
+	ASSERT_EQ(3, ev_read(early, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EQ(g + 3, ev[2].seq);
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	ASSERT_EQ(1, ev_read(late, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 4, id, T_DEPART, S_FAILED, S_UNKNOWN);
+	ASSERT_EQ(1, ev_read(early, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 4, id, T_DEPART, S_FAILED, S_UNKNOWN);
+	close(late);
+	close(early);
+	close(wr);
+}
+
+/* ---------------------------------------------------------------------
+ * read(): errors and sizes
+ */
+
+/* An empty queue with O_NONBLOCK: EAGAIN, whatever the buffer size. */
+TEST(read_empty_nonblock_eagain)
+{
+	static const size_t sizes[] = { 32, 48, 64, 4096 };
+	char buf[4096];
+	size_t i;
+	int w;
+
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	for (i = 0; i < IP_ARRAY_SIZE(sizes); i++) {
+		fill_cc(buf, sizeof(buf));
+		ASSERT_EQ(-1, read(w, buf, sizes[i]));
+		ASSERT_EQ(EAGAIN, errno);
+		ASSERT_TRUE(all_cc(buf, sizeof(buf)));
+	}
+	close(w);
+
+	/* Same on an O_RDWR watcher. */
+	w = ev_watcher(O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(-1, read(w, buf, 32));
+	ASSERT_EQ(EAGAIN, errno);
+	close(w);
+}
+
+/*
+ * A buffer smaller than one record is EINVAL, before EAGAIN and without
+ * blocking, and consumes nothing.
+ */
+TEST(read_small_buffer_einval)
+{
+	static const size_t sizes[] = { 0, 1, 16, 31 };
+	struct iscsi_portal_event ev[2];
+	uint64_t t0;
+	__u64 id, g;
+	size_t i;
+	int wr, w, wb;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	wb = ev_watcher(O_RDONLY);	/* blocking */
+	ASSERT_LE(0, wb);
+
+	/* Empty queue: EINVAL, not EAGAIN, and a blocking fd does not block. */
+	for (i = 0; i < IP_ARRAY_SIZE(sizes); i++) {
+		fill_cc(ev, sizeof(ev));
+		ASSERT_EQ(-1, read(w, ev, sizes[i]));
+		ASSERT_EQ(EINVAL, errno);
+		t0 = ip_now_ms();
+		ASSERT_EQ(-1, read(wb, ev, sizes[i]));
+		ASSERT_EQ(EINVAL, errno);
+		ASSERT_GT((uint64_t)IP_AT_ONCE_MS, ip_now_ms() - t0);
+		ASSERT_TRUE(all_cc(ev, sizeof(ev)));
+	}
+
+	/* A queued record survives the failed reads. */
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_OFFLINE, &id, NULL));
+	for (i = 0; i < IP_ARRAY_SIZE(sizes); i++) {
+		fill_cc(ev, sizeof(ev));
+		ASSERT_EQ(-1, read(w, ev, sizes[i]));
+		ASSERT_EQ(EINVAL, errno);
+		ASSERT_TRUE(all_cc(ev, sizeof(ev)));
+	}
+	ASSERT_EQ(1, ev_read(w, ev, 1));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_OFFLINE);
+	ASSERT_EQ(1, ev_read(wb, ev, 1));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_OFFLINE);
+	ASSERT_EQ(-EAGAIN, ev_read(w, ev, 1));
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(wb);
+	close(w);
+	close(wr);
+}
+
+/*
+ * An fd that never called WATCH: read() is EINVAL (at once, even blocking,
+ * even while changes happen), whatever its access mode.
+ */
+TEST(read_without_watch_einval)
+{
+	static const int modes[] = {
+		O_RDONLY, O_RDONLY | O_NONBLOCK, O_RDWR, O_RDWR | O_NONBLOCK,
+	};
+	struct iscsi_portal_event ev[4];
+	uint64_t t0;
+	__u64 id;
+	size_t i;
+	int wr, fd;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	for (i = 0; i < IP_ARRAY_SIZE(modes); i++) {
+		fd = ip_open(modes[i]);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+		ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+		fill_cc(ev, sizeof(ev));
+		t0 = ip_now_ms();
+		ASSERT_EQ(-1, read(fd, ev, sizeof(ev)));
+		ASSERT_EQ(EINVAL, errno);
+		ASSERT_GT((uint64_t)IP_AT_ONCE_MS, ip_now_ms() - t0);
+		ASSERT_TRUE(all_cc(ev, sizeof(ev)));
+		ASSERT_EQ(-1, read(fd, ev, EV_SIZE));
+		ASSERT_EQ(EINVAL, errno);
+		ASSERT_EQ(0, ip_remove(wr, id));
+		close(fd);
+	}
+	/* The writer fd itself never called WATCH either. */
+	ASSERT_EQ(-1, read(wr, ev, sizeof(ev)));
+	ASSERT_EQ(EINVAL, errno);
+	close(wr);
+}
+
+/* read() into an unmapped buffer: EFAULT, and the records stay queued. */
+TEST(read_bad_buffer_efault_keeps_records)
+{
+	struct iscsi_portal_event ev[4];
+	void *bad;
+	__u64 id, g;
+	int wr, w;
+
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, bad);
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET6, S_ONLINE, &id, NULL));
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_EQ(-1, read(w, bad, 2 * EV_SIZE));
+	ASSERT_EQ(EFAULT, errno);
+
+	ASSERT_EQ(2, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_ONLINE);
+	ASSERT_EVENT(ev[1], g + 2, id, T_MODIFY, S_ONLINE, S_OFFLINE);
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	munmap(bad, 4096);
+	close(w);
+	close(wr);
+}
+
+/* read() returns only whole records: 48 bytes get one, 95 get two. */
+TEST(read_partial_buffer_whole_records)
+{
+	unsigned char buf[128];
+	struct iscsi_portal_event e;
+	__u64 id, g;
+	int wr, w;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_EQ(0, ip_remove(wr, id));
+
+	fill_cc(buf, sizeof(buf));
+	ASSERT_EQ((ssize_t)EV_SIZE, read(w, buf, 48));
+	memcpy(&e, buf, sizeof(e));
+	ASSERT_EVENT(e, g + 1, id, T_ARRIVE, S_UNKNOWN, S_ONLINE);
+	ASSERT_TRUE(all_cc(buf + EV_SIZE, sizeof(buf) - EV_SIZE));
+
+	fill_cc(buf, sizeof(buf));
+	ASSERT_EQ((ssize_t)(2 * EV_SIZE), read(w, buf, 95));
+	memcpy(&e, buf, sizeof(e));
+	ASSERT_EVENT(e, g + 2, id, T_MODIFY, S_ONLINE, S_OFFLINE);
+	memcpy(&e, buf + EV_SIZE, sizeof(e));
+	ASSERT_EVENT(e, g + 3, id, T_DEPART, S_OFFLINE, S_UNKNOWN);
+	ASSERT_TRUE(all_cc(buf + 2 * EV_SIZE, sizeof(buf) - 2 * EV_SIZE));
+
+	ASSERT_EQ(-1, read(w, buf, 48));
+	ASSERT_EQ(EAGAIN, errno);
+	close(w);
+	close(wr);
+}
+
+/* ---------------------------------------------------------------------
+ * WATCH
+ */
+
+/* WATCH needs an fd open for reading: O_WRONLY is EBADF (and read too). */
+TEST(watch_wronly_ebadf)
+{
+	char buf[64];
+	int fd;
+
+	fd = ip_open(O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-EBADF, ip_ioctl(fd, ISCSI_PORTAL_IOC_WATCH, NULL));
+	ASSERT_EQ(-1, read(fd, buf, sizeof(buf)));
+	ASSERT_EQ(EBADF, errno);
+	close(fd);
+
+	fd = ip_open(O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ip_ioctl(fd, ISCSI_PORTAL_IOC_WATCH, NULL));
+	close(fd);
+	fd = ip_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ip_ioctl(fd, ISCSI_PORTAL_IOC_WATCH, NULL));
+	close(fd);
+}
+
+/*
+ * WATCH needs no capability: a process with every capability dropped can
+ * watch an O_RDONLY fd and receive the changes made through a writer fd
+ * opened before the drop.
+ */
+TEST(watch_needs_no_capability)
+{
+	struct iscsi_portal_event ev[4];
+	__u64 id, g;
+	int wr, w;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_caps_drop_all());
+	ASSERT_FALSE(ip_cap_effective(CAP_NET_ADMIN));
+
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_OFFLINE, &id, NULL));
+	ASSERT_EQ(0, ip_remove(wr, id));
+	ASSERT_EQ(2, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_OFFLINE);
+	ASSERT_EVENT(ev[1], g + 2, id, T_DEPART, S_OFFLINE, S_UNKNOWN);
+	close(w);
+	close(wr);
+}
+
+/* WATCH twice on one fd: both succeed, and each record arrives once. */
+TEST(watch_twice_one_copy)
+{
+	struct iscsi_portal_event ev[8];
+	__u64 id, g;
+	int wr, w;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(0, ip_ioctl(w, ISCSI_PORTAL_IOC_WATCH, NULL));
+
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(0, ip_ioctl(w, ISCSI_PORTAL_IOC_WATCH, NULL));
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_EQ(0, ip_remove(wr, id));
+
+	ASSERT_EQ(3, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_ONLINE);
+	ASSERT_EVENT(ev[1], g + 2, id, T_MODIFY, S_ONLINE, S_OFFLINE);
+	ASSERT_EVENT(ev[2], g + 3, id, T_DEPART, S_OFFLINE, S_UNKNOWN);
+	ASSERT_EQ(-EAGAIN, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	close(w);
+	close(wr);
+}
+
+/* ---------------------------------------------------------------------
+ * poll, epoll, blocking read
+ */
+
+/*
+ * poll() on a watcher: not ready while empty; a thread blocked in poll()
+ * is woken by a change made from another thread; not ready once drained.
+ */
+TEST(poll_woken_by_change_from_other_thread)
+{
+	struct iscsi_portal_event ev[4];
+	struct pollfd pfd;
+	struct waiter wt;
+	uint64_t t_change;
+	__u64 id, g;
+	int wr, w;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+
+	pfd.fd = w;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, pfd.revents);
+
+	ASSERT_EQ(0, waiter_start(&wt, W_POLL, w, 20000));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_FALSE(waiter_done(&wt));
+	g = ip_table_gen(wr);
+	t_change = ip_now_ms();
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_EQ(1, wt.ret);
+	ASSERT_TRUE(!!(wt.revents & POLLIN));
+	ASSERT_GT((uint64_t)EV_WAKE_MS, wt.end_ms - t_change);
+
+	/* Level-triggered: still ready until read. */
+	pfd.revents = 0;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_TRUE(!!(pfd.revents & POLLIN));
+	ASSERT_EQ(1, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_MODIFY, S_ONLINE, S_OFFLINE);
+	pfd.revents = 0;
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(w);
+	close(wr);
+}
+
+/* A thread changing portals while we poll a non-watcher and a watcher. */
+struct changer {
+	pthread_t thread;
+	int fd;
+	__u64 id;
+	int count;
+	int errors;
+};
+
+static void *changer_fn(void *p)
+{
+	struct changer *c = p;
+	int i;
+
+	for (i = 0; i < c->count; i++) {
+		if (ip_set_status(c->fd, c->id, i % 2 ? S_ONLINE : S_OFFLINE))
+			c->errors++;
+		ip_sleep_ms(10);
+	}
+	return NULL;
+}
+
+/*
+ * poll() on an fd that never called WATCH never reports POLLIN, even while
+ * changes happen (it times out); a watcher in the same set does.
+ */
+TEST(poll_without_watch_never_ready)
+{
+	struct pollfd pfd[2];
+	struct changer c;
+	int wr, fd, w;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	fd = ip_open(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+
+	memset(&c, 0, sizeof(c));
+	c.fd = wr;
+	c.count = 30;
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &c.id, NULL));
+	ASSERT_EQ(0, pthread_create(&c.thread, NULL, changer_fn, &c));
+
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	ASSERT_EQ(0, poll(pfd, 1, 200));
+	ASSERT_EQ(0, pfd[0].revents);
+
+	pthread_join(c.thread, NULL);
+	ASSERT_EQ(0, c.errors);
+
+	/* The changes happened: the watcher is ready, the other fd is not. */
+	pfd[1].fd = w;
+	pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	ASSERT_EQ(1, poll(pfd, 2, 0));
+	ASSERT_EQ(0, pfd[0].revents);
+	ASSERT_TRUE(!!(pfd[1].revents & POLLIN));
+	pfd[0].revents = 0;
+	ASSERT_EQ(0, poll(pfd, 1, 100));
+	ASSERT_EQ(0, pfd[0].revents);
+
+	ASSERT_EQ(0, ip_remove(wr, c.id));
+	close(w);
+	close(fd);
+	close(wr);
+}
+
+/*
+ * epoll: EPOLLIN (level-triggered) while a record waits, none once
+ * drained; an epoll_wait() blocked in another thread is woken by a change;
+ * a non-watcher in the set never reports.
+ */
+TEST(epoll_reports_epollin)
+{
+	struct iscsi_portal_event ev[4];
+	struct epoll_event eev, out[2];
+	struct waiter wt;
+	int wr, w, fd, ep;
+	__u64 id, g;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	fd = ip_open(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+
+	memset(&eev, 0, sizeof(eev));
+	eev.events = EPOLLIN;
+	eev.data.u64 = 0x1234;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, w, &eev));
+	eev.data.u64 = 0x5678;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &eev));
+	ASSERT_EQ(0, epoll_wait(ep, out, 2, 0));
+
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	memset(out, 0, sizeof(out));
+	ASSERT_EQ(1, epoll_wait(ep, out, 2, EV_WAKE_MS));
+	ASSERT_EQ((__u64)0x1234, (__u64)out[0].data.u64);
+	ASSERT_TRUE(!!(out[0].events & EPOLLIN));
+	/* Level-triggered: reported again until read. */
+	ASSERT_EQ(1, epoll_wait(ep, out, 2, 0));
+	ASSERT_EQ(1, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_MODIFY, S_ONLINE, S_OFFLINE);
+	ASSERT_EQ(0, epoll_wait(ep, out, 2, 0));
+
+	/* A blocked epoll_wait() is woken by a change from this thread. */
+	ASSERT_EQ(0, waiter_start(&wt, W_EPOLL, ep, 20000));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_FALSE(waiter_done(&wt));
+	ASSERT_EQ(0, ip_set_status(wr, id, S_ONLINE));
+	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_EQ(1, wt.ret);
+	ASSERT_EQ((__u64)0x1234, (__u64)wt.eev.data.u64);
+	ASSERT_TRUE(!!(wt.eev.events & EPOLLIN));
+	ASSERT_EQ(1, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 2, id, T_MODIFY, S_OFFLINE, S_ONLINE);
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(ep);
+	close(fd);
+	close(w);
+	close(wr);
+}
+
+/* A blocking read() sleeps while the queue is empty and wakes on a change. */
+TEST(blocking_read_woken_by_change)
+{
+	struct waiter wt;
+	uint64_t t_change;
+	__u64 id, g;
+	int wr, w;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET6, S_OFFLINE, &id, NULL));
+	w = ev_watcher(O_RDONLY);
+	ASSERT_LE(0, w);
+
+	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_FALSE(waiter_done(&wt));
+	g = ip_table_gen(wr);
+	t_change = ip_now_ms();
+	ASSERT_EQ(0, ip_report_status(wr, id, S_FAILED));
+	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_EQ((ssize_t)EV_SIZE, wt.ret);
+	ASSERT_EVENT(wt.ev[0], g + 1, id, T_MODIFY, S_OFFLINE, S_FAILED);
+	ASSERT_TRUE(all_cc(&wt.ev[1], sizeof(wt.ev) - EV_SIZE));
+	ASSERT_GT((uint64_t)EV_WAKE_MS, wt.end_ms - t_change);
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(w);
+	close(wr);
+}
+
+static volatile sig_atomic_t sig_count;
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	sig_count++;
+}
+
+static int install_handler(int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGUSR1, &sa, NULL) ? -errno : 0;
+}
+
+/*
+ * A blocking read() interrupted by a signal whose handler has no
+ * SA_RESTART fails with EINTR; nothing queued later is lost.
+ */
+TEST(blocking_read_interrupted_eintr)
+{
+	struct iscsi_portal_event ev[2];
+	struct waiter wt;
+	uint64_t end;
+	__u64 id, g;
+	int wr, w;
+
+	ASSERT_EQ(0, install_handler(0));
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	w = ev_watcher(O_RDONLY);
+	ASSERT_LE(0, w);
+
+	sig_count = 0;
+	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_FALSE(waiter_done(&wt));
+	/* Signal until it returns (a signal before read() began is absorbed). */
+	end = ip_now_ms() + EV_WAKE_MS;
+	while (!waiter_done(&wt) && ip_now_ms() < end) {
+		pthread_kill(wt.thread, SIGUSR1);
+		ip_sleep_ms(100);
+	}
+	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_EQ(-1, wt.ret);
+	ASSERT_EQ(EINTR, wt.err);
+	ASSERT_LT(0, sig_count);
+	ASSERT_TRUE(all_cc(wt.ev, sizeof(wt.ev)));
+
+	/* The queue is intact: the next change is read normally. */
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(1, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_ONLINE);
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(w);
+	close(wr);
+}
+
+/*
+ * With SA_RESTART the interrupted read() is restarted: it keeps waiting
+ * after the handler ran and returns the next record.
+ */
+TEST(blocking_read_restarted_with_sa_restart)
+{
+	struct waiter wt;
+	__u64 id, g;
+	int wr, w;
+
+	ASSERT_EQ(0, install_handler(SA_RESTART));
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	w = ev_watcher(O_RDONLY);
+	ASSERT_LE(0, w);
+
+	sig_count = 0;
+	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_EQ(0, pthread_kill(wt.thread, SIGUSR1));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_EQ(1, sig_count);
+	ASSERT_FALSE(waiter_done(&wt));
+
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_EQ((ssize_t)EV_SIZE, wt.ret);
+	ASSERT_EVENT(wt.ev[0], g + 1, id, T_MODIFY, S_ONLINE, S_OFFLINE);
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(w);
+	close(wr);
+}
+
+/* ---------------------------------------------------------------------
+ * Many watchers, closing watchers
+ */
+
+#define NWATCHERS 64
+
+/* 64 watchers each receive every record of a sequence, once. */
+TEST(many_watchers_each_get_every_record)
+{
+	struct iscsi_portal_event exp[8], ev[16];
+	int w[NWATCHERS], wr, i, j;
+	__u64 a, b, g;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	for (i = 0; i < NWATCHERS; i++) {
+		w[i] = ev_watcher(i % 2 ? O_RDWR | O_NONBLOCK :
+				  O_RDONLY | O_NONBLOCK);
+		ASSERT_LE(0, w[i]);
+	}
+
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &a, NULL));
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET6, S_NOT_READY, &b, NULL));
+	ASSERT_EQ(0, ip_set_status(wr, a, S_OFFLINE));
+	ASSERT_EQ(0, ip_report_status(wr, b, S_ONLINE));
+	ASSERT_EQ(0, ip_remove(wr, a));
+	ASSERT_EQ(0, ip_remove(wr, b));
+	exp[0] = ev_make(g + 1, a, T_ARRIVE, S_UNKNOWN, S_ONLINE);
+	exp[1] = ev_make(g + 2, b, T_ARRIVE, S_UNKNOWN, S_NOT_READY);
+	exp[2] = ev_make(g + 3, a, T_MODIFY, S_ONLINE, S_OFFLINE);
+	exp[3] = ev_make(g + 4, b, T_MODIFY, S_NOT_READY, S_ONLINE);
+	exp[4] = ev_make(g + 5, a, T_DEPART, S_OFFLINE, S_UNKNOWN);
+	exp[5] = ev_make(g + 6, b, T_DEPART, S_ONLINE, S_UNKNOWN);
+
+	for (i = 0; i < NWATCHERS; i++) {
+		/* Odd chunk sizes per watcher: 1..5 records per read. */
+		ASSERT_EQ(6, ev_drain(w[i], ev, IP_ARRAY_SIZE(ev), 1 + i % 5));
+		for (j = 0; j < 6; j++)
+			ASSERT_SAME_EVENT(exp[j], ev[j]);
+	}
+	for (i = 0; i < NWATCHERS; i++)
+		close(w[i]);
+	close(wr);
+}
+
+/*
+ * Closing watchers (with and without queued records) while another thread
+ * is blocked in read() on a different watcher: the reader is unaffected
+ * and gets the next record.
+ */
+TEST(close_watcher_while_other_blocked_in_read)
+{
+	struct iscsi_portal_event ev[4];
+	struct waiter wt;
+	int wr, w, other[8], i;
+	__u64 id, g;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	w = ev_watcher(O_RDONLY);
+	ASSERT_LE(0, w);
+	for (i = 0; i < 8; i++) {
+		other[i] = ev_watcher(O_RDONLY);
+		ASSERT_LE(0, other[i]);
+	}
+	/* Half of the others hold a record, then a blocked reader starts. */
+	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
+	ASSERT_EQ(1, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(1, ev_read(other[i], ev, IP_ARRAY_SIZE(ev)));
+
+	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_FALSE(waiter_done(&wt));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, close(other[i]));
+	ip_sleep_ms(50);
+	ASSERT_FALSE(waiter_done(&wt));
+
+	g = ip_table_gen(wr);
+	ASSERT_EQ(0, ip_set_status(wr, id, S_ONLINE));
+	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_EQ((ssize_t)EV_SIZE, wt.ret);
+	ASSERT_EVENT(wt.ev[0], g + 1, id, T_MODIFY, S_OFFLINE, S_ONLINE);
+
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(w);
+	close(wr);
+}
+
+/* ---------------------------------------------------------------------
+ * The bounded queue: the module reloaded with event_queue_len=8
+ */
+
+#define QLEN 8
+
+FIXTURE(qlen8) {
+	int wr;
+	int w;
+};
+
+/* Close every fd of the fixture (before a reload). */
+static void qlen8_close(FIXTURE_DATA(qlen8) *self)
+{
+	if (self->w >= 0)
+		close(self->w);
+	if (self->wr >= 0)
+		close(self->wr);
+	self->w = self->wr = -1;
+}
+
+/* Reload with @params and open a writer and a non-blocking watcher. */
+static int qlen8_load(FIXTURE_DATA(qlen8) *self, const char *params,
+		      uint64_t qlen)
+{
+	uint64_t val = 0;
+	int ret;
+
+	qlen8_close(self);
+	ret = ip_module_reload(params);
+	if (ret)
+		return ret;
+	ret = ip_param_read("event_queue_len", &val);
+	if (ret)
+		return ret;
+	if (val != qlen)
+		return -EPROTO;
+	self->wr = ip_open(O_RDWR);
+	if (self->wr < 0)
+		return self->wr;
+	self->w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	return self->w < 0 ? self->w : 0;
+}
+
+FIXTURE_SETUP(qlen8)
+{
+	self->wr = self->w = -1;
+	ASSERT_EQ(0, qlen8_load(self, "event_queue_len=8", QLEN));
+}
+
+FIXTURE_TEARDOWN(qlen8)
+{
+	qlen8_close(self);
+	EXPECT_EQ(0, ip_module_ensure_default());
+}
+
+/* @n SET_STATUS calls alternating OFFLINE/ONLINE on @id (ONLINE now). */
+static int toggle(int fd, __u64 id, int n, __u32 *status)
+{
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		*status = *status == S_ONLINE ? S_OFFLINE : S_ONLINE;
+		ret = ip_set_status(fd, id, *status);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * 20 changes into a queue of 8: the 8 first records (g+1..g+8), then one
+ * OVERFLOW whose seq is the generation of the last dropped change (g+20),
+ * then nothing; a later change arrives normally with seq g+21.
+ */
+TEST_F(qlen8, overflow_exact_seqs)
+{
+	struct iscsi_portal_event ev[32];
+	__u32 st = S_ONLINE, prev;
+	__u64 id, g;
+	int n, i;
+
+	ASSERT_EQ(0, ip_add_unique(self->wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(1, ev_read(self->w, ev, IP_ARRAY_SIZE(ev)));
+	g = ip_table_gen(self->wr);
+	ASSERT_EQ(0, toggle(self->wr, id, 20, &st));
+	ASSERT_EQ(g + 20, ip_table_gen(self->wr));
+	ASSERT_EQ((__u64)20, portal_gen(self->wr, id));
+
+	n = ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), IP_ARRAY_SIZE(ev));
+	ASSERT_EQ(QLEN + 1, n);
+	prev = S_ONLINE;
+	for (i = 0; i < QLEN; i++) {
+		__u32 next = prev == S_ONLINE ? S_OFFLINE : S_ONLINE;
+
+		ASSERT_EVENT(ev[i], g + 1 + i, id, T_MODIFY, prev, next);
+		prev = next;
+	}
+	ASSERT_EVENT(ev[QLEN], g + 20, 0, T_OVERFLOW, 0, 0);
+	ASSERT_EQ(-EAGAIN, ev_read(self->w, ev, IP_ARRAY_SIZE(ev)));
+
+	/* Events flow again, up to a full queue without a new OVERFLOW. */
+	ASSERT_EQ(0, ip_report_status(self->wr, id, S_FAILED));
+	ASSERT_EQ(1, ev_read(self->w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 21, id, T_MODIFY, st, S_FAILED);
+	st = S_FAILED;
+	ASSERT_EQ(0, toggle(self->wr, id, QLEN, &st));
+	n = ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 3);
+	ASSERT_EQ(QLEN, n);
+	for (i = 0; i < QLEN; i++) {
+		ASSERT_EQ(g + 22 + i, ev[i].seq);
+		ASSERT_EQ((__u32)T_MODIFY, ev[i].type);
+	}
+}
+
+/* OVERFLOW is delivered after the queued records, also read one by one. */
+TEST_F(qlen8, overflow_read_one_by_one)
+{
+	struct iscsi_portal_event ev[2];
+	__u32 st = S_ONLINE;
+	__u64 id, g;
+	int i;
+
+	ASSERT_EQ(0, ip_add_unique(self->wr, AF_INET6, S_ONLINE, &id, NULL));
+	ASSERT_EQ(1, ev_read(self->w, ev, 1));
+	g = ip_table_gen(self->wr);
+	ASSERT_EQ(0, toggle(self->wr, id, QLEN + 1, &st));
+
+	for (i = 0; i < QLEN; i++) {
+		ASSERT_EQ(1, ev_read(self->w, ev, 1));
+		ASSERT_EQ(g + 1 + i, ev[0].seq);
+		ASSERT_EQ((__u32)T_MODIFY, ev[0].type);
+	}
+	ASSERT_EQ(1, ev_read(self->w, ev, 1));
+	ASSERT_EVENT(ev[0], g + QLEN + 1, 0, T_OVERFLOW, 0, 0);
+	ASSERT_EQ(-EAGAIN, ev_read(self->w, ev, 1));
+}
+
+/* Exactly a full queue is not an overflow: 8 records, no OVERFLOW. */
+TEST_F(qlen8, full_queue_without_overflow)
+{
+	struct iscsi_portal_event ev[16];
+	__u32 st = S_ONLINE;
+	__u64 id, g;
+	int i;
+
+	ASSERT_EQ(0, ip_add_unique(self->wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(1, ev_read(self->w, ev, IP_ARRAY_SIZE(ev)));
+	g = ip_table_gen(self->wr);
+	ASSERT_EQ(0, toggle(self->wr, id, QLEN, &st));
+	ASSERT_EQ(QLEN, ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 16));
+	for (i = 0; i < QLEN; i++) {
+		ASSERT_EQ(g + 1 + i, ev[i].seq);
+		ASSERT_EQ((__u32)T_MODIFY, ev[i].type);
+	}
+	/* The drained queue takes 8 more. */
+	ASSERT_EQ(0, toggle(self->wr, id, QLEN, &st));
+	ASSERT_EQ(QLEN, ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 16));
+	ASSERT_EQ(g + 2 * QLEN, ev[QLEN - 1].seq);
+	ASSERT_EQ((__u32)T_MODIFY, ev[QLEN - 1].type);
+}
+
+/*
+ * Dropping goes on while the reader has read only part of the queue: it
+ * stops only once OVERFLOW has been consumed.
+ */
+TEST_F(qlen8, overflow_drops_until_drained)
+{
+	struct iscsi_portal_event ev[16];
+	__u32 st = S_ONLINE;
+	__u64 id, g;
+	int n, i;
+
+	ASSERT_EQ(0, ip_add_unique(self->wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(1, ev_read(self->w, ev, IP_ARRAY_SIZE(ev)));
+	g = ip_table_gen(self->wr);
+	ASSERT_EQ(0, toggle(self->wr, id, 10, &st));	/* g+1..g+10 */
+
+	ASSERT_EQ(3, ev_read(self->w, ev, 3));		/* g+1..g+3 */
+	ASSERT_EQ(g + 3, ev[2].seq);
+	ASSERT_EQ(0, toggle(self->wr, id, 3, &st));	/* g+11..g+13: dropped */
+
+	n = ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), IP_ARRAY_SIZE(ev));
+	ASSERT_EQ(QLEN - 3 + 1, n);
+	for (i = 0; i < QLEN - 3; i++)
+		ASSERT_EQ(g + 4 + i, ev[i].seq);
+	ASSERT_EVENT(ev[QLEN - 3], g + 13, 0, T_OVERFLOW, 0, 0);
+	ASSERT_EQ(-EAGAIN, ev_read(self->w, ev, 1));
+
+	ASSERT_EQ(0, ip_remove(self->wr, id));
+	ASSERT_EQ(1, ev_read(self->w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 14, id, T_DEPART, st, S_UNKNOWN);
+}
+
+/* A one-record queue: the record, then OVERFLOW, then flowing again. */
+TEST_F(qlen8, overflow_queue_len_1)
+{
+	struct iscsi_portal_event ev[4];
+	__u64 id, g;
+
+	ASSERT_EQ(0, qlen8_load(self, "event_queue_len=1", 1));
+	g = ip_table_gen(self->wr);
+	ASSERT_EQ(0, ip_add_unique(self->wr, AF_INET, S_OFFLINE, &id, NULL));
+	ASSERT_EQ(0, ip_set_status(self->wr, id, S_ONLINE));
+	ASSERT_EQ(0, ip_report_status(self->wr, id, S_FAILED));
+	ASSERT_EQ(2, ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 4));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_OFFLINE);
+	ASSERT_EVENT(ev[1], g + 3, 0, T_OVERFLOW, 0, 0);
+	ASSERT_EQ(0, ip_remove(self->wr, id));
+	ASSERT_EQ(1, ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 4));
+	ASSERT_EVENT(ev[0], g + 4, id, T_DEPART, S_FAILED, S_UNKNOWN);
+}
+
+/* A tiny model of the table for the recovery test. */
+struct mportal {
+	__u64 id;
+	__u32 status;
+	__u64 gen;
+	bool live;
+};
+
+#define MMAX 64
+
+struct model {
+	struct mportal p[MMAX];
+	int n;
+	uint32_t rnd;
+};
+
+static uint32_t model_rand(struct model *m)
+{
+	m->rnd = m->rnd * 1103515245u + 12345u;
+	return m->rnd >> 16;
+}
+
+/* ADD a portal with a random family and status through @fd, into @m. */
+static int model_add(int fd, struct model *m, uint32_t r)
+{
+	struct mportal *p = &m->p[m->n];
+	__u32 to = ip_valid_statuses[r % IP_ARRAY_SIZE(ip_valid_statuses)];
+	int ret;
+
+	if (m->n == MMAX)
+		return -ENOSPC;
+	ret = ip_add_unique(fd, r % 3 ? AF_INET : AF_INET6, to, &p->id, NULL);
+	if (ret)
+		return ret;
+	p->status = to;
+	p->gen = 0;
+	p->live = true;
+	m->n++;
+	return 1;
+}
+
+/*
+ * One random change through @fd, applied to @m.  Returns 1 if the table
+ * changed, 0 if it was a no-op, -errno if the call failed.
+ */
+static int model_step(int fd, struct model *m)
+{
+	struct mportal *p = NULL;
+	uint32_t r = model_rand(m);
+	int i, live = 0, ret;
+	__u32 to;
+
+	for (i = 0; i < m->n; i++)
+		live += m->p[i].live;
+	if (!live || (r % 8 == 0 && m->n < MMAX))
+		return model_add(fd, m, r);
+	r /= 8;
+	for (i = (int)(r % (uint32_t)m->n); !p; i = (i + 1) % m->n)
+		if (m->p[i].live)
+			p = &m->p[i];
+	r /= 64;
+	switch (r % 6) {
+	case 0:
+		ret = ip_remove(fd, p->id);
+		if (!ret)
+			p->live = false;
+		return ret ? ret : 1;
+	case 1:
+	case 2:
+		to = (r / 6) % 2 ? S_ONLINE : S_OFFLINE;
+		ret = ip_set_status(fd, p->id, to);
+		break;
+	default:
+		to = ip_valid_statuses[(r / 6) % IP_ARRAY_SIZE(ip_valid_statuses)];
+		ret = ip_report_status(fd, p->id, to);
+		break;
+	}
+	if (ret)
+		return ret;
+	if (to == p->status)
+		return 0;
+	p->status = to;
+	p->gen++;
+	return 1;
+}
+
+/* A table rebuilt from LIST plus records: id, status, per-portal gen. */
+struct rtable {
+	struct iscsi_portal_info *e;
+	size_t n, cap;
+};
+
+static struct iscsi_portal_info *rtable_find(struct rtable *t, __u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->e[i].id == id)
+			return &t->e[i];
+	return NULL;
+}
+
+/* Apply one record strictly: 0, or -EPROTO if it does not fit the table. */
+static int rtable_apply(struct rtable *t, const struct iscsi_portal_event *ev)
+{
+	struct iscsi_portal_info *p = rtable_find(t, ev->id);
+
+	switch (ev->type) {
+	case T_ARRIVE:
+		if (p || ev->old_status != S_UNKNOWN || t->n == t->cap)
+			return -EPROTO;
+		p = &t->e[t->n++];
+		memset(p, 0, sizeof(*p));
+		p->id = ev->id;
+		p->status = ev->new_status;
+		return 0;
+	case T_MODIFY:
+		if (!p || p->status != ev->old_status ||
+		    ev->old_status == ev->new_status)
+			return -EPROTO;
+		p->status = ev->new_status;
+		p->generation++;
+		return 0;
+	case T_DEPART:
+		if (!p || p->status != ev->old_status ||
+		    ev->new_status != S_UNKNOWN)
+			return -EPROTO;
+		*p = t->e[--t->n];
+		return 0;
+	}
+	return -EPROTO;
+}
+
+/*
+ * Recovery after OVERFLOW, the way CONTRACT section 4 describes it: LIST,
+ * then apply only the records whose seq is above the LIST's generation.
+ * The rebuilt table equals the final LIST and the test's own model.
+ */
+TEST_F(qlen8, overflow_recovery_with_list)
+{
+	struct iscsi_portal_event ev[64];
+	struct iscsi_portal_info *fin = NULL;
+	struct rtable t = { 0 };
+	struct model m;
+	__u64 list_gen, ovf_gen;
+	size_t nfin, i;
+	int changes, before_list, n, k, ret;
+
+	memset(&m, 0, sizeof(m));
+	m.rnd = 0x1cebe11;
+	/* Six portals to start with; their records are read. */
+	for (k = 0; k < 6; k++) {
+		ASSERT_EQ(1, model_add(self->wr, &m, model_rand(&m)));
+	}
+	ASSERT_EQ(6, ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 64));
+
+	/* 30 random steps: far more changes than the queue holds. */
+	for (changes = 0, k = 0; k < 30; k++) {
+		ret = model_step(self->wr, &m);
+		ASSERT_LE(0, ret);
+		changes += ret;
+	}
+	ASSERT_LT(QLEN + 2, changes);
+	ovf_gen = ip_table_gen(self->wr);
+
+	n = ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 5);
+	ASSERT_EQ(QLEN + 1, n);
+	ASSERT_EVENT(ev[QLEN], ovf_gen, 0, T_OVERFLOW, 0, 0);
+
+	/* Changes before the LIST (records to ignore), LIST, changes after. */
+	for (before_list = 0, k = 0; k < 5; k++) {
+		ret = model_step(self->wr, &m);
+		ASSERT_LE(0, ret);
+		before_list += ret;
+	}
+	ASSERT_LT(0, before_list);
+	ASSERT_EQ(0, ip_list_all(self->wr, &t.e, &t.n, &list_gen));
+	ASSERT_EQ(ovf_gen + before_list, list_gen);
+	t.cap = t.n + 64;
+	t.e = realloc(t.e, t.cap * sizeof(*t.e));
+	ASSERT_NE(NULL, t.e);
+	for (changes = 0, k = 0; k < 5; k++) {
+		ret = model_step(self->wr, &m);
+		ASSERT_LE(0, ret);
+		changes += ret;
+	}
+	ASSERT_LT(0, changes);
+
+	n = ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 4);
+	ASSERT_EQ(before_list + changes, n);
+	for (k = 0; k < n; k++) {
+		ASSERT_EQ(ovf_gen + 1 + k, ev[k].seq);
+		if (ev[k].seq <= list_gen)
+			continue;	/* already in the LIST */
+		ASSERT_EQ(0, rtable_apply(&t, &ev[k]));
+	}
+
+	/* The rebuilt table is the final LIST... */
+	ASSERT_EQ(0, ip_list_all(self->wr, &fin, &nfin, NULL));
+	ASSERT_EQ(nfin, t.n);
+	for (i = 0; i < nfin; i++) {
+		struct iscsi_portal_info *p = rtable_find(&t, fin[i].id);
+
+		ASSERT_NE(NULL, p);
+		ASSERT_EQ(fin[i].status, p->status);
+		ASSERT_EQ(fin[i].generation, p->generation);
+	}
+	/* ...and the model (the module was just loaded: only our portals). */
+	for (k = 0; k < m.n; k++) {
+		struct iscsi_portal_info *p = rtable_find(&t, m.p[k].id);
+
+		if (!m.p[k].live) {
+			ASSERT_EQ(NULL, p);
+			continue;
+		}
+		ASSERT_NE(NULL, p);
+		ASSERT_EQ(m.p[k].status, p->status);
+		ASSERT_EQ(m.p[k].gen, p->generation);
+	}
+	free(fin);
+	free(t.e);
+}
+
+/* Time @n SET_STATUS calls alternating OFFLINE/ONLINE: ns, or 0 on error. */
+static uint64_t time_sets(int fd, __u64 id, int n)
+{
+	__u32 st = S_ONLINE;
+	uint64_t t0 = ip_now_ns();
+
+	if (toggle(fd, id, n, &st))
+		return 0;
+	return ip_now_ns() - t0;
+}
+
+#define SETS_PER_RUN	200
+#define RUNS		5
+
+/*
+ * A watcher that never reads does not slow down or block writers: with its
+ * queue full and overflowed, 200 SET_STATUS calls complete about as fast
+ * as with no watcher (best of 5 runs each: not over 5x, plus 20 ms of
+ * slack for timer noise) and within a generous absolute bound.
+ */
+TEST_F(qlen8, unread_watcher_does_not_slow_writers)
+{
+	struct iscsi_portal_event ev[16];
+	uint64_t t, best_none = ~0ull, best_w = ~0ull, worst_w = 0;
+	__u64 id;
+	int r;
+
+	close(self->w);
+	self->w = -1;
+	ASSERT_EQ(0, ip_add_unique(self->wr, AF_INET, S_ONLINE, &id, NULL));
+	for (r = 0; r < RUNS; r++) {
+		t = time_sets(self->wr, id, SETS_PER_RUN);
+		ASSERT_NE((uint64_t)0, t);
+		if (t < best_none)
+			best_none = t;
+	}
+
+	self->w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, self->w);
+	for (r = 0; r < RUNS; r++) {
+		t = time_sets(self->wr, id, SETS_PER_RUN);
+		ASSERT_NE((uint64_t)0, t);
+		if (t < best_w)
+			best_w = t;
+		if (t > worst_w)
+			worst_w = t;
+	}
+	TH_LOG("200 SETs: best %" PRIu64 " us without a watcher, best %"
+	       PRIu64 " us / worst %" PRIu64 " us with a full one",
+	       best_none / 1000, best_w / 1000, worst_w / 1000);
+	ASSERT_GT(2000ull * 1000000ull, worst_w);
+	ASSERT_GE(5 * best_none + 20ull * 1000000ull, best_w);
+
+	/* The watcher really was full and overflowed all along. */
+	ASSERT_EQ(QLEN + 1, ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 16));
+	ASSERT_EVENT(ev[QLEN], ip_table_gen(self->wr), 0, T_OVERFLOW, 0, 0);
+}
+
+/*
+ * An open watcher pins the module: delete_module(O_NONBLOCK) is EAGAIN
+ * and the watcher keeps working; once closed, the module unloads.
+ */
+TEST_F(qlen8, unload_refused_while_watching)
+{
+	struct iscsi_portal_event ev[4];
+	__u64 id, g;
+	int w;
+
+	qlen8_close(self);
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(-EAGAIN, ip_delete_module(O_NONBLOCK));
+	ASSERT_TRUE(ip_module_loaded());
+
+	self->wr = ip_open(O_RDWR);
+	ASSERT_LE(0, self->wr);
+	g = ip_table_gen(self->wr);
+	ASSERT_EQ(0, ip_add_unique(self->wr, AF_INET, S_ONLINE, &id, NULL));
+	ASSERT_EQ(0, close(self->wr));
+	self->wr = -1;
+	ASSERT_EQ(-EAGAIN, ip_delete_module(O_NONBLOCK));
+	ASSERT_EQ(1, ev_read(w, ev, IP_ARRAY_SIZE(ev)));
+	ASSERT_EVENT(ev[0], g + 1, id, T_ARRIVE, S_UNKNOWN, S_ONLINE);
+
+	/* Records still queued at close are freed with the watcher. */
+	self->wr = ip_open(O_RDWR);
+	ASSERT_LE(0, self->wr);
+	ASSERT_EQ(0, ip_set_status(self->wr, id, S_OFFLINE));
+	ASSERT_EQ(0, close(self->wr));
+	self->wr = -1;
+	ASSERT_EQ(0, close(w));
+	ASSERT_EQ(0, ip_module_unload());
+	ASSERT_FALSE(ip_module_loaded());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * module_test - module lifetime and parameters (CONTRACT section 4):
+ * unload refused while an fd is open, max_portals / event_queue_len
+ * ranges, ENOSPC at max_portals, a fresh table after reload.
+ *
+ * The module file is $ISCSI_PORTAL_KO (default /lib/iscsi_portal/
+ * iscsi_portal.ko), loaded with finit_module() and removed with
+ * delete_module().  Every test closes its fds before reloading, and the
+ * fixture teardown always leaves the module loaded with default
+ * parameters, even when an ASSERT failed, so later tests and binaries work.
+ */
+#include "harness.h"
+
+FIXTURE(module) {
+	int fd;
+};
+
+FIXTURE_SETUP(module)
+{
+	self->fd = -1;
+	ASSERT_EQ(0, ip_module_ensure_default())
+		TH_LOG("cannot (re)load %s", ip_ko_path());
+	ASSERT_TRUE(ip_module_loaded());
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0, ip_module_ensure_default())
+		TH_LOG("could not reload the module with default parameters");
+	EXPECT_TRUE(ip_module_loaded());
+}
+
+/* Reload with @params; then a fresh, empty, clean table. */
+static void reload(struct __test_metadata *_metadata,
+		   FIXTURE_DATA(module) *self, const char *params)
+{
+	struct iscsi_portal_version v;
+
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, ip_module_reload(params)) TH_LOG("load with \"%s\"", params);
+	self->fd = ip_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	fill_cc(&v, sizeof(v));
+	ASSERT_EQ(0, ip_version(self->fd, &v));
+	EXPECT_EQ((__u64)0, v.portal_count) TH_LOG("a reloaded module starts empty");
+	EXPECT_EQ(0U, v.flags);
+}
+
+static void expect_param(struct __test_metadata *_metadata, const char *name,
+			 uint64_t want)
+{
+	uint64_t val = ~0ull;
+
+	ASSERT_EQ(0, ip_param_read(name, &val)) TH_LOG("parameter %s", name);
+	EXPECT_EQ(want, val) TH_LOG("parameter %s", name);
+}
+
+TEST_F(module, unload_refused_while_fd_open)
+{
+	struct iscsi_portal_version v;
+	int rd;
+
+	self->fd = ip_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(-EAGAIN, ip_delete_module(O_NONBLOCK));
+	EXPECT_TRUE(ip_module_loaded());
+	EXPECT_EQ(0, ip_version(self->fd, &v));
+	close(self->fd);
+	self->fd = -1;
+
+	/* a reader fd holds it as well */
+	rd = ip_open(O_RDONLY);
+	ASSERT_LE(0, rd);
+	EXPECT_EQ(-EWOULDBLOCK, ip_delete_module(O_NONBLOCK));
+	EXPECT_TRUE(ip_module_loaded());
+	EXPECT_EQ(0, ip_version(rd, &v));
+	close(rd);
+
+	/* with every fd closed, unload works */
+	EXPECT_EQ(0, ip_module_unload());
+	EXPECT_FALSE(ip_module_loaded());
+	EXPECT_EQ(0, ip_module_load(""));
+}
+
+TEST_F(module, default_parameters)
+{
+	expect_param(_metadata, "max_portals", IP_DEFAULT_MAX_PORTALS);
+	expect_param(_metadata, "event_queue_len", IP_DEFAULT_EVENT_QUEUE_LEN);
+}
+
+TEST_F(module, out_of_range_parameters_einval)
+{
+	static const char *const bad[] = {
+		"max_portals=0", "max_portals=16777217", "max_portals=4294967295",
+		"event_queue_len=0", "event_queue_len=1048577",
+		"event_queue_len=4294967295",
+		"max_portals=4 event_queue_len=0", "max_portals=0 event_queue_len=4",
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, ip_module_unload());
+	ASSERT_FALSE(ip_module_loaded());
+	for (i = 0; i < IP_ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, ip_module_load(bad[i])) TH_LOG("load with \"%s\"", bad[i]);
+		if (ip_module_loaded()) {
+			EXPECT_FALSE(true) TH_LOG("\"%s\" left the module loaded", bad[i]);
+			ip_module_unload();
+		}
+	}
+	/* and a good load still works after the refused ones */
+	EXPECT_EQ(0, ip_module_load(""));
+}
+
+TEST_F(module, parameter_limits_load)
+{
+	struct iscsi_portal_addr a;
+	__u64 id;
+
+	reload(_metadata, self, "max_portals=16777216 event_queue_len=1048576");
+	expect_param(_metadata, "max_portals", 16777216);
+	expect_param(_metadata, "event_queue_len", 1048576);
+	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
+	EXPECT_EQ((__u64)1, id) TH_LOG("ids start at 1");
+
+	reload(_metadata, self, "max_portals=1 event_queue_len=1");
+	expect_param(_metadata, "max_portals", 1);
+	expect_param(_metadata, "event_queue_len", 1);
+	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET6, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
+	EXPECT_EQ((__u64)1, id);
+	ip_unique_addr(&a, AF_INET);
+	EXPECT_EQ(-ENOSPC, ip_add(self->fd, &a, ISCSI_PORTAL_STATUS_ONLINE, &id));
+}
+
+TEST_F(module, max_portals_enospc)
+{
+	struct iscsi_portal_addr addr[4], a;
+	struct iscsi_portal_add add;
+	__u64 ids[4], id, tg;
+	int i;
+
+	reload(_metadata, self, "max_portals=4");
+	expect_param(_metadata, "max_portals", 4);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, ip_add_unique(self->fd, i & 1 ? AF_INET6 : AF_INET,
+					   ISCSI_PORTAL_STATUS_ONLINE, &ids[i], &addr[i]))
+			TH_LOG("ADD #%d of 4", i + 1);
+		if (i) {
+			EXPECT_LT(ids[i - 1], ids[i]);
+		}
+	}
+	EXPECT_EQ((__u64)1, ids[0]) TH_LOG("ids start at 1");
+	EXPECT_EQ((__u64)4, ip_portal_count(self->fd));
+	tg = ip_table_gen(self->fd);
+
+	ip_unique_addr(&a, AF_INET);
+	EXPECT_EQ(-ENOSPC, ip_add(self->fd, &a, ISCSI_PORTAL_STATUS_ONLINE, &id));
+	ip_unique_addr(&a, AF_INET6);
+	EXPECT_EQ(-ENOSPC, ip_add(self->fd, &a, ISCSI_PORTAL_STATUS_OFFLINE, &id));
+	/* precedence: EEXIST before ENOSPC, EINVAL before both */
+	EXPECT_EQ(-EEXIST, ip_add(self->fd, &addr[2], ISCSI_PORTAL_STATUS_ONLINE, &id));
+	memset(&add, 0, sizeof(add));
+	add.addr = a;
+	add.flags = 1;
+	EXPECT_EQ(-EINVAL, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_ADD, &add));
+	EXPECT_EQ(-EINVAL, ip_add(self->fd, &a, 3, &id));
+	EXPECT_EQ(tg, ip_table_gen(self->fd));
+	EXPECT_EQ((__u64)4, ip_portal_count(self->fd));
+
+	/* room again after a REMOVE */
+	ASSERT_EQ(0, ip_remove(self->fd, ids[1]));
+	ASSERT_EQ(0, ip_add(self->fd, &a, ISCSI_PORTAL_STATUS_ONLINE, &id));
+	EXPECT_LT(ids[3], id);
+	EXPECT_EQ(-ENOSPC, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
+					 &id, NULL));
+	/* the removed portal's address is free, but the table is full */
+	EXPECT_EQ(-ENOSPC, ip_add(self->fd, &addr[1], ISCSI_PORTAL_STATUS_ONLINE, &id));
+	EXPECT_EQ(-EIDRM, ip_get_status(self->fd, ids[1], NULL, NULL));
+}
+
+TEST_F(module, reload_resets_state)
+{
+	char buf[16];
+	uint64_t val = ~0ull;
+	__u64 id;
+
+	/* dirty every piece of global state, then reload */
+	self->fd = ip_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
+	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_SET_DELAY, 7));
+	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, 9));
+	ASSERT_EQ(0, ip_mark_corrupt());
+	reload(_metadata, self, "");
+
+	ASSERT_EQ(0, ip_knob_read_u64(IP_KNOB_SET_DELAY, &val));
+	EXPECT_EQ(0ull, (unsigned long long)val);
+	ASSERT_EQ(0, ip_knob_read_u64(IP_KNOB_TABLE_DELAY, &val));
+	EXPECT_EQ(0ull, (unsigned long long)val);
+	ASSERT_LT(0, ip_knob_read(IP_KNOB_CORRUPT, buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+	EXPECT_EQ(0, ip_is_corrupt(self->fd));
+	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET6, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
+	EXPECT_EQ((__u64)1, id) TH_LOG("ids start at 1 in a fresh module");
+	EXPECT_EQ(0, ip_remove(self->fd, id));
+}
+
+TEST_HARNESS_MAIN
