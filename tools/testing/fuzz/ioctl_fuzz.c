@@ -580,12 +580,17 @@ static uint64_t fz_gen_id(struct fz_thread *t, enum fz_idkind *kind)
 	return max;
 }
 
-/* Refine: the bitmap may say REMOVED for any id, checked before the call. */
-static enum fz_idkind fz_idkind_of(uint64_t id, enum fz_idkind k)
+/*
+ * What is certain about @id, checked before the call: 0 and ids >= 2^62
+ * are never issued; an id whose REMOVE returned 0 stays EIDRM.
+ */
+static enum fz_idkind fz_classify(uint64_t id)
 {
-	if (k == ID_MAYBE && fz_bit_test(fz->removed, id))
+	if (!id || id >= (1ull << 62))
+		return ID_NEVER;
+	if (fz_bit_test(fz->removed, id))
 		return ID_REMOVED;
-	return k;
+	return ID_MAYBE;
 }
 
 static bool fz_ptr_dead(enum fz_ptr k)
@@ -846,6 +851,19 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 			content_known = false;
 		}
 	}
+	/*
+	 * LIST entries is where the kernel writes: a flipped or random pointer
+	 * could land in this process' own memory (the shared state, a stack)
+	 * and corrupt the fuzzer.  Bits flip everywhere else; entries is
+	 * always one of the pointers chosen above, or a dead one.
+	 */
+	if (c == C_LIST) {
+		if (!entries) {
+			ek = (enum fz_ptr)(P_NULL + fz_below(t, P_NKINDS - P_NULL));
+			entries = fz_bad_ptr(ek);
+		}
+		a.list.entries = ip_ptr(entries);
+	}
 	/* A read-only ADD could not report its id: keep to 4 addresses. */
 	if (c == C_ADD && pk == P_RO) {
 		memset(&a, 0, sizeof(a));
@@ -853,7 +871,12 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 		a.add.status = ISCSI_PORTAL_STATUS_ONLINE;
 		content_known = true;
 	}
-	idk = fz_idkind_of(id, idk);
+	/* What the kernel will see (bits may have flipped). */
+	if (c == C_REMOVE || c == C_GET_INFO || c == C_GET_STATUS ||
+	    c == C_SET || c == C_REPORT) {
+		id = a.ref.id;
+		idk = fz_classify(id);
+	}
 
 	p = d->size ? fz_place(t, pk, &a, d->size, &acc) : NULL;
 	fz_hex(hex, sizeof(hex), &a, d->size);
@@ -889,7 +912,8 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 	switch (pk) {
 	case P_GOOD:
 	case P_MISALIGNED:
-		if (c != C_LIST || ek == P_GOOD)
+		/* LIST: a flipped entries pointer or capacity may fault. */
+		if (c != C_LIST || (ek == P_GOOD && content_known))
 			allowed &= ~EM(EFAULT);
 		break;
 	case P_RO:
@@ -1207,8 +1231,8 @@ static void fz_op_read(struct fz_thread *t)
 			  ((s->flags & O_NONBLOCK) ? EM(EAGAIN) : 0);
 		if (size < sizeof(struct iscsi_portal_event) && size)
 			allowed &= EM(EINVAL) | EM(EFAULT);
-		if (size == 0)
-			allowed = EM(EINVAL) | EM_OK;
+		if (size == 0)	/* access_ok(kernel address, 0) fails */
+			allowed = EM(EINVAL) | EM_OK | EM(EFAULT);
 		if ((pk == P_GOOD || pk == P_MISALIGNED) && size <= room &&
 		    size < (size_t)SSIZE_MAX)
 			allowed &= ~EM(EFAULT);
