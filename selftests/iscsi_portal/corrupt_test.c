@@ -43,6 +43,7 @@ FIXTURE_SETUP(corrupt)
 FIXTURE_TEARDOWN(corrupt)
 {
 	ip_knob_write_u32(IP_KNOB_SET_DELAY, 0);
+	ip_knob_write_u32(IP_KNOB_TABLE_DELAY, 0);
 	ip_async_join(&self->a);
 	EXPECT_EQ(0, ip_restore_globals()) TH_LOG("could not clear the corrupt mark");
 	if (self->p)
@@ -316,6 +317,46 @@ TEST_F(corrupt, mark_during_held_set)
 	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, info.status);
 	EXPECT_EQ((__u64)1, info.generation);
 	EXPECT_EQ(0U, info.flags);
+}
+
+/*
+ * A table-wide call held by table_delay_ms while a new mark comes: a
+ * REENUMERATE that started before the mark does not count for it, and a
+ * REFRESH that passed its check completes normally but leaves the mark.
+ */
+TEST_F(corrupt, mark_during_held_reenumerate)
+{
+	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, IP_WINDOW_MS));
+	ASSERT_EQ(0, ip_async_start(&self->a, self->fd, ISCSI_PORTAL_IOC_REENUMERATE, NULL));
+	ASSERT_EQ(0, ip_wait_table_busy(self->fd, self->p, ISCSI_PORTAL_STATUS_ONLINE,
+					IP_WINDOW_MS - IP_AT_ONCE_MS));
+	ASSERT_EQ(0, ip_mark_corrupt());
+	EXPECT_FALSE(ip_async_done(&self->a));
+	EXPECT_EQ(0, ip_async_join(&self->a));
+	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, 0));
+	EXPECT_EQ(1, ip_is_corrupt(self->fd));
+	EXPECT_EQ(-EUCLEAN, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_REFRESH, NULL))
+		TH_LOG("the REENUMERATE started before the mark");
+	EXPECT_EQ(1, ip_is_corrupt(self->fd));
+	ASSERT_EQ(0, ip_recover(self->fd));
+	EXPECT_EQ(0, ip_is_corrupt(self->fd));
+	expect_statuses(_metadata, self);
+}
+
+TEST_F(corrupt, mark_during_held_refresh)
+{
+	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, IP_WINDOW_MS));
+	ASSERT_EQ(0, ip_async_start(&self->a, self->fd, ISCSI_PORTAL_IOC_REFRESH, NULL));
+	ASSERT_EQ(0, ip_wait_table_busy(self->fd, self->p, ISCSI_PORTAL_STATUS_ONLINE,
+					IP_WINDOW_MS - IP_AT_ONCE_MS));
+	ASSERT_EQ(0, ip_mark_corrupt());
+	EXPECT_FALSE(ip_async_done(&self->a));
+	EXPECT_EQ(0, ip_async_join(&self->a)) TH_LOG("a REFRESH past its checks completes");
+	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, 0));
+	EXPECT_EQ(1, ip_is_corrupt(self->fd)) TH_LOG("a mark newer than the REFRESH stays");
+	EXPECT_EQ(-EUCLEAN, ip_get_status(self->fd, self->p, NULL, NULL));
+	ASSERT_EQ(0, ip_recover(self->fd));
+	expect_statuses(_metadata, self);
 }
 
 TEST_HARNESS_MAIN

@@ -269,6 +269,84 @@ TEST(readonly_output_efault)
 	close(fd);
 }
 
+/*
+ * A bad pointer fails the whole call: an ADD whose struct can be read but
+ * not written back (the id is output) must not leave a portal behind that
+ * the caller never learnt the id of.
+ */
+TEST(add_readonly_struct_efault_no_effect)
+{
+	struct iscsi_portal_add add;
+	struct snap before;
+	void *ro;
+	__u64 leaked;
+	int fd, found;
+
+	fd = ip_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	memset(&add, 0, sizeof(add));
+	ip_unique_addr(&add.addr, AF_INET6);
+	add.status = ISCSI_PORTAL_STATUS_ONLINE;
+	ro = readonly_copy(&add, sizeof(add));
+	ASSERT_NE(NULL, ro);
+	before = snap(fd);
+
+	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_ADD, ro));
+	found = ip_find_addr(fd, &add.addr, &leaked);
+	EXPECT_EQ(-ENOENT, found)
+		TH_LOG("ADD returned EFAULT but added portal %llu (%s)",
+		       (unsigned long long)leaked, ip_addr_str(&add.addr));
+	EXPECT_UNCHANGED(fd, before);
+	if (!found)
+		ip_remove(fd, leaked);
+	close(fd);
+}
+
+/*
+ * Precedence: EFAULT comes before ENOENT/EIDRM/EEXIST, so an output struct
+ * that cannot be written fails with EFAULT even when the id or address is
+ * also wrong.
+ */
+TEST(readonly_output_efault_precedence)
+{
+	struct iscsi_portal_info info;
+	struct iscsi_portal_status_arg st;
+	struct iscsi_portal_add add;
+	struct snap before;
+	__u64 gone, id;
+	void *ro;
+	int fd;
+
+	fd = ip_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &gone, NULL));
+	ASSERT_EQ(0, ip_remove(fd, gone));
+	memset(&add, 0, sizeof(add));
+	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &id, &add.addr));
+	before = snap(fd);
+
+	memset(&info, 0, sizeof(info));
+	ro = readonly_copy(&info, sizeof(info));	/* id 0 */
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_INFO, ro)) TH_LOG("id 0");
+	info.id = gone;
+	ro = readonly_copy(&info, sizeof(info));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_INFO, ro)) TH_LOG("removed id");
+	memset(&st, 0, sizeof(st));
+	st.id = gone;
+	ro = readonly_copy(&st, sizeof(st));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_STATUS, ro)) TH_LOG("removed id");
+	/* ADD of an existing address, struct not writable */
+	ro = readonly_copy(&add, sizeof(add));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_ADD, ro)) TH_LOG("existing address");
+	EXPECT_UNCHANGED(fd, before);
+	EXPECT_EQ(0, ip_remove(fd, id));
+	close(fd);
+}
+
 TEST(add_flags_reserved)
 {
 	struct iscsi_portal_add add;
