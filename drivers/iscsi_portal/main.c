@@ -53,6 +53,23 @@ static int ipt_check_writer(struct file *file)
 	return 0;
 }
 
+/*
+ * The contract ranks EFAULT before every other error.  A call whose argument
+ * is also its output learns that the output is not writable only when it
+ * writes it; so before it returns another error it writes the caller's
+ * bytes back unchanged, and reports EFAULT if that faults.
+ */
+static int ipt_fail(void __user *argp, size_t len, int err)
+{
+	u8 buf[sizeof(struct iscsi_portal_info)];	/* the largest of them */
+
+	if (WARN_ON_ONCE(len > sizeof(buf)))
+		return -EFAULT;
+	if (copy_from_user(buf, argp, len) || copy_to_user(argp, buf, len))
+		return -EFAULT;
+	return err;
+}
+
 static int ipt_ioc_version(void __user *argp)
 {
 	struct iscsi_portal_version ver;
@@ -67,7 +84,13 @@ static int ipt_ioc_add(void __user *argp)
 	struct iscsi_portal_add arg;
 	int err;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
+	/*
+	 * An ADD that succeeded cannot be undone: make sure the id can be
+	 * handed back before committing (EFAULT first, as the contract
+	 * ranks it), by writing the argument back unchanged.
+	 */
+	if (copy_from_user(&arg, uarg, sizeof(arg)) ||
+	    copy_to_user(uarg, &arg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags)
 		return -EINVAL;
@@ -96,7 +119,7 @@ static int ipt_ioc_get_info(void __user *argp)
 		return -EFAULT;
 	err = ipt_get_info(id, &info);
 	if (err)
-		return err;
+		return ipt_fail(argp, sizeof(info), err);
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
@@ -109,7 +132,7 @@ static int ipt_ioc_get_status(void __user *argp)
 		return -EFAULT;
 	err = ipt_get_status(arg.id, &arg);
 	if (err)
-		return err;
+		return ipt_fail(argp, sizeof(arg), err);
 	return copy_to_user(argp, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
@@ -133,10 +156,10 @@ static int ipt_ioc_list(void __user *argp)
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
 	if (!arg.capacity)
-		return -EINVAL;
+		return ipt_fail(argp, sizeof(arg), -EINVAL);
 	err = ipt_list(&arg, u64_to_user_ptr(arg.entries));
 	if (err)
-		return err;
+		return ipt_fail(argp, sizeof(arg), err);
 	return copy_to_user(argp, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
