@@ -1114,6 +1114,116 @@ TEST(close_watcher_while_other_blocked_in_read)
 	close(wr);
 }
 
+#define SHARED_CHANGES	300
+
+/* A thread reading one shared watcher fd until told to stop. */
+struct shared_reader {
+	pthread_t thread;
+	int fd;
+	__u64 seq[SHARED_CHANGES + 16];
+	int n;
+	int err;		/* first unexpected -errno, or -ENOSPC */
+	int *stop;
+	int *total;
+};
+
+static void *shared_reader_fn(void *p)
+{
+	struct shared_reader *r = p;
+	struct iscsi_portal_event ev[3];
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	int i, n;
+
+	for (;;) {
+		bool stopping = __atomic_load_n(r->stop, __ATOMIC_ACQUIRE);
+
+		n = ev_read(r->fd, ev, IP_ARRAY_SIZE(ev));
+		if (n == -EAGAIN) {
+			if (stopping)
+				return NULL;
+			poll(&pfd, 1, 20);
+			continue;
+		}
+		if (n <= 0) {
+			r->err = n ? n : -EPROTO;
+			return NULL;
+		}
+		for (i = 0; i < n; i++) {
+			if (r->n == (int)IP_ARRAY_SIZE(r->seq)) {
+				r->err = -ENOSPC;
+				return NULL;
+			}
+			r->seq[r->n++] = ev[i].seq;
+		}
+		__atomic_add_fetch(r->total, n, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * Two threads reading one watcher fd while changes are made: every record
+ * is delivered exactly once (to one of them), and each reader sees its
+ * records in increasing seq order.
+ */
+TEST(two_readers_share_one_watcher)
+{
+	static struct shared_reader r[2];
+	static bool seen[SHARED_CHANGES];
+	int wr, w, i, k, stop = 0, total = 0;
+	__u32 st = S_ONLINE;
+	uint64_t end;
+	__u64 id, g;
+
+	wr = ip_open(O_RDWR);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
+	w = ev_watcher(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	g = ip_table_gen(wr);
+	for (k = 0; k < 2; k++) {
+		memset(&r[k], 0, sizeof(r[k]));
+		r[k].fd = w;
+		r[k].stop = &stop;
+		r[k].total = &total;
+		ASSERT_EQ(0, pthread_create(&r[k].thread, NULL,
+					    shared_reader_fn, &r[k]));
+	}
+	/* Paced, so that both readers are woken and race for records. */
+	for (i = 0; i < SHARED_CHANGES; i++) {
+		st = st == S_ONLINE ? S_OFFLINE : S_ONLINE;
+		ASSERT_EQ(0, ip_set_status(wr, id, st));
+		if (i % 3 == 2)
+			usleep(500);
+	}
+	ASSERT_EQ(g + SHARED_CHANGES, ip_table_gen(wr));
+	end = ip_now_ms() + EV_WAKE_MS;
+	while (__atomic_load_n(&total, __ATOMIC_ACQUIRE) < SHARED_CHANGES &&
+	       ip_now_ms() < end)
+		ip_sleep_ms(10);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < 2; k++)
+		pthread_join(r[k].thread, NULL);
+
+	ASSERT_EQ(SHARED_CHANGES, total);
+	for (k = 0; k < 2; k++) {
+		ASSERT_EQ(0, r[k].err);
+		for (i = 0; i < r[k].n; i++) {
+			__u64 s = r[k].seq[i];
+
+			ASSERT_LT(g, s);
+			ASSERT_GE(g + SHARED_CHANGES, s);
+			if (i) {
+				ASSERT_LT(r[k].seq[i - 1], s);
+			}
+			ASSERT_FALSE(seen[s - g - 1]);
+			seen[s - g - 1] = true;
+		}
+	}
+	TH_LOG("records per reader: %d and %d", r[0].n, r[1].n);
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(w);
+	close(wr);
+}
+
 /* ---------------------------------------------------------------------
  * The bounded queue: the module reloaded with event_queue_len=8
  */
