@@ -60,6 +60,9 @@ case "$mode" in suite|demo) ;; *) usage ;; esac
 case "$accel" in auto|kvm|tcg) ;; *) usage ;; esac
 case "$timeout" in ''|*[!0-9]*) die "--timeout must be a number of seconds" ;; esac
 case "$test_timeout" in *[!0-9]*) die "--test-timeout must be a number of seconds" ;; esac
+if [ -n "$unit_log" ] && [ ! -r "$unit_log" ]; then
+	die "unit test log $unit_log missing; run make unit"
+fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)
@@ -216,6 +219,24 @@ finish() {
 	reboot -f
 }
 
+# run_test PROG: run one selftest in a session of its own, so that on a
+# timeout (and after it exits) nothing it started survives to hold the
+# output pipe open.  Its exit status goes to /tmp/rc.
+run_test() {
+	cd "/selftests/${1%/*}" 2>/dev/null || cd /selftests
+	setsid "/selftests/$1" </dev/null &
+	pid=$!
+	setsid sh -c "sleep $TEST_TIMEOUT; touch /tmp/timedout;
+		echo 'vmtest: $1 timed out after $TEST_TIMEOUT s' >/dev/console;
+		kill -KILL -- -$pid" </dev/null >/dev/null 2>&1 &
+	dog=$!
+	wait "$pid"
+	echo $? >/tmp/rc
+	kill -KILL -- "-$dog" 2>/dev/null
+	kill -KILL -- "-$pid" 2>/dev/null
+	cd /
+}
+
 echo "vmtest: $(uname -r), mode $MODE"
 export ISCSI_PORTAL_KO=/lib/iscsi_portal/iscsi_portal.ko
 if ! insmod "$ISCSI_PORTAL_KO"; then
@@ -229,12 +250,10 @@ case "$MODE" in
 suite)
 	for t in $TESTS; do
 		echo "vmtest: running $t"
-		{
-			cd "/selftests/${t%/*}" 2>/dev/null || cd /selftests
-			timeout -s KILL "$TEST_TIMEOUT" "/selftests/$t"
-			echo $? >/tmp/rc
-		} 2>&1 | tee /tmp/out
+		rm -f /tmp/timedout
+		run_test "$t" 2>&1 | tee /tmp/out
 		rc=$(cat /tmp/rc)
+		[ -e /tmp/timedout ] && rc="$rc timeout"
 		totals=$(grep '^# Totals:' /tmp/out | tail -n 1)
 		plan=$(grep '^1\.\.0' /tmp/out | tail -n 1)
 		result "test $t rc=$rc $totals$plan"
@@ -371,10 +390,11 @@ if has "insmod fail"; then
 fi
 
 splat='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|Call Trace:|kmemleak: .*suspected memory leak|unreferenced object 0x|general protection fault|refcount_t:|list_add corruption|list_del corruption|stack-protector|Kernel panic'
-splats=$(grep -hE "$splat" "$console" "$dmesgf" | sed 's/\r$//' | sort -u | head -n 40 || true)
+splats=$(grep -hE "$splat" "$console" "$dmesgf" | sed 's/\r$//' |
+	awk '!seen[$0]++ { print "  " $0 }' | head -n 40 || true)
 if [ -n "$splats" ]; then
 	echo "run.sh: kernel splat:" >&2
-	printf '  %s\n' "$splats" >&2
+	echo "$splats" >&2
 	vmfail "kernel splat in the console log or dmesg"
 fi
 
@@ -412,8 +432,8 @@ if [ "$mode" = suite ]; then
 			summary+=("skip  $t: skipped as a whole")
 		else
 			failed=$((failed + 1))
-			case "$rc" in
-			137) why="killed (timeout of ${test_timeout} s?)" ;;
+			case "$line" in
+			*" timeout"*) why="timed out after $test_timeout s" ;;
 			*) why="exit $rc" ;;
 			esac
 			summary+=("FAIL  $t: no kselftest totals, $why")
@@ -422,7 +442,7 @@ if [ "$mode" = suite ]; then
 
 	if [ -n "$unit_log" ]; then
 		unit=$(sed -n 's/\r$//; /^[0-9][0-9]* passed, [0-9][0-9]* failed\(, [0-9][0-9]* skipped\)\{0,1\}$/p' \
-			"$unit_log" 2>/dev/null | tail -n 1)
+			"$unit_log" | tail -n 1)
 		if [ -z "$unit" ]; then
 			summary+=("FAIL  unit: no 'N passed, N failed' line in $unit_log")
 			failed=$((failed + 1))
