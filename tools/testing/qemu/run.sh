@@ -98,20 +98,22 @@ if [ "${vermagic%% *}" != "$release" ]; then
 	    "rebuild it: make module KDIR=\$(tools/testing/qemu/kernels.sh kdir $kernel)"
 fi
 
+mkdir -p "$vmdir"
+
 # The selftest programs, relative to selftests/iscsi_portal.
 tests=()
 stdir=selftests/iscsi_portal
 if [ "$mode" = suite ]; then
-	if ! progs=$(make -s --no-print-directory -C "$stdir" print-progs 2>"$top/build/print-progs.err"); then
-		if grep -q "No rule to make target 'print-progs'\|No targets\|No such file" "$top/build/print-progs.err"; then
+	if ! progs=$(make -s --no-print-directory -C "$stdir" print-progs 2>"$vmdir/print-progs.err"); then
+		if grep -q "No rule to make target 'print-progs'\|No targets\|No such file" "$vmdir/print-progs.err"; then
 			echo "run.sh: WARNING: $stdir has no print-progs target yet; no selftests will run" >&2
 			progs=
 		else
-			cat "$top/build/print-progs.err" >&2
+			cat "$vmdir/print-progs.err" >&2
 			die "make -C $stdir print-progs failed"
 		fi
 	fi
-	rm -f "$top/build/print-progs.err"
+	rm -f "$vmdir/print-progs.err"
 	for p in $progs; do
 		[ -x "$stdir/$p" ] || die "selftest $stdir/$p missing; run make selftests"
 		tests+=("$p")
@@ -124,7 +126,6 @@ fi
 
 # --- the initramfs --------------------------------------------------------
 
-mkdir -p "$vmdir"
 root=$vmdir/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lib/iscsi_portal,selftests}
