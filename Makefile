@@ -21,10 +21,10 @@ export PREFIX DESTDIR
 TOP := $(CURDIR)
 QEMU := tools/testing/qemu/run.sh
 
-.PHONY: all help module lib portalctl selftests ksrc deps unit check demo \
+.PHONY: all help module lib portalctl selftests fuzz ksrc deps unit check demo \
 	lint install modules_install clean
 
-all: module lib portalctl selftests
+all: module lib portalctl selftests fuzz
 
 help:
 	@echo 'Targets:'
@@ -33,6 +33,7 @@ help:
 	@echo '  lib              tools/lib: libiscsiportal.so, .a and .pc'
 	@echo '  portalctl        tools/portalctl/portalctl'
 	@echo '  selftests        selftests/iscsi_portal (kselftest harness from linux-source-6.12)'
+	@echo '  fuzz             tools/testing/fuzz: ioctl fuzzer and allocation-fault test'
 	@echo '  deps             install what is missing from Debian packages'
 	@echo '  unit             host unit tests of the library'
 	@echo '  check            deps + unit tests + the selftest suite in a QEMU VM (KERNEL=$(KERNEL))'
@@ -58,6 +59,9 @@ ksrc:
 
 selftests: ksrc
 	$(MAKE) -C selftests/iscsi_portal
+
+fuzz: ksrc
+	$(MAKE) -C tools/testing/fuzz
 
 deps:
 	tools/testing/install-deps.sh $(KERNEL)
@@ -95,4 +99,5 @@ clean:
 	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/portalctl clean
 	$(MAKE) -C selftests/iscsi_portal clean
+	$(MAKE) -C tools/testing/fuzz clean
 	rm -rf build/vm build/lint.log

@@ -148,12 +148,12 @@ static void print_event(const struct watch *w,
 			const struct iscsi_portal_event *ev, const char *when,
 			const char *addr)
 {
-	char type[IPL_NAME_STRLEN], olds[IPL_NAME_STRLEN];
-	char news[IPL_NAME_STRLEN];
-
-	ipl_event_type_str(ev->type, type, sizeof(type));
-	ipl_status_str(ev->old_status, olds, sizeof(olds));
-	ipl_status_str(ev->new_status, news, sizeof(news));
+	char tbuf[IPL_NAME_STRLEN], obuf[IPL_NAME_STRLEN];
+	char nbuf[IPL_NAME_STRLEN];
+	/* The names come back as the return value; the buffers are scratch. */
+	const char *type = ipl_event_type_str(ev->type, tbuf, sizeof(tbuf));
+	const char *olds = ipl_status_str(ev->old_status, obuf, sizeof(obuf));
+	const char *news = ipl_status_str(ev->new_status, nbuf, sizeof(nbuf));
 	if (!w->c->json) {
 		printf("%s  %llu  %s  %s  %s -> %s\n", when,
 		       (unsigned long long)ev->id, addr, type, olds, news);

@@ -11,11 +11,18 @@ set -u
 bad=0
 dbg=/sys/kernel/debug/iscsi_portal
 
+# Let the watcher print what the last command changed before going on.
+settle() {
+	[ -n "${watcher:-}" ] && sleep 0.3
+	return 0
+}
+
 # run CMD...: a command that must succeed.
 run() {
 	echo "\$ $*"
 	"$@"
 	rc=$?
+	settle
 	if [ "$rc" -ne 0 ]; then
 		echo "(exit $rc, unexpected)"
 		bad=$((bad + 1))
@@ -28,6 +35,7 @@ refused() {
 	echo "\$ $*"
 	"$@"
 	rc=$?
+	settle
 	if [ "$rc" -eq 0 ]; then
 		echo "(exit 0, expected a refusal)"
 		bad=$((bad + 1))
@@ -52,6 +60,14 @@ v4=1
 v6=2
 
 run portalctl version
+
+# A watcher sees every committed change; its lines are marked "watch|".
+# (A shell loop marks the lines: busybox sed reads one line ahead.)
+echo "\$ portalctl watch &"
+{ portalctl watch; echo $? >/tmp/watch.rc; } 2>&1 |
+	while IFS= read -r line; do echo "    watch| $line"; done &
+watcher=$!
+sleep 0.5
 run portalctl add 192.0.2.10:3260
 run portalctl add '[2001:db8::10]:3260'
 run portalctl list
@@ -84,7 +100,13 @@ refused portalctl get "$v6"
 
 run portalctl --json list
 
-# --- portalctl watch: to be added with the watch command (later issue) ---
+# The watcher stops cleanly (exit 0) on SIGINT.
+echo "\$ kill -INT \$(pidof portalctl)"
+pid=$(pidof portalctl) && kill -INT $pid
+wait "$watcher"
+rc=$(cat /tmp/watch.rc 2>/dev/null || echo none)
+echo "(watcher exited $rc)"
+[ "$rc" = 0 ] || bad=$((bad + 1))
 
 if [ "$bad" -ne 0 ]; then
 	echo "demo: $bad step(s) did not behave as expected"
