@@ -57,9 +57,10 @@
  *	Protects corrupt_seq and reenum_seq; IPT_TABLE_CORRUPT in .flags is
  *	set and cleared under it and tested locklessly on the fast paths.
  *
- * Lock order: commit_mutex -> xa_lock (inside the xarray) and rhashtable
- * bucket locks -> event queue locks.  corrupt_lock nests inside nothing
- * and nothing nests inside it.
+ * Lock order: commit_mutex is taken first; under it the xarray's xa_lock,
+ * the rhashtable bucket locks and each watcher's queue lock (events.c) are
+ * taken one at a time, never nested in each other.  corrupt_lock nests
+ * inside nothing and nothing nests inside it.
  */
 
 #include <linux/kernel.h>
