@@ -22,7 +22,7 @@ TOP := $(CURDIR)
 QEMU := tools/testing/qemu/run.sh
 
 .PHONY: all help module lib portalctl selftests fuzz ksrc deps unit check demo \
-	lint install modules_install clean
+	lint install modules_install clean bench
 
 all: module lib portalctl selftests fuzz
 
@@ -38,6 +38,7 @@ help:
 	@echo '  unit             host unit tests of the library'
 	@echo '  check            deps + unit tests + the selftest suite in a QEMU VM (KERNEL=$(KERNEL))'
 	@echo '  demo             boot the VM and run a scripted portalctl session'
+	@echo '  bench            section 9 benchmark in the VM (KERNEL=$(KERNEL)); writes bench-results.json'
 	@echo '  lint             checkpatch --strict, sparse (C=2) and W=1 on the module'
 	@echo '  install          library, headers, portalctl and man page under PREFIX=$(PREFIX)'
 	@echo '  modules_install  install the module into the KDIR kernel'\''s module tree'
@@ -78,6 +79,12 @@ check: deps
 demo: deps
 	$(MAKE) all KDIR=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL))
 	$(QEMU) --kernel $(KERNEL) --mode demo
+
+# A benchmark, not a test: ratios from one VM run, figures in bench-results.json.
+bench: deps
+	kdir=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL)) && $(MAKE) all KDIR=$$kdir
+	$(MAKE) -C tools/testing/bench
+	$(QEMU) --kernel $(KERNEL) --mode bench
 
 lint: ksrc
 	perl build/ksrc/scripts/checkpatch.pl --strict --no-tree --terse -q \

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the VM (tools/testing/qemu/run.sh --mode bench), after init has
+# loaded iscsi_portal.ko: sets up a real LIO target (configfs,
+# target_core_mod, iscsi_target_mod and their dependencies, staged by run.sh
+# in /lib/bench-modules with their load order in /lib/bench-modules/order),
+# reloads iscsi_portal with room for a million portals, runs /bin/bench and
+# sends its JSON on ttyS3, a channel of its own.
+set -u
+
+IQN=iqn.2003-01.org.example.bench:t1
+TPG=/sys/kernel/config/target/iscsi/$IQN/tpgt_1
+MAX_PORTALS=1048576
+
+fail() {
+	echo "vm-bench: $*"
+	exit 1
+}
+
+while read -r m; do
+	insmod "/lib/bench-modules/$m" || fail "insmod $m failed"
+done </lib/bench-modules/order
+grep -q ' /sys/kernel/config ' /proc/mounts ||
+	mount -t configfs configfs /sys/kernel/config || fail "mount configfs"
+mkdir -p "$TPG" || fail "mkdir $TPG"
+[ -f "$TPG/enable" ] || fail "$TPG/enable missing"
+echo "vm-bench: LIO target $IQN tpgt_1 (enable=$(cat "$TPG/enable"))"
+
+rmmod iscsi_portal || fail "rmmod iscsi_portal"
+insmod "$ISCSI_PORTAL_KO" max_portals=$MAX_PORTALS ||
+	fail "insmod iscsi_portal max_portals=$MAX_PORTALS"
+
+echo "vm-bench: $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM," \
+     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+/bin/bench --json /tmp/bench.json --attr "$TPG/enable"
+rc=$?
+[ "$rc" -eq 0 ] || fail "bench exited with status $rc"
+cat /tmp/bench.json >/dev/ttyS3 || fail "cannot write the results to ttyS3"
+
+# Leave LIO as we found it (the module unload at the end frees the portals).
+rmdir "$TPG" "${TPG%/*}" 2>/dev/null
+exit 0
