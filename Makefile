@@ -13,6 +13,9 @@ KDIR ?= $(shell \
 	fi)
 # The kernel the VM boots (tools/testing/qemu/kernels.sh knows the names).
 KERNEL ?= 6.1
+# The kernels of check-all, and the fuzzer's time budget in check-debug.
+KERNELS ?= 6.1 6.12 6.12-rt
+FUZZ_SECONDS ?= 90
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -22,7 +25,7 @@ TOP := $(CURDIR)
 QEMU := tools/testing/qemu/run.sh
 
 .PHONY: all help module lib portalctl selftests fuzz ksrc deps unit check demo \
-	lint install modules_install clean bench
+	check-all check-debug lint install modules_install clean bench
 
 all: module lib portalctl selftests fuzz
 
@@ -37,13 +40,19 @@ help:
 	@echo '  deps             install what is missing from Debian packages'
 	@echo '  unit             host unit tests of the library'
 	@echo '  check            deps + unit tests + the selftest suite in a QEMU VM (KERNEL=$(KERNEL))'
+	@echo '  check-all        unit tests once + the suite on each of KERNELS=$(KERNELS)'
+	@echo '  check-debug      build (once, cached) a lockdep/KASAN/UBSAN/kmemleak/fault-injection'
+	@echo '                   kernel from linux-source-6.12; run the suite, kmemleak, fault_inject'
+	@echo '                   and ioctl_fuzz (FUZZ_SECONDS=$(FUZZ_SECONDS)) on it'
 	@echo '  demo             boot the VM and run a scripted portalctl session'
 	@echo '  bench            section 9 benchmark in the VM (KERNEL=$(KERNEL)); writes bench-results.json'
-	@echo '  lint             checkpatch --strict, sparse (C=2) and W=1 on the module'
+	@echo '  lint             checkpatch --strict, sparse (C=2) and W=1 on the module,'
+	@echo '                   cppcheck on the userspace code'
 	@echo '  install          library, headers, portalctl and man page under PREFIX=$(PREFIX)'
 	@echo '  modules_install  install the module into the KDIR kernel'\''s module tree'
 	@echo '  clean            remove build products'
-	@echo 'Variables: KDIR (kernel build tree), KERNEL (VM kernel: 6.1), PREFIX, DESTDIR'
+	@echo 'Variables: KDIR (kernel build tree), KERNEL (VM kernel: 6.1, 6.12, 6.12-rt, debug),'
+	@echo '  KERNELS, FUZZ_SECONDS, PREFIX, DESTDIR'
 
 module:
 	@test -n "$(KDIR)" || { echo 'no kernel headers: run make deps or set KDIR=' >&2; exit 1; }
@@ -73,11 +82,24 @@ unit: lib
 # The VM suite needs the module built against the VM kernel's headers.
 check: deps
 	$(MAKE) unit
-	$(MAKE) all KDIR=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL))
+	kdir=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL)) && $(MAKE) all KDIR=$$kdir
 	$(QEMU) --kernel $(KERNEL) --mode suite --unit-log tools/lib/unit.log
 
+# Each kernel in a VM of its own, a failure does not stop the others; the
+# last line sums them all (build/vm/KERNEL/suite.log has each run).
+check-all:
+	tools/testing/install-deps.sh
+	$(MAKE) unit
+	tools/testing/check-kernels.sh --unit-log tools/lib/unit.log $(KERNELS)
+
+# The debug kernel is cached outside the tree (tools/testing/qemu/debug-kernel.sh).
+check-debug:
+	tools/testing/install-deps.sh debug
+	$(MAKE) ksrc
+	tools/testing/check-kernels.sh --fuzz $(FUZZ_SECONDS) debug
+
 demo: deps
-	$(MAKE) all KDIR=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL))
+	kdir=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL)) && $(MAKE) all KDIR=$$kdir
 	$(QEMU) --kernel $(KERNEL) --mode demo
 
 # A benchmark, not a test: ratios from one VM run, figures in bench-results.json.
@@ -86,11 +108,19 @@ bench: deps
 	$(MAKE) -C tools/testing/bench
 	$(QEMU) --kernel $(KERNEL) --mode bench
 
-lint: ksrc
+# Every step must be clean: checkpatch, sparse (C=2) and W=1 on the module,
+# cppcheck on the userspace code.
+lint:
+	tools/testing/install-deps.sh
+	$(MAKE) ksrc
 	perl build/ksrc/scripts/checkpatch.pl --strict --no-tree --terse -q \
 		-f $$(git ls-files "drivers/*.[ch]" "include/*.h" Kbuild "drivers/*Kbuild")
-	$(MAKE) -C $(KDIR) M=$(TOP) W=1 C=2 modules 2>&1 | tee build/lint.log
+	@test -n "$(KDIR)" || { echo 'no kernel headers: run make deps or set KDIR=' >&2; exit 1; }
+	mkdir -p build
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 C=2 modules >build/lint.log 2>&1; \
+		rc=$$?; cat build/lint.log; exit $$rc
 	@! grep -E 'warning:|error:' build/lint.log
+	tools/testing/cppcheck.sh
 
 install: lib portalctl
 	$(MAKE) -C tools/lib install

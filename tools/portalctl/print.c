@@ -147,14 +147,14 @@ void print_version(const struct iscsi_portal_version *ver, bool json)
 		printf("{\"api_version\":%u,\"library_api_version\":%u,"
 		       "\"flags\":%u,\"corrupt\":%s,\"portal_count\":%llu,"
 		       "\"table_generation\":%llu}\n", ver->api_version,
-		       ISCSI_PORTAL_API_VERSION, ver->flags,
+		       (unsigned int)ISCSI_PORTAL_API_VERSION, ver->flags,
 		       corrupt ? "true" : "false",
 		       (unsigned long long)ver->portal_count,
 		       (unsigned long long)ver->table_generation);
 		return;
 	}
 	printf("api_version          %u\n", ver->api_version);
-	printf("library_api_version  %u\n", ISCSI_PORTAL_API_VERSION);
+	printf("library_api_version  %u\n", (unsigned int)ISCSI_PORTAL_API_VERSION);
 	printf("table                %s\n", corrupt ? "corrupt" : "ok");
 	printf("portal_count         %llu\n",
 	       (unsigned long long)ver->portal_count);

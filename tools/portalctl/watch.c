@@ -116,7 +116,7 @@ static int resync(struct watch *w, bool show, const char *when)
 	if (!err && show && w->c->json) {
 		printf("{\"time\":\"%s\",\"event\":\"overflow\","
 		       "\"event_value\":%u,\"table_generation\":%llu,"
-		       "\"portals\":", when, ISCSI_PORTAL_EVENT_OVERFLOW,
+		       "\"portals\":", when, (unsigned int)ISCSI_PORTAL_EVENT_OVERFLOW,
 		       (unsigned long long)w->since);
 		print_infos_json(infos, n);
 		puts("}");

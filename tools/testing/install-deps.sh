@@ -14,8 +14,9 @@ kernel=${1:-6.1}
 
 # gcc-multilib: the 32-bit compat_ioctl test.  kmod: modinfo.
 # linux-source-6.12: the kselftest harness and checkpatch (tools/testing/get-ksrc.sh).
+# sparse, cppcheck: make lint.
 base="build-essential qemu-system-x86 busybox-static cpio kmod
-linux-source-6.12 sparse gcc-multilib perl"
+linux-source-6.12 sparse cppcheck gcc-multilib perl"
 kpkgs=$("$here/qemu/kernels.sh" packages "$kernel")
 
 installed() {

@@ -9,6 +9,12 @@
 #   kernels.sh kdir NAME         its headers build dir (make -C KDIR M=...)
 #   kernels.sh image NAME        its /boot/vmlinuz-... path
 #
+# "debug" is not a Debian package but the kernel tools/testing/qemu/debug-kernel.sh
+# builds from Debian's linux-source-6.12 into a cache outside the tree
+# (lockdep, KASAN, UBSAN, kmemleak, fault injection; `make check-debug`):
+# its kdir is that tree, its image the tree's bzImage, and its packages are
+# what building it needs.
+#
 # The release is resolved from what is installed (the newest one that has both
 # /boot/vmlinuz-RELEASE and /usr/src/linux-headers-RELEASE), never hard-coded,
 # so a Debian point release that bumps the ABI needs no change here.
@@ -16,7 +22,7 @@
 # in bookworm (linux-signed-6.12-amd64).
 set -eu
 
-KNOWN="6.1 6.12 6.12-rt"
+KNOWN="6.1 6.12 6.12-rt debug"
 
 usage() {
 	echo "usage: $0 list | packages NAME | release NAME | kdir NAME | image NAME" >&2
@@ -38,6 +44,10 @@ define() {
 	6.12-rt)
 		PACKAGES="linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64"
 		GLOB="6.12.*+deb12-rt-amd64"
+		;;
+	debug)
+		PACKAGES="linux-source-6.12 flex bison bc libelf-dev libssl-dev xz-utils"
+		GLOB=
 		;;
 	*)
 		echo "$0: unknown kernel name '$1'; known names: $KNOWN" >&2
@@ -78,6 +88,14 @@ fi
 [ $# -eq 2 ] || usage
 NAME=$2
 define "$NAME"
+
+if [ "$NAME" = debug ] && [ "$cmd" != packages ]; then
+	here=$(cd "$(dirname "$0")" && pwd)
+	case "$cmd" in
+	release|kdir|image) exec "$here/debug-kernel.sh" "$cmd" ;;
+	*) usage ;;
+	esac
+fi
 
 case "$cmd" in
 packages)

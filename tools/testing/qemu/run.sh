@@ -22,6 +22,8 @@ usage: $0 --mode suite|demo|bench [options]
   --mode bench         run tools/testing/bench/bench against a real LIO target;
                        its figures go to bench-results.json (not a test)
   --unit-log FILE      add the host unit tests' "N passed, N failed" line
+  --fuzz SECONDS       also run tools/testing/fuzz (ioctl_fuzz for SECONDS,
+                       and fault_inject, which fails without fault injection)
   --timeout SECONDS    outer timeout for the whole VM (default 600, bench 3600)
   --test-timeout SECS  per-selftest-binary timeout (default: the suite's
                        settings file timeout=, else 120)
@@ -45,6 +47,7 @@ test_timeout=
 memory=2G
 accel=auto
 keep=0
+fuzz=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?--kernel needs a name}; shift 2 ;;
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--memory) memory=${2:?--memory needs a size}; shift 2 ;;
 	--accel) accel=${2:?--accel needs auto, kvm or tcg}; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--fuzz) fuzz=${2:?--fuzz needs seconds}; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -67,6 +71,7 @@ fi
 case "$accel" in auto|kvm|tcg) ;; *) usage ;; esac
 case "$timeout" in ''|*[!0-9]*) die "--timeout must be a number of seconds" ;; esac
 case "$test_timeout" in *[!0-9]*) die "--test-timeout must be a number of seconds" ;; esac
+case "$fuzz" in *[!0-9]*) die "--fuzz must be a number of seconds" ;; esac
 if [ -n "$unit_log" ] && [ ! -r "$unit_log" ]; then
 	die "unit test log $unit_log missing; run make unit"
 fi
@@ -107,9 +112,17 @@ fi
 
 mkdir -p "$vmdir"
 
-# The selftest programs, relative to selftests/iscsi_portal.
+# The selftest programs, relative to selftests/iscsi_portal; with --fuzz,
+# then tools/testing/fuzz's programs as fuzz/NAME.
 tests=()
 stdir=selftests/iscsi_portal
+fzdir=tools/testing/fuzz
+src_of() {
+	case "$1" in
+	fuzz/*) echo "$fzdir/${1#fuzz/}" ;;
+	*) echo "$stdir/$1" ;;
+	esac
+}
 if [ "$mode" = suite ]; then
 	if ! progs=$(make -s --no-print-directory -C "$stdir" print-progs 2>"$vmdir/print-progs.err"); then
 		if grep -q "No rule to make target 'print-progs'\|No targets\|No such file" "$vmdir/print-progs.err"; then
@@ -125,9 +138,21 @@ if [ "$mode" = suite ]; then
 		[ -x "$stdir/$p" ] || die "selftest $stdir/$p missing; run make selftests"
 		tests+=("$p")
 	done
+	if [ -n "$fuzz" ]; then
+		progs=$(make -s --no-print-directory -C "$fzdir" print-progs) ||
+			die "make -C $fzdir print-progs failed"
+		for p in $progs; do
+			[ -x "$fzdir/$p" ] || die "$fzdir/$p missing; run make -C $fzdir"
+			tests+=("fuzz/$p")
+		done
+	fi
 	if [ -z "$test_timeout" ]; then
 		test_timeout=$(sed -n 's/^timeout=\([0-9][0-9]*\)$/\1/p' "$stdir/settings" 2>/dev/null || true)
 		test_timeout=${test_timeout:-120}
+	fi
+	# The fuzzer runs for its whole budget, plus its checks.
+	if [ -n "$fuzz" ] && [ "$test_timeout" -lt $((fuzz + 120)) ]; then
+		test_timeout=$((fuzz + 120))
 	fi
 fi
 
@@ -214,8 +239,8 @@ copy_libs "$ctl"
 cp "$here/demo.sh" "$root/demo.sh"
 for p in "${tests[@]}"; do
 	mkdir -p "$root/selftests/$(dirname "$p")"
-	cp "$stdir/$p" "$root/selftests/$p"
-	copy_libs "$stdir/$p"
+	cp "$(src_of "$p")" "$root/selftests/$p"
+	copy_libs "$(src_of "$p")"
 done
 
 if [ "$mode" = bench ]; then
@@ -249,6 +274,7 @@ NONCE=$nonce
 TEST_TIMEOUT=${test_timeout:-0}
 TESTS="${tests[*]}"
 LIBDIRS=$libdirs
+FUZZ_SECONDS=$fuzz
 EOF
 
 cat >"$root/init" <<'EOF'
@@ -276,14 +302,32 @@ result() {
 	echo "$NONCE $*" >/dev/ttyS1
 }
 
-finish() {
-	dmesg >/dev/ttyS2
-	if [ -e /sys/kernel/debug/kmemleak ]; then
-		echo scan >/sys/kernel/debug/kmemleak
-		cat /sys/kernel/debug/kmemleak >/dev/ttyS2
+# With kmemleak (the debug kernel): after the module is gone, two scans a
+# few seconds apart (as Documentation/dev-tools/kmemleak.rst advises), and
+# every report it then holds fails the run; it was cleared before insmod,
+# so the kernel's own boot-time reports do not count.
+kmemleak_check() {
+	[ -e /sys/kernel/debug/kmemleak ] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/tmp/kmemleak
+	n=$(grep -c '^unreferenced object' /tmp/kmemleak)
+	if [ "$n" -eq 0 ]; then
+		result "kmemleak clean"
+	else
+		echo "vmtest: kmemleak: $n unreferenced objects:"
+		cat /tmp/kmemleak
+		result "kmemleak $n"
 	fi
+}
+
+# reboot -f, not poweroff -f: a kernel without ACPI (the debug kernel) halts
+# on power-off, while a reset makes QEMU (-no-reboot) exit on every kernel.
+finish() {
+	[ "$MODE" = suite ] && kmemleak_check
+	dmesg >/dev/ttyS2
 	result done
-	poweroff -f
 	reboot -f
 }
 
@@ -307,6 +351,12 @@ run_test() {
 
 echo "vmtest: $(uname -r), mode $MODE"
 export ISCSI_PORTAL_KO=/lib/iscsi_portal/iscsi_portal.ko
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	echo clear >/sys/kernel/debug/kmemleak
+	result kmemleak on
+fi
+[ -n "$FUZZ_SECONDS" ] && export IPFUZZ_SECONDS="$FUZZ_SECONDS"
 if ! insmod "$ISCSI_PORTAL_KO"; then
 	echo "vmtest: insmod $ISCSI_PORTAL_KO failed"
 	result insmod fail
@@ -325,6 +375,10 @@ suite)
 		totals=$(grep '^# Totals:' /tmp/out | tail -n 1)
 		plan=$(grep '^1\.\.0' /tmp/out | tail -n 1)
 		result "test $t rc=$rc $totals$plan"
+		# The fuzzer's call counts, for the summary.
+		grep -E '^# [a-z_]+: [0-9]+ calls in ' /tmp/out | while read -r l; do
+			result "note $t ${l#\# }"
+		done
 	done
 	;;
 demo)
@@ -380,7 +434,7 @@ probe_kvm() {
 	mkdir -p "$pdir/root"/{bin,sbin,usr/bin,usr/sbin,dev}
 	install_busybox "$pdir/root"
 	token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-	printf '#!/bin/sh\n/bin/mount -t devtmpfs d /dev\necho %s >/dev/ttyS1\n/sbin/poweroff -f\n' \
+	printf '#!/bin/sh\n/bin/mount -t devtmpfs d /dev\necho %s >/dev/ttyS1\n/sbin/reboot -f\n' \
 		"$token" >"$pdir/root/init"
 	chmod 0755 "$pdir/root/init"
 	(cd "$pdir/root" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$pdir/initrd"
@@ -486,6 +540,21 @@ if has "done" && ! has "insmod fail" && ! has "rmmod ok"; then
 	vmfail "rmmod iscsi_portal failed (module still in use or stuck)"
 fi
 
+# kmemleak, on kernels that have it (always on the debug kernel).
+if [ "$mode" = suite ] && { has "kmemleak on" || [ "$kernel" = debug ]; }; then
+	leaks=$(sed -n 's/^kmemleak \([0-9][0-9]*\)$/\1/p' <<<"$verdict")
+	if has "kmemleak clean"; then
+		summary+=("ok    kmemleak: no unreferenced object after the suite and rmmod")
+		passed=$((passed + 1))
+	elif [ -n "$leaks" ]; then
+		summary+=("FAIL  kmemleak: $leaks unreferenced objects after rmmod; see $console")
+		failed=$((failed + 1))
+	else
+		summary+=("FAIL  kmemleak: no scan result (is CONFIG_DEBUG_KMEMLEAK on and not disabled?)")
+		failed=$((failed + 1))
+	fi
+fi
+
 if [ "$mode" = suite ]; then
 	for t in "${tests[@]}"; do
 		line=$(grep -m 1 "^test $t rc=" <<<"$verdict" || true)
@@ -585,6 +654,7 @@ fi
 echo
 echo "Summary (kernel $release):"
 [ "${#summary[@]}" -eq 0 ] || printf '  %s\n' "${summary[@]}"
+sed -n 's/^note /  note  /p' <<<"$verdict"
 final="$passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || final="$final, $skipped skipped"
 echo "$final"
