@@ -164,6 +164,25 @@ static void get_status_loop(int fd, uint64_t id, long n)
 			die("GET_STATUS %" PRIu64, id);
 }
 
+/* Control for the two-thread figure: no system call at all. */
+static void spin_loop(int fd, uint64_t id, long n)
+{
+	volatile uint64_t x = id + fd;
+
+	for (long i = 0; i < n * 200; i++)
+		x = x * 6364136223846793005ULL + 1;
+}
+
+/* ... and the floor, on two CPUs. */
+static void null_loop(int fd, uint64_t id, long n)
+{
+	struct iscsi_portal_status_arg arg = { .id = id };
+
+	for (long i = 0; i < n; i++)
+		if (ioctl(fd, NULL_IOC, &arg) != -1 || errno != ENOTTY)
+			die("null ioctl did not fail with ENOTTY");
+}
+
 static void loop_get_status(long n)
 {
 	get_status_loop(dev_fd, portal_a, n);
@@ -229,6 +248,28 @@ static void loop_attr_write(long n)
 /* 1,000,000 portals: GET_STATUS of random ids, drawn before timing. */
 static uint64_t *rand_ids;
 static long n_rand;
+
+static uint64_t first_1m;
+
+/* Controls at 1M portals: one id over and over, and ascending ids. */
+static void loop_get_status_same(long n)
+{
+	get_status_loop(dev_fd, first_1m + n_portals / 2, n);
+}
+
+static void loop_get_status_seq(long n)
+{
+	struct iscsi_portal_status_arg arg;
+	static long pos;
+
+	for (long i = 0; i < n; i++) {
+		arg.id = first_1m + pos;
+		if (++pos == n_portals)
+			pos = 0;
+		if (ioctl(dev_fd, ISCSI_PORTAL_IOC_GET_STATUS, &arg))
+			die("GET_STATUS %" PRIu64, arg.id);
+	}
+}
 
 static void loop_get_status_rand(long n)
 {
@@ -302,6 +343,7 @@ struct reader {
 	int fd;
 	uint64_t id;
 	long n;
+	void (*fn)(int fd, uint64_t id, long n);
 	pthread_barrier_t *start;
 	double ns;		/* this thread's own loop time */
 };
@@ -312,10 +354,10 @@ static void *reader_main(void *arg)
 	double t0;
 
 	pin(r->cpu);
-	get_status_loop(r->fd, r->id, r->n / 20);	/* warm-up */
+	r->fn(r->fd, r->id, r->n / 20);	/* warm-up */
 	pthread_barrier_wait(r->start);
 	t0 = now_ns();
-	get_status_loop(r->fd, r->id, r->n);
+	r->fn(r->fd, r->id, r->n);
 	r->ns = now_ns() - t0;
 	return NULL;
 }
@@ -342,7 +384,8 @@ static double run_readers(struct reader *rd, int nthreads, long n)
 	return t;
 }
 
-struct fig speedup_fig, speedup_shared_fig, get_1t_fig, get_2t_fig;
+static struct fig speedup_fig, speedup_shared_fig, get_1t_fig, get_2t_fig,
+	spin_speedup_fig, null_speedup_fig;
 
 /*
  * Aggregate throughput of 2 threads over 1: 2 * T1 / T2 per repetition,
@@ -352,11 +395,12 @@ struct fig speedup_fig, speedup_shared_fig, get_1t_fig, get_2t_fig;
  * file per call, a shared cache-line write outside the module).
  */
 static struct fig measure_speedup(long n, int shared_fd, struct fig *f1,
-				  struct fig *f2)
+				  struct fig *f2,
+				  void (*fn)(int fd, uint64_t id, long n))
 {
 	struct reader rd[2] = {
-		{ .cpu = 0, .id = portal_a },
-		{ .cpu = 1, .id = portal_b },
+		{ .cpu = 0, .id = portal_a, .fn = fn },
+		{ .cpu = 1, .id = portal_b, .fn = fn },
 	};
 	double s[MAX_REPS], t1[MAX_REPS], t2[MAX_REPS];
 
@@ -534,7 +578,10 @@ int main(int argc, char **argv)
 	enum { NULL_I, VERSION_I, GET_I, INFO_I, SET_I, AREAD_I, AWRITE_I, N_SMALL };
 	struct bench big[] = {
 		{ .key = "get_status_ns_1m", .what = "GET_STATUS, 1M portals, random ids", .loop = loop_get_status_rand },
+		{ .key = "(1m, one id)", .what = "control: GET_STATUS, 1M portals, the same id", .loop = loop_get_status_same },
+		{ .key = "(1m, ascending)", .what = "control: GET_STATUS, 1M portals, ascending ids", .loop = loop_get_status_seq },
 	};
+	const int n_big = sizeof(big) / sizeof(big[0]);
 	struct bench list = { .key = "list_per_portal_ns", .what = "LIST 100k portals, pages of 256, per portal", .loop = loop_list };
 	uint64_t first = 0, last = 0, x = 0x9e3779b97f4a7c15ULL;
 	double get_vs_null, set_vs_null, attr_read_vs_get, scale;
@@ -602,8 +649,13 @@ int main(int argc, char **argv)
 	run_interleaved(small, N_SMALL);
 
 	speed_n = small[GET_I].n;
-	speedup_fig = measure_speedup(speed_n, 0, &get_1t_fig, &get_2t_fig);
-	speedup_shared_fig = measure_speedup(speed_n, 1, NULL, NULL);
+	speedup_fig = measure_speedup(speed_n, 0, &get_1t_fig, &get_2t_fig,
+				      get_status_loop);
+	speedup_shared_fig = measure_speedup(speed_n, 1, NULL, NULL,
+					     get_status_loop);
+	null_speedup_fig = measure_speedup(small[NULL_I].n, 0, NULL, NULL,
+					   null_loop);
+	spin_speedup_fig = measure_speedup(speed_n, 0, NULL, NULL, spin_loop);
 
 	/* A million portals. */
 	printf("bench: adding %ld portals...\n", n_portals);
@@ -617,7 +669,8 @@ int main(int argc, char **argv)
 		x ^= x << 17;
 		rand_ids[i] = first + x % n_portals;
 	}
-	run_interleaved(big, 1);
+	first_1m = first;
+	run_interleaved(big, n_big);
 
 	/* LIST from the start: the two small portals, then the new ones. */
 	list.n = 1;
@@ -635,7 +688,8 @@ int main(int argc, char **argv)
 	       "median", "min", "max", "calls/rep", "what");
 	for (int i = 0; i < N_SMALL; i++)
 		row(small[i].key, small[i].what, small[i].f, small[i].n);
-	row(big[0].key, big[0].what, big[0].f, big[0].n);
+	for (int i = 0; i < n_big; i++)
+		row(big[i].key, big[i].what, big[i].f, big[i].n);
 	row(list.key, list.what, list.f, n_list);
 	printf("  %-22s %12.1f %12.1f %12.1f  %9ld  %s\n", "(get 1 thread)",
 	       get_1t_fig.med, get_1t_fig.min, get_1t_fig.max, speed_n,
@@ -650,6 +704,12 @@ int main(int argc, char **argv)
 	printf("  %-22s %12.3f %12.3f %12.3f  (one shared fd; informational)\n",
 	       "(shared fd)", speedup_shared_fig.med, speedup_shared_fig.min,
 	       speedup_shared_fig.max);
+	printf("  %-22s %12.3f %12.3f %12.3f  (control: the null ioctl, fd per thread)\n",
+	       "(null ioctl)", null_speedup_fig.med, null_speedup_fig.min,
+	       null_speedup_fig.max);
+	printf("  %-22s %12.3f %12.3f %12.3f  (control: user-space loop, no syscall: the VM's ceiling)\n",
+	       "(cpu only)", spin_speedup_fig.med, spin_speedup_fig.min,
+	       spin_speedup_fig.max);
 
 	printf("\n  memory around adding %ld portals (kB delta, /proc/meminfo, caches dropped):\n",
 	       n_portals);
