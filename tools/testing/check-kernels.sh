@@ -49,6 +49,10 @@ for k in "$@"; do
 		if [ -n "$fuzz" ]; then
 			opts="--fuzz $fuzz"
 		fi
+		# KASAN, lockdep and kmemleak under TCG: several times slower.
+		if [ "$k" = debug ]; then
+			opts="$opts --timeout ${DEBUG_VM_TIMEOUT:-2400}"
+		fi
 		# shellcheck disable=SC2086 # opts is a word list
 		tools/testing/qemu/run.sh --kernel "$k" --mode suite $opts
 	) >"$log" 2>&1 </dev/null
