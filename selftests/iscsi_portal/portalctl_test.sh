@@ -579,36 +579,42 @@ tst_end
 
 # 20
 tst_begin "a set while another set is in progress: VDS_E_ANOTHER_CALL_IN_PROGRESS, get shows busy"
+# A portal of its own: a failed check here leaves the others alone.
+add_ok 203.0.113.15:3265 online 203.0.113.15:3265
+bz=$id
+t 0 "" "" set "$bz" offline
+t 0 "" "" set "$bz" online
 echo 3000 >"$DBG/set_delay_ms" || fail "cannot write $DBG/set_delay_ms"
-portalctl set "$v4" offline >"$T/bg.out" 2>"$T/bg.err" </dev/null &
+portalctl set "$bz" offline >"$T/bg.out" 2>"$T/bg.err" </dev/null &
 bg=$!
 bgpids="$bgpids $bg"
 i=0
 while [ "$i" -lt 100 ]; do
-	pc get "$v4"
+	pc get "$bz"
 	grep -q ' busy ' "$T/out" && break
 	sleep 0.02
 	i=$((i + 1))
 done
-t 0 "$(table "$v4 203.0.113.10:3261 online busy 6")" "" get "$v4"
-t 1 "" "portalctl: set $v4 online: $E_BUSY" set "$v4" online
-t 1 "" "portalctl: report $v4 failed: $E_BUSY" report "$v4" failed
-t 1 "" "portalctl: remove $v4: $E_BUSY" remove "$v4"
-t 0 "$(jobj "$v4" 203.0.113.10:3261 3261 0 online true 6)" "" --json get "$v4"
+[ "$i" -lt 100 ] || fail "get never showed $bz busy"
+t 0 "$(table "$bz 203.0.113.15:3265 online busy 2")" "" get "$bz"
+t 1 "" "portalctl: set $bz online: $E_BUSY" set "$bz" online
+t 1 "" "portalctl: report $bz failed: $E_BUSY" report "$bz" failed
+t 1 "" "portalctl: remove $bz: $E_BUSY" remove "$bz"
+t 0 "$(jobj "$bz" 203.0.113.15:3265 3265 0 online true 2)" "" --json get "$bz"
 pc list
-awk '{ $1 = $1; print }' "$T/out" | grep -qxF "$v4 203.0.113.10:3261 online busy 6" ||
-	fail "list: no busy row for $v4"
+awk '{ $1 = $1; print }' "$T/out" | grep -qxF "$bz 203.0.113.15:3265 online busy 2" ||
+	fail "list: no busy row for $bz"
 # Other portals are not busy.
 t 0 "$(table "$v4d 203.0.113.11:3260 online - 0")" "" get "$v4d"
 wait "$bg"
 bgrc=$?
 bgpids=$(echo "$bgpids" | sed "s/ $bg\$//")
 echo "$delay_saved" >"$DBG/set_delay_ms"
-last="portalctl set $v4 offline (in the background)"
+last="portalctl set $bz offline (in the background)"
 [ "$bgrc" = 0 ] || fail "the background set exited $bgrc"
 want_file "$T/bg.out" stdout ""
 want_file "$T/bg.err" stderr ""
-t 0 "$(table "$v4 203.0.113.10:3261 offline - 7")" "" get "$v4"
+t 0 "$(table "$bz 203.0.113.15:3265 offline - 3")" "" get "$bz"
 tst_end
 
 # 21
@@ -617,7 +623,7 @@ echo 1 >"$DBG/corrupt" || fail "cannot write $DBG/corrupt"
 t 1 "" "portalctl: list: $E_CORRUPT" list
 t 1 "" "portalctl: list: $E_CORRUPT" --json list
 t 1 "" "portalctl: get $v4: $E_CORRUPT" get "$v4"
-t 1 "" "portalctl: set $v4 online: $E_CORRUPT" set "$v4" online
+t 1 "" "portalctl: set $v4 offline: $E_CORRUPT" set "$v4" offline
 t 1 "" "portalctl: add 203.0.113.30:3260: $E_CORRUPT" add 203.0.113.30
 pc version
 want_rc 0
@@ -633,7 +639,7 @@ t 0 "" "" reenumerate
 t 0 "" "" refresh
 [ "$(cat "$DBG/corrupt")" = 0 ] || fail "$DBG/corrupt still reads $(cat "$DBG/corrupt")"
 version_now
-t 0 "$(table "$v4 203.0.113.10:3261 offline - 7")" "" get "$v4"
+t 0 "$(table "$v4 203.0.113.10:3261 online - 6")" "" get "$v4"
 t 0 "" "" refresh
 tst_end
 
@@ -685,7 +691,7 @@ else
 	chmod 0666 "$DEV"
 	nr get "$v4"
 	want_rc 0
-	want_file "$T/out" stdout "$(table "$v4 203.0.113.10:3261 offline - 7")"
+	want_file "$T/out" stdout "$(table "$v4 203.0.113.10:3261 online - 6")"
 	want_file "$T/err" stderr ""
 	nr add 203.0.113.31
 	want_rc 1
@@ -695,7 +701,7 @@ else
 	want_rc 1
 	want_file "$T/err" stderr "portalctl: set $v4 online: $E_PERM"
 	chmod "$dev_mode" "$DEV" && dev_mode=
-	t 0 "$(table "$v4 203.0.113.10:3261 offline - 7")" "" get "$v4"
+	t 0 "$(table "$v4 203.0.113.10:3261 online - 6")" "" get "$v4"
 	tst_end
 fi
 
