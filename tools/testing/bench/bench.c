@@ -491,7 +491,7 @@ static void measure_memory(uint64_t *first, uint64_t *last)
 {
 	long long before[N_MEM], after[N_MEM], kernel_kb;
 	double t0;
-	uint64_t id;
+	uint64_t id = 0;
 
 	settle();
 	read_meminfo(before);
