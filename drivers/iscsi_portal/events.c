@@ -14,6 +14,9 @@
  * dropped change.  read() hands out the queued records and then one
  * OVERFLOW record carrying that seq; once it has been consumed the queue is
  * drained and records flow again.  The reader resynchronises with LIST.
+ * A change dropped while a reader copies an OVERFLOW record out keeps the
+ * watcher overflowed, so a second OVERFLOW with the newer seq follows and
+ * no change goes unannounced.
  *
  * Locking rules
  *	ipt_watchers: the list, changed and walked under the table's commit
@@ -74,6 +77,7 @@ void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
 	struct ipt_watcher *w;
 	bool wake;
 
+	ipt_commit_assert_held();
 	list_for_each_entry(w, &ipt_watchers, node) {
 		spin_lock(&w->lock);
 		wake = !w->len && !w->overflowed;
@@ -161,12 +165,11 @@ static bool ipt_watcher_ready(struct ipt_watcher *w)
 
 /*
  * Copy up to @max records (the queued ones, then the OVERFLOW record once
- * they are gone) into @buf without consuming them.  *@overflow tells
- * whether the last one is the OVERFLOW record.
+ * they are gone) into @buf without consuming them.  Returns how many; the
+ * last is the OVERFLOW record when buf[n - 1].type says so.
  */
 static unsigned int ipt_peek(struct ipt_watcher *w,
-			     struct iscsi_portal_event *buf, unsigned int max,
-			     bool *overflow)
+			     struct iscsi_portal_event *buf, unsigned int max)
 {
 	unsigned int n;
 
@@ -174,8 +177,7 @@ static unsigned int ipt_peek(struct ipt_watcher *w,
 	n = min(max, w->len);
 	for (unsigned int i = 0; i < n; i++)
 		buf[i] = w->ring[(w->head + i) % w->size];
-	*overflow = n < max && n == w->len && w->overflowed;
-	if (*overflow) {
+	if (n < max && n == w->len && w->overflowed) {
 		buf[n++] = (struct iscsi_portal_event) {
 			.seq = w->overflow_seq,
 			.type = ISCSI_PORTAL_EVENT_OVERFLOW,
@@ -185,17 +187,29 @@ static unsigned int ipt_peek(struct ipt_watcher *w,
 	return n;
 }
 
-static void ipt_consume(struct ipt_watcher *w, unsigned int n, bool overflow)
+/* Consume the @n records ipt_peek() returned in @buf. */
+static void ipt_consume(struct ipt_watcher *w,
+			const struct iscsi_portal_event *buf, unsigned int n)
 {
+	const struct iscsi_portal_event *last = &buf[n - 1];
+
 	spin_lock(&w->lock);
-	if (overflow) {
-		/* Later drops were committed before this: LIST covers them. */
-		w->overflowed = false;
+	if (last->type == ISCSI_PORTAL_EVENT_OVERFLOW) {
+		/* Only if no change was dropped since the peek. */
+		if (w->overflow_seq == last->seq)
+			w->overflowed = false;
 		n--;
 	}
 	w->head = (w->head + n) % w->size;
 	w->len -= n;
 	spin_unlock(&w->lock);
+}
+
+static int ipt_read_lock(struct ipt_watcher *w, struct file *file)
+{
+	if (file->f_flags & O_NONBLOCK)
+		return mutex_trylock(&w->read_mutex) ? 0 : -EAGAIN;
+	return mutex_lock_interruptible(&w->read_mutex) ? -ERESTARTSYS : 0;
 }
 
 ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
@@ -205,27 +219,28 @@ ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
 	size_t max = count / sizeof(batch[0]);
 	size_t done = 0;
 	unsigned int n;
-	bool overflow;
-	int err = 0;
+	int err;
 
 	if (!w || !max)
 		return -EINVAL;
 
-	if (mutex_lock_interruptible(&w->read_mutex))
-		return -ERESTARTSYS;
+	err = ipt_read_lock(w, file);
+	if (err)
+		return err;
 	for (;;) {
 		n = ipt_peek(w, batch, min_t(size_t, max - done,
-					     IPT_READ_BATCH), &overflow);
+					     IPT_READ_BATCH));
 		if (n) {
 			if (copy_to_user(buf + done * sizeof(batch[0]), batch,
 					 n * sizeof(batch[0]))) {
 				err = -EFAULT;
 				break;
 			}
-			ipt_consume(w, n, overflow);
+			ipt_consume(w, batch, n);
 			done += n;
 			if (done == max)
 				break;
+			cond_resched();
 			continue;
 		}
 		if (done)
@@ -238,11 +253,14 @@ ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
 		err = wait_event_interruptible(w->wait, ipt_watcher_ready(w));
 		if (err)
 			return err;
-		if (mutex_lock_interruptible(&w->read_mutex))
-			return -ERESTARTSYS;
+		err = ipt_read_lock(w, file);
+		if (err)
+			return err;
 	}
 	mutex_unlock(&w->read_mutex);
-	return done ? done * sizeof(batch[0]) : err;
+	if (done)
+		return done * sizeof(batch[0]);
+	return err;
 }
 
 __poll_t ipt_events_poll(struct file *file, struct poll_table_struct *wait)

@@ -19,8 +19,4 @@ void ipt_watch_release(struct file *file);
 ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count);
 __poll_t ipt_events_poll(struct file *file, struct poll_table_struct *wait);
 
-/* table.c: the commit mutex, which also guards the list of watchers. */
-void ipt_commit_lock(void);
-void ipt_commit_unlock(void);
-
 #endif /* _ISCSI_PORTAL_EVENTS_H */

@@ -8,9 +8,20 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/rhashtable-types.h>
 #include <linux/rcupdate.h>
 #include <uapi/linux/iscsi_portal.h>
+
+/*
+ * Ids are xarray indices (unsigned long) and last_id is published with a
+ * single release store: both need a 64-bit kernel.  32-bit callers are
+ * served by compat_ioctl.
+ */
+#ifndef CONFIG_64BIT
+#error "iscsi_portal needs a 64-bit kernel"
+#endif
 
 /*
  * struct ipt_portal - one portal, exactly one cache line on 64-bit.
@@ -30,6 +41,8 @@ struct ipt_portal {
 	struct iscsi_portal_addr addr;
 	struct rcu_head rcu;
 };
+
+static_assert(sizeof(struct ipt_portal) == 64);
 
 /*
  * The state word.  Bits 0-7 hold the status (section 2 of the contract uses
@@ -81,6 +94,10 @@ int ipt_reenumerate(void);
 int ipt_refresh(void);
 void ipt_mark_corrupt(void);
 bool ipt_is_corrupt(void);
-bool ipt_status_valid(u32 status);
+
+/* The commit mutex (table.c), which also guards the list of watchers. */
+void ipt_commit_lock(void);
+void ipt_commit_unlock(void);
+void ipt_commit_assert_held(void);
 
 #endif /* _ISCSI_PORTAL_IPT_H */

@@ -22,6 +22,7 @@
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/poll.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
@@ -54,20 +55,20 @@ static int ipt_check_writer(struct file *file)
 }
 
 /*
- * The contract ranks EFAULT before every other error.  A call whose argument
- * is also its output learns that the output is not writable only when it
- * writes it; so before it returns another error it writes the caller's
- * bytes back unchanged, and reports EFAULT if that faults.
+ * The contract ranks EFAULT before every other error.  A call whose
+ * argument is also its output learns that the output is not writable only
+ * when it writes it; so before it returns another error it faults the
+ * output in for writing, without changing it, and reports EFAULT if that
+ * fails.
  */
+static bool ipt_writable(void __user *uptr, size_t len)
+{
+	return !fault_in_safe_writeable((const char __user *)uptr, len);
+}
+
 static int ipt_fail(void __user *argp, size_t len, int err)
 {
-	u8 buf[sizeof(struct iscsi_portal_info)];	/* the largest of them */
-
-	if (WARN_ON_ONCE(len > sizeof(buf)))
-		return -EFAULT;
-	if (copy_from_user(buf, argp, len) || copy_to_user(argp, buf, len))
-		return -EFAULT;
-	return err;
+	return ipt_writable(argp, len) ? err : -EFAULT;
 }
 
 static int ipt_ioc_version(void __user *argp)
@@ -85,12 +86,13 @@ static int ipt_ioc_add(void __user *argp)
 	int err;
 
 	/*
-	 * An ADD that succeeded cannot be undone: make sure the id can be
-	 * handed back before committing (EFAULT first, as the contract
-	 * ranks it), by writing the argument back unchanged.
+	 * An ADD that succeeded cannot be undone: check that the id can be
+	 * handed back before committing (EFAULT first, as the contract ranks
+	 * it).  A caller that unmaps the argument during the call still gets
+	 * EFAULT after the commit; its portal is in the table then.
 	 */
 	if (copy_from_user(&arg, uarg, sizeof(arg)) ||
-	    copy_to_user(uarg, &arg, sizeof(arg)))
+	    !ipt_writable(uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags)
 		return -EINVAL;
@@ -137,7 +139,7 @@ static int ipt_ioc_get_status(void __user *argp)
 }
 
 /* SET_STATUS and REPORT_STATUS share their argument and its checks. */
-static int ipt_ioc_status(void __user *argp, int (*op)(u64 id, u32 status))
+static int ipt_ioc_status(void __user *argp, bool report)
 {
 	struct iscsi_portal_status_arg arg;
 
@@ -145,11 +147,14 @@ static int ipt_ioc_status(void __user *argp, int (*op)(u64 id, u32 status))
 		return -EFAULT;
 	if (arg.flags)
 		return -EINVAL;
-	return op(arg.id, arg.status);
+	if (report)
+		return ipt_report_status(arg.id, arg.status);
+	return ipt_set_status(arg.id, arg.status);
 }
 
 static int ipt_ioc_list(void __user *argp)
 {
+	struct iscsi_portal_info __user *entries;
 	struct iscsi_portal_list arg;
 	int err;
 
@@ -157,7 +162,13 @@ static int ipt_ioc_list(void __user *argp)
 		return -EFAULT;
 	if (!arg.capacity)
 		return ipt_fail(argp, sizeof(arg), -EINVAL);
-	err = ipt_list(&arg, u64_to_user_ptr(arg.entries));
+	entries = u64_to_user_ptr(arg.entries);
+	err = ipt_list(&arg, entries);
+	/* EFAULT also ranks before EUCLEAN for the entries array. */
+	if (err == -EUCLEAN &&
+	    !ipt_writable(entries, min_t(u32, arg.capacity, 1) *
+				   sizeof(*entries)))
+		return -EFAULT;
 	if (err)
 		return ipt_fail(argp, sizeof(arg), err);
 	return copy_to_user(argp, &arg, sizeof(arg)) ? -EFAULT : 0;
@@ -204,9 +215,9 @@ static long ipt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ISCSI_PORTAL_IOC_REMOVE:
 		return ipt_ioc_remove(argp);
 	case ISCSI_PORTAL_IOC_SET_STATUS:
-		return ipt_ioc_status(argp, ipt_set_status);
+		return ipt_ioc_status(argp, false);
 	case ISCSI_PORTAL_IOC_REPORT_STATUS:
-		return ipt_ioc_status(argp, ipt_report_status);
+		return ipt_ioc_status(argp, true);
 	case ISCSI_PORTAL_IOC_REENUMERATE:
 		return ipt_reenumerate();
 	case ISCSI_PORTAL_IOC_REFRESH:
@@ -254,9 +265,9 @@ static struct miscdevice ipt_misc = {
 static ssize_t ipt_corrupt_read(struct file *file, char __user *buf,
 				size_t count, loff_t *ppos)
 {
-	char val[3] = { ipt_is_corrupt() ? '1' : '0', '\n', '\0' };
+	char val[2] = { ipt_is_corrupt() ? '1' : '0', '\n' };
 
-	return simple_read_from_buffer(buf, count, ppos, val, 2);
+	return simple_read_from_buffer(buf, count, ppos, val, sizeof(val));
 }
 
 /* Writing 1 marks the table corrupt; anything else is EINVAL. */
@@ -267,9 +278,7 @@ static ssize_t ipt_corrupt_write(struct file *file, const char __user *buf,
 	int err;
 
 	err = kstrtouint_from_user(buf, count, 10, &val);
-	if (err)
-		return err;
-	if (val != 1)
+	if (err || val != 1)
 		return -EINVAL;
 	ipt_mark_corrupt();
 	return count;

@@ -30,12 +30,13 @@
  * ipt_table.commit_mutex
  *	Serialises commits: the store of a new portal state, insertion into
  *	and removal from the id array and the address hash, the portal count,
- *	last_id, the table generation and the queueing of the change's event,
- *	so that events leave in commit order with consecutive sequence numbers.
- *	It is held only for that short, bounded step (never across a busy
- *	window, never across copy_*_user()) and is a mutex so that event
- *	queueing and the xarray's GFP_KERNEL node allocation run outside any
- *	spinlock.  Readers never take it.
+ *	last_id, the table generation and the queueing of the change's event
+ *	to every watcher, so that events leave in commit order with
+ *	consecutive sequence numbers.  It is held only for that step: never
+ *	across a busy window, a user copy or a sleeping allocation (ADD
+ *	allocates xarray nodes with xas_nomem() after dropping it).  It is a
+ *	mutex so that event queueing runs outside any spinlock.  Readers never
+ *	take it.
  *
  * ipt_table.portals (xarray)
  *	id -> portal.  Modified under commit_mutex (and the xarray's own
@@ -43,15 +44,18 @@
  *
  * ipt_table.by_addr (rhashtable)
  *	address -> portal, used only to refuse a second ADD of one address.
- *	rhashtable_lookup_insert_fast() makes check-and-claim atomic; entries
- *	are removed under commit_mutex before the portal is freed with
- *	kfree_rcu().
+ *	Inserted into and removed from under commit_mutex only, together with
+ *	the id array, so an address is taken exactly while its portal is in
+ *	the table.  Portals are freed with kfree_rcu() after removal.
  *
  * ipt_table.last_id, .count, .generation
  *	Written under commit_mutex; read locklessly.  last_id is published
  *	with a release store after the xarray insert, so a reader that loads
  *	it (acquire) before xa_load() tells EIDRM (issued, now gone) from
- *	ENOENT (never issued) without tombstones.
+ *	ENOENT (never issued) without tombstones.  The generation is bumped
+ *	(release) after the change it counts is visible, so a reader that
+ *	samples it (acquire) before a walk sees every change up to it; the
+ *	one commit in progress, if any, may be seen too.
  *
  * ipt_table.corrupt_lock (spinlock)
  *	Protects corrupt_seq and reenum_seq; IPT_TABLE_CORRUPT in .flags is
@@ -93,17 +97,17 @@
 #define IPT_LIST_MAX		1024
 
 static struct {
-	/* Read by every call, written only by ADD, REMOVE and corruption. */
+	/* Read by every call; written only by ADD, REMOVE and corruption. */
 	struct xarray portals;
-	struct rhashtable by_addr;
 	unsigned long flags;
 	u64 last_id;
 
-	/* Written by every mutating call: kept off the readers' line. */
+	/* Written by mutating calls: kept off the readers' cache line. */
 	atomic_t active ____cacheline_aligned_in_smp;
 	atomic64_t generation;
 	unsigned int count;
 	struct mutex commit_mutex;	/* see "Locking rules" */
+	struct rhashtable by_addr;
 
 	spinlock_t corrupt_lock;	/* corrupt_seq, reenum_seq, CORRUPT */
 	u64 corrupt_seq;		/* corruption marks so far */
@@ -117,7 +121,7 @@ static const struct rhashtable_params ipt_addr_params = {
 	.automatic_shrinking	= true,
 };
 
-bool ipt_status_valid(u32 status)
+static bool ipt_status_valid(u32 status)
 {
 	switch (status) {
 	case ISCSI_PORTAL_STATUS_UNKNOWN:
@@ -223,7 +227,7 @@ static struct ipt_portal *ipt_lookup(u64 id, int *err)
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "portal lookup outside RCU");
 
-	if (!id || id > ULONG_MAX) {
+	if (!id) {
 		*err = -ENOENT;
 		return NULL;
 	}
@@ -301,20 +305,21 @@ static struct ipt_portal *ipt_begin(u64 id, u64 *state, int *err)
 	return p;
 }
 
-/* Caller holds commit_mutex.  Returns the table generation of the change. */
+/*
+ * Caller holds commit_mutex and has made its change visible.  Returns the
+ * table generation of the change.
+ */
 static u64 ipt_bump_generation(void)
 {
-	u64 gen = atomic64_read(&ipt_table.generation) + 1;
-
 	lockdep_assert_held(&ipt_table.commit_mutex);
-	atomic64_set_release(&ipt_table.generation, gen);
-	return gen;
+	return atomic64_inc_return_release(&ipt_table.generation);
 }
 
 /* Commit a status change of a claimed portal; gives the busy bit back. */
 static void ipt_commit_status(struct ipt_portal *p, u64 state, u32 status)
 {
 	u32 old = ipt_state_status(state);
+	u64 id = p->id;		/* read while the busy bit pins @p */
 	u64 seq;
 
 	if (status == old) {
@@ -326,7 +331,7 @@ static void ipt_commit_status(struct ipt_portal *p, u64 state, u32 status)
 	atomic64_set_release(&p->state,
 			     ipt_state_make(status, ipt_state_gen(state) + 1));
 	seq = ipt_bump_generation();
-	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_MODIFY, old, status);
+	ipt_events_post(seq, id, ISCSI_PORTAL_EVENT_MODIFY, old, status);
 	mutex_unlock(&ipt_table.commit_mutex);
 }
 
@@ -340,10 +345,61 @@ static void ipt_fill_info(const struct ipt_portal *p, u64 state,
 	info->generation = ipt_state_gen(state);
 }
 
+/*
+ * The commit of an ADD, under commit_mutex, errors in contract order:
+ * EEXIST, ENOSPC, EBUSY.  An xarray node that cannot be had without
+ * sleeping is ENOMEM here; ipt_add() then allocates one outside the mutex
+ * and tries again.  On error nothing of @p is left in the table.
+ */
+static int ipt_add_locked(struct ipt_portal *p, u32 status,
+			  struct xa_state *xas)
+{
+	u64 seq;
+	int err;
+
+	lockdep_assert_held(&ipt_table.commit_mutex);
+
+	err = rhashtable_lookup_insert_fast(&ipt_table.by_addr, &p->node,
+					    ipt_addr_params);
+	if (err)
+		return err == -EEXIST ? -EEXIST : -ENOMEM;
+
+	if (ipt_table.count >= ipt_max_portals)
+		err = -ENOSPC;
+	else
+		err = ipt_enter();
+	if (err)
+		goto unhash;
+
+	p->id = ipt_table.last_id + 1;
+	xas_set(xas, p->id);
+	xas_lock(xas);
+	xas_store(xas, p);
+	xas_unlock(xas);
+	err = xas_error(xas);
+	if (err)
+		goto leave;
+
+	/* After the insert; pairs with ipt_lookup(). */
+	smp_store_release(&ipt_table.last_id, p->id);
+	WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
+	seq = ipt_bump_generation();
+	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_ARRIVE,
+			ISCSI_PORTAL_STATUS_UNKNOWN, status);
+	ipt_leave();
+	return 0;
+
+leave:
+	ipt_leave();
+unhash:
+	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
+	return err;
+}
+
 int ipt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 {
+	XA_STATE(xas, &ipt_table.portals, 0);
 	struct ipt_portal *p;
-	u64 seq;
 	int err;
 
 	if (!ipt_status_valid(status) || ipt_addr_check(addr))
@@ -358,50 +414,21 @@ int ipt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 	p->addr = *addr;
 	atomic64_set(&p->state, ipt_state_make(status, 0));
 
-	/* Claims the address atomically: a second ADD of it gets EEXIST. */
-	err = rhashtable_lookup_insert_fast(&ipt_table.by_addr, &p->node,
-					    ipt_addr_params);
-	if (err) {
-		kfree(p);
-		return err == -EEXIST ? -EEXIST : -ENOMEM;
-	}
+	do {
+		mutex_lock(&ipt_table.commit_mutex);
+		err = ipt_add_locked(p, status, &xas);
+		if (!err)
+			*id = p->id;	/* REMOVE frees @p only after our unlock */
+		mutex_unlock(&ipt_table.commit_mutex);
+		/*
+		 * Only the xarray's own ENOMEM is retried, with a node
+		 * allocated here, outside the mutex; when there is none to
+		 * retry, xas_nomem() frees a node it got but we did not use.
+		 */
+	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
 
-	/* Contract order: ENOSPC before EBUSY; rechecked under the mutex. */
-	if (READ_ONCE(ipt_table.count) >= ipt_max_portals)
-		err = -ENOSPC;
-	else
-		err = ipt_enter();
 	if (err)
-		goto unhash;
-
-	mutex_lock(&ipt_table.commit_mutex);
-	if (ipt_table.count >= ipt_max_portals) {
-		err = -ENOSPC;
-	} else {
-		p->id = ipt_table.last_id + 1;
-		/* -EBUSY would mean the id is taken: ids are never reused */
-		if (xa_insert(&ipt_table.portals, p->id, p, GFP_KERNEL_ACCOUNT))
-			err = -ENOMEM;
-	}
-	if (!err) {
-		/* After xa_insert(); pairs with ipt_lookup(). */
-		smp_store_release(&ipt_table.last_id, p->id);
-		WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
-		seq = ipt_bump_generation();
-		ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_ARRIVE,
-				ISCSI_PORTAL_STATUS_UNKNOWN, status);
-	}
-	mutex_unlock(&ipt_table.commit_mutex);
-	ipt_leave();
-	if (!err) {
-		*id = p->id;
-		return 0;
-	}
-
-unhash:
-	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
-	/* Other ADDs may be walking the bucket under RCU. */
-	kfree_rcu(p, rcu);
+		kfree_rcu(p, rcu);	/* the hash's walkers may still see it */
 	return err;
 }
 
@@ -431,7 +458,7 @@ int ipt_remove(u64 id)
 }
 
 /* Read one portal's state: lockless, never EBUSY. */
-static int ipt_read(u64 id, struct iscsi_portal_info *info)
+int ipt_get_info(u64 id, struct iscsi_portal_info *info)
 {
 	struct ipt_portal *p;
 	u64 state;
@@ -454,17 +481,12 @@ static int ipt_read(u64 id, struct iscsi_portal_info *info)
 	return err;
 }
 
-int ipt_get_info(u64 id, struct iscsi_portal_info *info)
-{
-	return ipt_read(id, info);
-}
-
 int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg)
 {
 	struct iscsi_portal_info info;
 	int err;
 
-	err = ipt_read(id, &info);
+	err = ipt_get_info(id, &info);
 	if (err)
 		return err;
 	arg->status = info.status;
@@ -492,9 +514,10 @@ int ipt_set_status(u64 id, u32 status)
 	if (!p)
 		return err;
 
+	/* A test knob: the window is deterministic, a signal does not end it. */
 	delay = READ_ONCE(ipt_set_delay_ms);
 	if (delay)
-		msleep_interruptible(delay);
+		msleep(delay);
 
 	ipt_commit_status(p, state, status);
 	ipt_leave();
@@ -537,6 +560,10 @@ static unsigned int ipt_list_batch(struct iscsi_portal_info *buf,
 		if (xas_retry(&xas, p))
 			continue;
 		state = atomic64_read(&p->state);
+		/*
+		 * Erased in the same commit that marked it: skipping it does
+		 * not make the walk unbounded.
+		 */
 		if (state & IPT_STATE_DEAD)
 			continue;
 		ipt_fill_info(p, state, &buf[n]);
@@ -551,12 +578,8 @@ static unsigned int ipt_list_batch(struct iscsi_portal_info *buf,
 static bool ipt_any_from(u64 id)
 {
 	unsigned long index = id;
-	void *p;
 
-	rcu_read_lock();
-	p = xa_find(&ipt_table.portals, &index, ULONG_MAX, XA_PRESENT);
-	rcu_read_unlock();
-	return p;
+	return xa_find(&ipt_table.portals, &index, ULONG_MAX, XA_PRESENT);
 }
 
 /*
@@ -578,7 +601,7 @@ int ipt_list(struct iscsi_portal_list *list,
 		return err;
 
 	list->table_generation = atomic64_read_acquire(&ipt_table.generation);
-	while (filled < want && cursor <= ULONG_MAX) {
+	while (filled < want) {
 		ask = min_t(u32, want - filled, IPT_LIST_BATCH);
 		n = ipt_list_batch(buf, ask, &cursor);
 		if (copy_to_user(entries + filled, buf, n * sizeof(buf[0])))
@@ -590,7 +613,7 @@ int ipt_list(struct iscsi_portal_list *list,
 		}
 		cond_resched();
 	}
-	if (cursor && (cursor > ULONG_MAX || !ipt_any_from(cursor)))
+	if (cursor && !ipt_any_from(cursor))
 		cursor = 0;
 	list->count = filled;
 	list->cursor = cursor;
@@ -608,16 +631,19 @@ void ipt_version(struct iscsi_portal_version *ver)
 
 /*
  * Hold a table-wide call's window open for table_delay_ms (a debugfs test
- * knob), outside any lock.  Providers will do their work here.
+ * knob), outside any lock.  Providers will do their work here.  The window
+ * is not cut short by a signal: a REENUMERATE that returns 0 has done all
+ * of its work.
  */
 static void ipt_table_window(void)
 {
 	unsigned int delay = READ_ONCE(ipt_table_delay_ms);
 
 	if (delay)
-		msleep_interruptible(delay);
+		msleep(delay);
 }
 
+/* Process context (spinlock_t sleeps on PREEMPT_RT). */
 void ipt_mark_corrupt(void)
 {
 	spin_lock(&ipt_table.corrupt_lock);
@@ -691,7 +717,7 @@ int ipt_refresh(void)
 
 int ipt_table_init(void)
 {
-	xa_init(&ipt_table.portals);
+	xa_init_flags(&ipt_table.portals, XA_FLAGS_ACCOUNT);
 	mutex_init(&ipt_table.commit_mutex);
 	spin_lock_init(&ipt_table.corrupt_lock);
 	atomic_set(&ipt_table.active, 0);
@@ -699,19 +725,20 @@ int ipt_table_init(void)
 	return rhashtable_init(&ipt_table.by_addr, &ipt_addr_params);
 }
 
-/* No fd is open any more (module refcount), so nothing runs concurrently. */
+static void ipt_portal_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/*
+ * No fd is open any more (module refcount), so no call runs.  The hash may
+ * still have a deferred resize queued: rhashtable_free_and_destroy()
+ * cancels it before it frees the portals, which are all in the hash.
+ */
 void ipt_table_exit(void)
 {
-	struct ipt_portal *p;
-	unsigned long id;
-
-	xa_for_each(&ipt_table.portals, id, p) {
-		xa_erase(&ipt_table.portals, id);
-		kfree(p);
-	}
+	rhashtable_free_and_destroy(&ipt_table.by_addr, ipt_portal_free, NULL);
 	xa_destroy(&ipt_table.portals);
-	/* Frees the buckets only; the portals are gone already. */
-	rhashtable_destroy(&ipt_table.by_addr);
 }
 
 void ipt_commit_lock(void)
@@ -722,4 +749,9 @@ void ipt_commit_lock(void)
 void ipt_commit_unlock(void)
 {
 	mutex_unlock(&ipt_table.commit_mutex);
+}
+
+void ipt_commit_assert_held(void)
+{
+	lockdep_assert_held(&ipt_table.commit_mutex);
 }
