@@ -164,16 +164,7 @@ static void get_status_loop(int fd, uint64_t id, long n)
 			die("GET_STATUS %" PRIu64, id);
 }
 
-/* Control for the two-thread figure: no system call at all. */
-static void spin_loop(int fd, uint64_t id, long n)
-{
-	volatile uint64_t x = id + fd;
-
-	for (long i = 0; i < n * 200; i++)
-		x = x * 6364136223846793005ULL + 1;
-}
-
-/* ... and the floor, on two CPUs. */
+/* Control for the two-thread figure: the floor, on two CPUs. */
 static void null_loop(int fd, uint64_t id, long n)
 {
 	struct iscsi_portal_status_arg arg = { .id = id };
@@ -385,7 +376,7 @@ static double run_readers(struct reader *rd, int nthreads, long n)
 }
 
 static struct fig speedup_fig, speedup_shared_fig, get_1t_fig, get_2t_fig,
-	spin_speedup_fig, null_speedup_fig;
+	null_speedup_fig;
 
 /*
  * Aggregate throughput of 2 threads over 1: 2 * T1 / T2 per repetition,
@@ -655,7 +646,6 @@ int main(int argc, char **argv)
 					     get_status_loop);
 	null_speedup_fig = measure_speedup(small[NULL_I].n, 0, NULL, NULL,
 					   null_loop);
-	spin_speedup_fig = measure_speedup(speed_n, 0, NULL, NULL, spin_loop);
 
 	/* A million portals. */
 	printf("bench: adding %ld portals...\n", n_portals);
@@ -707,9 +697,6 @@ int main(int argc, char **argv)
 	printf("  %-22s %12.3f %12.3f %12.3f  (control: the null ioctl, fd per thread)\n",
 	       "(null ioctl)", null_speedup_fig.med, null_speedup_fig.min,
 	       null_speedup_fig.max);
-	printf("  %-22s %12.3f %12.3f %12.3f  (control: user-space loop, no syscall: the VM's ceiling)\n",
-	       "(cpu only)", spin_speedup_fig.med, spin_speedup_fig.min,
-	       spin_speedup_fig.max);
 
 	printf("\n  memory around adding %ld portals (kB delta, /proc/meminfo, caches dropped):\n",
 	       n_portals);
