@@ -2,8 +2,8 @@
 /*
  * iscsi_portal: events for watchers.
  *
- * An fd that called WATCH owns a struct ipt_watcher (file->private_data): a
- * ring of ipt_event_queue_len records.  Every committed change is posted to
+ * An fd that called WATCH owns a struct ipt_watcher (in its struct
+ * ipt_file, main.c): a ring of ipt_event_queue_len records.  Every committed change is posted to
  * every watcher by ipt_events_post(), called by the table with its commit
  * mutex held, so records are queued in commit order and their seq (the
  * table generation the change produced) increases by exactly one.  An fd
@@ -101,17 +101,12 @@ void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
 	}
 }
 
-static struct ipt_watcher *ipt_watcher_of(struct file *file)
-{
-	/* Pairs with the release store in ipt_watch(). */
-	return smp_load_acquire(&file->private_data);
-}
-
-int ipt_watch(struct file *file)
+/* Subscribe the fd whose watcher pointer is @slot; WATCH twice is harmless. */
+int ipt_watch(struct ipt_watcher **slot)
 {
 	struct ipt_watcher *w;
 
-	if (ipt_watcher_of(file))
+	if (ipt_watcher_of(slot))
 		return 0;
 
 	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
@@ -128,7 +123,7 @@ int ipt_watch(struct file *file)
 	init_waitqueue_head(&w->wait);
 
 	ipt_commit_lock();
-	if (file->private_data) {
+	if (*slot) {
 		/* A concurrent WATCH on the same fd won: harmless. */
 		ipt_commit_unlock();
 		ipt_watcher_free(w);
@@ -136,15 +131,14 @@ int ipt_watch(struct file *file)
 	}
 	list_add_tail(&w->node, &ipt_watchers);
 	/* Publish the initialised watcher; pairs with ipt_watcher_of(). */
-	smp_store_release(&file->private_data, w);
+	smp_store_release(slot, w);
 	ipt_commit_unlock();
 	return 0;
 }
 
-void ipt_watch_release(struct file *file)
+/* The fd is being released: no read, poll or WATCH runs on it any more. */
+void ipt_watch_release(struct ipt_watcher *w)
 {
-	struct ipt_watcher *w = file->private_data;
-
 	if (!w)
 		return;
 	ipt_commit_lock();
@@ -205,17 +199,17 @@ static void ipt_consume(struct ipt_watcher *w,
 	spin_unlock(&w->lock);
 }
 
-static int ipt_read_lock(struct ipt_watcher *w, struct file *file)
+static int ipt_read_lock(struct ipt_watcher *w, bool nonblock)
 {
-	if (file->f_flags & O_NONBLOCK)
+	if (nonblock)
 		return mutex_trylock(&w->read_mutex) ? 0 : -EAGAIN;
 	return mutex_lock_interruptible(&w->read_mutex) ? -ERESTARTSYS : 0;
 }
 
-ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
+ssize_t ipt_events_read(struct ipt_watcher *w, bool nonblock,
+			char __user *buf, size_t count)
 {
 	struct iscsi_portal_event batch[IPT_READ_BATCH];
-	struct ipt_watcher *w = ipt_watcher_of(file);
 	size_t max = count / sizeof(batch[0]);
 	size_t done = 0;
 	unsigned int n;
@@ -224,7 +218,7 @@ ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
 	if (!w || !max)
 		return -EINVAL;
 
-	err = ipt_read_lock(w, file);
+	err = ipt_read_lock(w, nonblock);
 	if (err)
 		return err;
 	for (;;) {
@@ -245,7 +239,7 @@ ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
 		}
 		if (done)
 			break;
-		if (file->f_flags & O_NONBLOCK) {
+		if (nonblock) {
 			err = -EAGAIN;
 			break;
 		}
@@ -253,7 +247,7 @@ ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
 		err = wait_event_interruptible(w->wait, ipt_watcher_ready(w));
 		if (err)
 			return err;
-		err = ipt_read_lock(w, file);
+		err = ipt_read_lock(w, nonblock);
 		if (err)
 			return err;
 	}
@@ -263,10 +257,9 @@ ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count)
 	return err;
 }
 
-__poll_t ipt_events_poll(struct file *file, struct poll_table_struct *wait)
+__poll_t ipt_events_poll(struct ipt_watcher *w, struct file *file,
+			 struct poll_table_struct *wait)
 {
-	struct ipt_watcher *w = ipt_watcher_of(file);
-
 	if (!w)
 		return 0;
 	poll_wait(file, &w->wait, wait);

@@ -6,6 +6,7 @@
 #define _ISCSI_PORTAL_EVENTS_H
 
 #include <linux/types.h>
+#include <asm/barrier.h>
 
 struct file;
 struct poll_table_struct;
@@ -14,9 +15,20 @@ struct poll_table_struct;
 void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
 		     u32 new_status);
 
-int ipt_watch(struct file *file);
-void ipt_watch_release(struct file *file);
-ssize_t ipt_events_read(struct file *file, char __user *buf, size_t count);
-__poll_t ipt_events_poll(struct file *file, struct poll_table_struct *wait);
+struct ipt_watcher;
+
+int ipt_watch(struct ipt_watcher **slot);
+void ipt_watch_release(struct ipt_watcher *w);
+ssize_t ipt_events_read(struct ipt_watcher *w, bool nonblock,
+			char __user *buf, size_t count);
+__poll_t ipt_events_poll(struct ipt_watcher *w, struct file *file,
+			 struct poll_table_struct *wait);
+
+/* An fd's watcher, or NULL before WATCH. */
+static inline struct ipt_watcher *ipt_watcher_of(struct ipt_watcher **slot)
+{
+	/* Pairs with the release store in ipt_watch(). */
+	return smp_load_acquire(slot);
+}
 
 #endif /* _ISCSI_PORTAL_EVENTS_H */

@@ -20,12 +20,16 @@
  *	bit also pins the portal: only REMOVE frees a portal, and REMOVE needs
  *	the bit, so the owner may drop rcu_read_lock() during its window.
  *
- * ipt_table.active
- *	Counts the mutating calls in progress (ADD, SET, REPORT, REMOVE); the
- *	table-wide calls REENUMERATE and REFRESH own it exclusively by moving
- *	it from 0 to IPT_ACTIVE_EXCL.  Both sides only try: a per-portal call
- *	that finds IPT_ACTIVE_EXCL, and a table-wide call that finds anything
- *	but 0, fail with EBUSY at once.
+ * IPT_TABLE_EXCL_BIT in ipt_table.flags
+ *	Owned by the one table-wide call (REENUMERATE, REFRESH) in progress.
+ *	No shared counter is written on the per-portal paths; the exclusion
+ *	is a Dekker-style handshake between two fully ordered atomics:
+ *	a per-portal call claims the busy bit (fully ordered cmpxchg) and then
+ *	tests the table bit; a table-wide call sets the table bit (fully
+ *	ordered test_and_set_bit) and then looks at every busy bit.  At least
+ *	one of two racing calls sees the other and fails with EBUSY at once.
+ *	The table bit is set under commit_mutex, which ADD holds from its
+ *	check to its commit, so no ADD straddles a table-wide call either.
  *
  * ipt_table.commit_mutex
  *	Serialises commits: the store of a new portal state, insertion into
@@ -87,10 +91,9 @@
 #include "ipt.h"
 #include "events.h"
 
-#define IPT_ACTIVE_EXCL		BIT(30)
-
 /* ipt_table.flags */
 #define IPT_TABLE_CORRUPT_BIT	0
+#define IPT_TABLE_EXCL_BIT	1
 
 /* LIST: portals copied per RCU section, and per call at most. */
 #define IPT_LIST_BATCH		16
@@ -103,8 +106,7 @@ static struct {
 	u64 last_id;
 
 	/* Written by mutating calls: kept off the readers' cache line. */
-	atomic_t active ____cacheline_aligned_in_smp;
-	atomic64_t generation;
+	atomic64_t generation ____cacheline_aligned_in_smp;
 	unsigned int count;
 	struct mutex commit_mutex;	/* see "Locking rules" */
 	struct rhashtable by_addr;
@@ -183,36 +185,61 @@ static int ipt_addr_check(const struct iscsi_portal_addr *a)
 	return -EINVAL;
 }
 
-/* Try to enter as one of many per-portal mutating calls. */
-static int ipt_enter(void)
+static bool ipt_table_excl(void)
 {
-	int v = atomic_read(&ipt_table.active);
-
-	do {
-		if (v & IPT_ACTIVE_EXCL)
-			return -EBUSY;
-	} while (!atomic_try_cmpxchg_acquire(&ipt_table.active, &v, v + 1));
-	return 0;
+	return test_bit(IPT_TABLE_EXCL_BIT, &ipt_table.flags);
 }
 
-static void ipt_leave(void)
+/* Is any portal's busy bit set?  Lockless walk; may sleep. */
+static bool ipt_any_busy(void)
 {
-	atomic_dec_return_release(&ipt_table.active);
+	XA_STATE(xas, &ipt_table.portals, 0);
+	struct ipt_portal *p;
+	bool busy = false;
+
+	rcu_read_lock();
+	xas_for_each(&xas, p, ULONG_MAX) {
+		if (xas_retry(&xas, p))
+			continue;
+		if (atomic64_read(&p->state) & IPT_STATE_BUSY) {
+			busy = true;
+			break;
+		}
+		if (need_resched()) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+	return busy;
 }
 
-/* Try to enter as the one table-wide call. */
-static int ipt_enter_excl(void)
+/*
+ * Become the one table-wide call: EBUSY at once if another one runs, an
+ * ADD is committing, or any portal is busy (see "Locking rules").
+ */
+static int ipt_excl_begin(void)
 {
-	int v = 0;
+	bool taken;
 
-	if (!atomic_try_cmpxchg_acquire(&ipt_table.active, &v, IPT_ACTIVE_EXCL))
+	mutex_lock(&ipt_table.commit_mutex);
+	taken = test_and_set_bit(IPT_TABLE_EXCL_BIT, &ipt_table.flags);
+	mutex_unlock(&ipt_table.commit_mutex);
+	if (taken)
 		return -EBUSY;
+	/* Fully ordered after the set bit; pairs with ipt_claim(). */
+	if (ipt_any_busy()) {
+		clear_bit_unlock(IPT_TABLE_EXCL_BIT, &ipt_table.flags);
+		return -EBUSY;
+	}
 	return 0;
 }
 
-static void ipt_leave_excl(void)
+static void ipt_excl_end(void)
 {
-	atomic_set_release(&ipt_table.active, 0);
+	clear_bit_unlock(IPT_TABLE_EXCL_BIT, &ipt_table.flags);
 }
 
 /*
@@ -244,8 +271,8 @@ static struct ipt_portal *ipt_lookup(u64 id, int *err)
 }
 
 /*
- * Claim the busy bit of @p (see "Locking rules").  On success *@state is
- * the committed state the caller now owns.
+ * Claim the busy bit of @p (see "Locking rules"), unless a table-wide call
+ * runs.  On success *@state is the committed state the caller now owns.
  */
 static int ipt_claim(struct ipt_portal *p, u64 *state)
 {
@@ -256,8 +283,13 @@ static int ipt_claim(struct ipt_portal *p, u64 *state)
 			return -EIDRM;
 		if (old & IPT_STATE_BUSY)
 			return -EBUSY;
-	} while (!atomic64_try_cmpxchg_acquire(&p->state, &old,
-					       old | IPT_STATE_BUSY));
+		/* Fully ordered: the claim is seen before the table bit is read. */
+	} while (!atomic64_try_cmpxchg(&p->state, &old, old | IPT_STATE_BUSY));
+
+	if (ipt_table_excl()) {
+		atomic64_set_release(&p->state, old);
+		return -EBUSY;
+	}
 	*state = old;
 	return 0;
 }
@@ -269,11 +301,10 @@ static void ipt_unclaim(struct ipt_portal *p, u64 state)
 }
 
 /*
- * Find @id, enter the table and claim the portal: the common head of
- * SET_STATUS, REPORT_STATUS and REMOVE, errors in contract order
- * (EUCLEAN, ENOENT/EIDRM, EBUSY).  On success the caller owns the busy bit
- * and an ipt_enter() reference, and must end with ipt_commit_*() or
- * ipt_unclaim(), then ipt_leave().
+ * Find @id and claim the portal: the common head of SET_STATUS,
+ * REPORT_STATUS and REMOVE, errors in contract order (EUCLEAN,
+ * ENOENT/EIDRM, EBUSY).  On success the caller owns the busy bit and must
+ * end with ipt_commit_status(), ipt_unclaim() or REMOVE's commit.
  */
 static struct ipt_portal *ipt_begin(u64 id, u64 *state, int *err)
 {
@@ -286,18 +317,7 @@ static struct ipt_portal *ipt_begin(u64 id, u64 *state, int *err)
 	rcu_read_lock();
 	p = ipt_lookup(id, err);
 	if (p) {
-		u64 s = atomic64_read(&p->state);
-
-		if (s & IPT_STATE_DEAD) {
-			*err = -EIDRM;
-		} else {
-			*err = ipt_enter();
-			if (!*err) {
-				*err = ipt_claim(p, state);
-				if (*err)
-					ipt_leave();
-			}
-		}
+		*err = ipt_claim(p, state);
 		if (*err)
 			p = NULL;
 	}
@@ -366,8 +386,8 @@ static int ipt_add_locked(struct ipt_portal *p, u32 status,
 
 	if (ipt_table.count >= ipt_max_portals)
 		err = -ENOSPC;
-	else
-		err = ipt_enter();
+	else if (ipt_table_excl())	/* set under this mutex */
+		err = -EBUSY;
 	if (err)
 		goto unhash;
 
@@ -378,7 +398,7 @@ static int ipt_add_locked(struct ipt_portal *p, u32 status,
 	xas_unlock(xas);
 	err = xas_error(xas);
 	if (err)
-		goto leave;
+		goto unhash;
 
 	/* After the insert; pairs with ipt_lookup(). */
 	smp_store_release(&ipt_table.last_id, p->id);
@@ -386,11 +406,8 @@ static int ipt_add_locked(struct ipt_portal *p, u32 status,
 	seq = ipt_bump_generation();
 	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_ARRIVE,
 			ISCSI_PORTAL_STATUS_UNKNOWN, status);
-	ipt_leave();
 	return 0;
 
-leave:
-	ipt_leave();
 unhash:
 	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
 	return err;
@@ -452,7 +469,6 @@ int ipt_remove(u64 id)
 			ipt_state_status(state), ISCSI_PORTAL_STATUS_UNKNOWN);
 	mutex_unlock(&ipt_table.commit_mutex);
 
-	ipt_leave();
 	kfree_rcu(p, rcu);
 	return 0;
 }
@@ -520,7 +536,6 @@ int ipt_set_status(u64 id, u32 status)
 		msleep(delay);
 
 	ipt_commit_status(p, state, status);
-	ipt_leave();
 	return 0;
 }
 
@@ -539,7 +554,6 @@ int ipt_report_status(u64 id, u32 status)
 		return err;
 
 	ipt_commit_status(p, state, status);
-	ipt_leave();
 	return 0;
 }
 
@@ -662,7 +676,7 @@ int ipt_reenumerate(void)
 	u64 seq;
 	int err;
 
-	err = ipt_enter_excl();
+	err = ipt_excl_begin();
 	if (err)
 		return err;
 
@@ -676,7 +690,7 @@ int ipt_reenumerate(void)
 	ipt_table.reenum_seq = seq;
 	spin_unlock(&ipt_table.corrupt_lock);
 
-	ipt_leave_excl();
+	ipt_excl_end();
 	return 0;
 }
 
@@ -699,7 +713,7 @@ int ipt_refresh(void)
 	if (!allowed)
 		return -EUCLEAN;
 
-	err = ipt_enter_excl();
+	err = ipt_excl_begin();
 	if (err)
 		return err;
 
@@ -711,7 +725,7 @@ int ipt_refresh(void)
 		clear_bit(IPT_TABLE_CORRUPT_BIT, &ipt_table.flags);
 	spin_unlock(&ipt_table.corrupt_lock);
 
-	ipt_leave_excl();
+	ipt_excl_end();
 	return 0;
 }
 
@@ -720,7 +734,6 @@ int ipt_table_init(void)
 	xa_init_flags(&ipt_table.portals, XA_FLAGS_ACCOUNT);
 	mutex_init(&ipt_table.commit_mutex);
 	spin_lock_init(&ipt_table.corrupt_lock);
-	atomic_set(&ipt_table.active, 0);
 	atomic64_set(&ipt_table.generation, 0);
 	return rhashtable_init(&ipt_table.by_addr, &ipt_addr_params);
 }
