@@ -25,7 +25,7 @@ TOP := $(CURDIR)
 QEMU := tools/testing/qemu/run.sh
 
 .PHONY: all help module lib portalctl selftests fuzz ksrc deps unit check demo \
-	check-all check-debug lint install modules_install clean bench
+	check-all check-debug lint lint-checks install modules_install clean bench
 
 all: module lib portalctl selftests fuzz
 
@@ -109,10 +109,14 @@ bench: deps
 	$(QEMU) --kernel $(KERNEL) --mode bench
 
 # Every step must be clean: checkpatch, sparse (C=2) and W=1 on the module,
-# cppcheck on the userspace code.
+# cppcheck on the userspace code.  The checks run in a sub-make so that KDIR
+# is looked up after install-deps.sh has installed the headers.
 lint:
 	tools/testing/install-deps.sh
 	$(MAKE) ksrc
+	$(MAKE) lint-checks
+
+lint-checks:
 	perl build/ksrc/scripts/checkpatch.pl --strict --no-tree --terse -q \
 		-f $$(git ls-files "drivers/*.[ch]" "include/*.h" Kbuild "drivers/*Kbuild")
 	@test -n "$(KDIR)" || { echo 'no kernel headers: run make deps or set KDIR=' >&2; exit 1; }

@@ -113,7 +113,9 @@ int ipt_watch(struct ipt_watcher **slot)
 	if (!w)
 		return -ENOMEM;
 	w->size = ipt_event_queue_len;
-	w->ring = kvmalloc_array(w->size, sizeof(*w->ring), GFP_KERNEL_ACCOUNT);
+	/* Its size is the user's choice; ENOMEM says enough, no warning. */
+	w->ring = kvmalloc_array(w->size, sizeof(*w->ring),
+				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!w->ring) {
 		kfree(w);
 		return -ENOMEM;
