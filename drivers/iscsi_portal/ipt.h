@@ -61,6 +61,12 @@ static inline u32 ipt_state_status(u64 state)
 	return state & IPT_STATE_STATUS;
 }
 
+/* The ISCSI_PORTAL_INFO_* flags a reader reports. */
+static inline u32 ipt_state_flags(u64 state)
+{
+	return (state & IPT_STATE_BUSY) ? ISCSI_PORTAL_INFO_BUSY : 0;
+}
+
 static inline u64 ipt_state_gen(u64 state)
 {
 	return state >> IPT_STATE_GEN_SHIFT;

@@ -361,7 +361,7 @@ static void ipt_fill_info(const struct ipt_portal *p, u64 state,
 	info->id = p->id;
 	info->addr = p->addr;
 	info->status = ipt_state_status(state);
-	info->flags = (state & IPT_STATE_BUSY) ? ISCSI_PORTAL_INFO_BUSY : 0;
+	info->flags = ipt_state_flags(state);
 	info->generation = ipt_state_gen(state);
 }
 
@@ -473,11 +473,13 @@ int ipt_remove(u64 id)
 	return 0;
 }
 
-/* Read one portal's state: lockless, never EBUSY. */
-int ipt_get_info(u64 id, struct iscsi_portal_info *info)
+/*
+ * Read one portal's state, and its whole info when @info is not NULL:
+ * lockless, never EBUSY.
+ */
+static int ipt_read(u64 id, u64 *state, struct iscsi_portal_info *info)
 {
 	struct ipt_portal *p;
-	u64 state;
 	int err;
 
 	err = ipt_check_corrupt();
@@ -487,26 +489,33 @@ int ipt_get_info(u64 id, struct iscsi_portal_info *info)
 	rcu_read_lock();
 	p = ipt_lookup(id, &err);
 	if (p) {
-		state = atomic64_read(&p->state);
-		if (state & IPT_STATE_DEAD)
+		*state = atomic64_read(&p->state);
+		if (*state & IPT_STATE_DEAD)
 			err = -EIDRM;
-		else
-			ipt_fill_info(p, state, info);
+		else if (info)
+			ipt_fill_info(p, *state, info);
 	}
 	rcu_read_unlock();
 	return err;
 }
 
+int ipt_get_info(u64 id, struct iscsi_portal_info *info)
+{
+	u64 state;
+
+	return ipt_read(id, &state, info);
+}
+
 int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg)
 {
-	struct iscsi_portal_info info;
+	u64 state;
 	int err;
 
-	err = ipt_get_info(id, &info);
+	err = ipt_read(id, &state, NULL);
 	if (err)
 		return err;
-	arg->status = info.status;
-	arg->flags = info.flags;
+	arg->status = ipt_state_status(state);
+	arg->flags = ipt_state_flags(state);
 	return 0;
 }
 
