@@ -685,13 +685,18 @@ int ipt_reenumerate(void)
 	u64 seq;
 	int err;
 
-	err = ipt_excl_begin();
-	if (err)
-		return err;
-
+	/*
+	 * The call starts here: a mark that comes after this point, even
+	 * while ipt_excl_begin() is still looking at the busy bits, is not
+	 * covered by this REENUMERATE.
+	 */
 	spin_lock(&ipt_table.corrupt_lock);
 	seq = ipt_table.corrupt_seq;
 	spin_unlock(&ipt_table.corrupt_lock);
+
+	err = ipt_excl_begin();
+	if (err)
+		return err;
 
 	ipt_table_window();
 
