@@ -13,8 +13,8 @@
  * ipt_portal.state
  *	Written only by the owner of IPT_STATE_BUSY.  A mutating call on one
  *	portal (SET_STATUS, REPORT_STATUS, REMOVE) claims the busy bit with a
- *	cmpxchg (acquire); if the bit is already set it fails with EBUSY at
- *	once, if the dead bit is set with EIDRM.  The owner may sleep while it
+ *	fully ordered cmpxchg; if the bit is already set it fails with EBUSY
+ *	at once, if the dead bit is set with EIDRM.  The owner may sleep while it
  *	holds the bit (it is a mark, not a lock anyone waits on) and gives it
  *	back with the release store that commits the new state.  Holding the
  *	bit also pins the portal: only REMOVE frees a portal, and REMOVE needs
@@ -100,7 +100,10 @@
 #define IPT_LIST_MAX		1024
 
 static struct {
-	/* Read by every call; written only by ADD, REMOVE and corruption. */
+	/*
+	 * Read by every call; written by ADD, REMOVE, corruption marks and
+	 * table-wide calls only.
+	 */
 	struct xarray portals;
 	unsigned long flags;
 	u64 last_id;
