@@ -273,6 +273,12 @@ static struct ipt_portal *ipt_lookup(u64 id, int *err)
 	return p;
 }
 
+/* Give the busy bit back without a change. */
+static void ipt_unclaim(struct ipt_portal *p, u64 state)
+{
+	atomic64_set_release(&p->state, state);
+}
+
 /*
  * Claim the busy bit of @p (see "Locking rules"), unless a table-wide call
  * runs.  On success *@state is the committed state the caller now owns.
@@ -290,17 +296,11 @@ static int ipt_claim(struct ipt_portal *p, u64 *state)
 	} while (!atomic64_try_cmpxchg(&p->state, &old, old | IPT_STATE_BUSY));
 
 	if (ipt_table_excl()) {
-		atomic64_set_release(&p->state, old);
+		ipt_unclaim(p, old);
 		return -EBUSY;
 	}
 	*state = old;
 	return 0;
-}
-
-/* Give the busy bit back without a change. */
-static void ipt_unclaim(struct ipt_portal *p, u64 state)
-{
-	atomic64_set_release(&p->state, state);
 }
 
 /*
