@@ -230,6 +230,33 @@ static bool waiter_wait(struct waiter *w, unsigned int ms)
 	return true;
 }
 
+/* Start @w as waiter_start() does and check it is still blocked later. */
+static void waiter_start_blocked(struct __test_metadata *_metadata,
+				 struct waiter *w, enum waiter_kind kind,
+				 int fd, int timeout_ms)
+{
+	ASSERT_EQ(0, waiter_start(w, kind, fd, timeout_ms));
+	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_FALSE(waiter_done(w));
+}
+
+/*
+ * SET_STATUS(@id, @to) through @wr: the W_READ waiter @w blocked on a
+ * watcher wakes with exactly one record, the MODIFY @from -> @to whose seq
+ * is the next table generation.
+ */
+static void set_wakes_reader(struct __test_metadata *_metadata,
+			     struct waiter *w, int wr, __u64 id,
+			     __u32 from, __u32 to)
+{
+	__u64 g = ip_table_gen(wr);
+
+	ASSERT_EQ(0, ip_set_status(wr, id, to));
+	ASSERT_TRUE(waiter_wait(w, EV_WAKE_MS));
+	ASSERT_EQ((ssize_t)EV_SIZE, w->ret);
+	ASSERT_EVENT(w->ev[0], g + 1, id, T_MODIFY, from, to);
+}
+
 /* ---------------------------------------------------------------------
  * Content and order
  */
@@ -732,9 +759,7 @@ TEST(poll_woken_by_change_from_other_thread)
 	ASSERT_EQ(0, poll(&pfd, 1, 0));
 	ASSERT_EQ(0, pfd.revents);
 
-	ASSERT_EQ(0, waiter_start(&wt, W_POLL, w, 20000));
-	ip_sleep_ms(EV_BLOCKED_MS);
-	ASSERT_FALSE(waiter_done(&wt));
+	waiter_start_blocked(_metadata, &wt, W_POLL, w, 20000);
 	g = ip_table_gen(wr);
 	t_change = ip_now_ms();
 	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
@@ -872,9 +897,7 @@ TEST(epoll_reports_epollin)
 	ASSERT_EQ(0, epoll_wait(ep, out, 2, 0));
 
 	/* A blocked epoll_wait() is woken by a change from this thread. */
-	ASSERT_EQ(0, waiter_start(&wt, W_EPOLL, ep, 20000));
-	ip_sleep_ms(EV_BLOCKED_MS);
-	ASSERT_FALSE(waiter_done(&wt));
+	waiter_start_blocked(_metadata, &wt, W_EPOLL, ep, 20000);
 	ASSERT_EQ(0, ip_set_status(wr, id, S_ONLINE));
 	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
 	ASSERT_EQ(1, wt.ret);
@@ -904,9 +927,7 @@ TEST(blocking_read_woken_by_change)
 	w = ev_watcher(O_RDONLY);
 	ASSERT_LE(0, w);
 
-	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
-	ip_sleep_ms(EV_BLOCKED_MS);
-	ASSERT_FALSE(waiter_done(&wt));
+	waiter_start_blocked(_metadata, &wt, W_READ, w, 0);
 	g = ip_table_gen(wr);
 	t_change = ip_now_ms();
 	ASSERT_EQ(0, ip_report_status(wr, id, S_FAILED));
@@ -959,9 +980,7 @@ TEST(blocking_read_interrupted_eintr)
 	ASSERT_LE(0, w);
 
 	sig_count = 0;
-	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
-	ip_sleep_ms(EV_BLOCKED_MS);
-	ASSERT_FALSE(waiter_done(&wt));
+	waiter_start_blocked(_metadata, &wt, W_READ, w, 0);
 	/* Signal until it returns (a signal before read() began is absorbed). */
 	end = ip_now_ms() + EV_WAKE_MS;
 	while (!waiter_done(&wt) && ip_now_ms() < end) {
@@ -991,7 +1010,7 @@ TEST(blocking_read_interrupted_eintr)
 TEST(blocking_read_restarted_with_sa_restart)
 {
 	struct waiter wt;
-	__u64 id, g;
+	__u64 id;
 	int wr, w;
 
 	ASSERT_EQ(0, install_handler(SA_RESTART));
@@ -1009,11 +1028,7 @@ TEST(blocking_read_restarted_with_sa_restart)
 	ASSERT_EQ(1, sig_count);
 	ASSERT_FALSE(waiter_done(&wt));
 
-	g = ip_table_gen(wr);
-	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
-	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
-	ASSERT_EQ((ssize_t)EV_SIZE, wt.ret);
-	ASSERT_EVENT(wt.ev[0], g + 1, id, T_MODIFY, S_ONLINE, S_OFFLINE);
+	set_wakes_reader(_metadata, &wt, wr, id, S_ONLINE, S_OFFLINE);
 	ASSERT_EQ(0, ip_remove(wr, id));
 	close(w);
 	close(wr);
@@ -1076,7 +1091,7 @@ TEST(close_watcher_while_other_blocked_in_read)
 	struct iscsi_portal_event ev[4];
 	struct waiter wt;
 	int wr, w, other[8], i;
-	__u64 id, g;
+	__u64 id;
 
 	wr = ip_open(O_RDWR);
 	ASSERT_LE(0, wr);
@@ -1094,20 +1109,14 @@ TEST(close_watcher_while_other_blocked_in_read)
 		ASSERT_EQ(1, ev_read(other[i], ev, IP_ARRAY_SIZE(ev)));
 	}
 
-	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
-	ip_sleep_ms(EV_BLOCKED_MS);
-	ASSERT_FALSE(waiter_done(&wt));
+	waiter_start_blocked(_metadata, &wt, W_READ, w, 0);
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(0, close(other[i]));
 	}
 	ip_sleep_ms(50);
 	ASSERT_FALSE(waiter_done(&wt));
 
-	g = ip_table_gen(wr);
-	ASSERT_EQ(0, ip_set_status(wr, id, S_ONLINE));
-	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
-	ASSERT_EQ((ssize_t)EV_SIZE, wt.ret);
-	ASSERT_EVENT(wt.ev[0], g + 1, id, T_MODIFY, S_OFFLINE, S_ONLINE);
+	set_wakes_reader(_metadata, &wt, wr, id, S_OFFLINE, S_ONLINE);
 
 	ASSERT_EQ(0, ip_remove(wr, id));
 	close(w);
