@@ -1778,6 +1778,25 @@ static void fz_expect_event(struct fz_thread *t, struct iscsi_portal_event *q,
 }
 
 /*
+ * final_consistency: the result @ret of a SET or REPORT of @st on the model
+ * portal @p.  A live portal takes it (with a MODIFY record, seq the next
+ * generation, if the status changes); a removed one is EIDRM.
+ */
+static void fz_status_result(struct __test_metadata *_metadata,
+			     struct fz_thread *t, struct iscsi_portal_event *exp,
+			     unsigned int *nexp, uint64_t *gen,
+			     struct fz_model *p, uint32_t st, int ret)
+{
+	EXPECT_EQ(p->live ? 0 : -EIDRM, ret);
+	if (!ret && st != p->status) {
+		fz_expect_event(t, exp, nexp, 4096, ++*gen, p->id,
+				ISCSI_PORTAL_EVENT_MODIFY, p->status, st);
+		p->status = st;
+		p->gen++;
+	}
+}
+
+/*
  * Single-threaded, nothing else running: every result and every field is
  * known.  Then corruption and recovery, then the event log, then cleanup
  * and the table check.
@@ -1867,26 +1886,14 @@ TEST_F_TIMEOUT(fuzz, final_consistency, FZ_TIMEOUT)
 			st = fz_chance(&t, 1, 2) ? ISCSI_PORTAL_STATUS_ONLINE :
 				ISCSI_PORTAL_STATUS_OFFLINE;
 			ret = ip_set_status(self->fd, p->id, st);
-			EXPECT_EQ(p->live ? 0 : -EIDRM, ret);
-			if (!ret && st != p->status) {
-				fz_expect_event(&t, exp, &nexp, 4096, ++gen, p->id,
-						ISCSI_PORTAL_EVENT_MODIFY, p->status, st);
-				p->status = st;
-				p->gen++;
-			}
+			fz_status_result(_metadata, &t, exp, &nexp, &gen, p, st, ret);
 			break;
 		case 3:	/* REPORT */
 			if (!p->id)
 				break;
 			st = ip_valid_statuses[fz_below(&t, 5)];
 			ret = ip_report_status(self->fd, p->id, st);
-			EXPECT_EQ(p->live ? 0 : -EIDRM, ret);
-			if (!ret && st != p->status) {
-				fz_expect_event(&t, exp, &nexp, 4096, ++gen, p->id,
-						ISCSI_PORTAL_EVENT_MODIFY, p->status, st);
-				p->status = st;
-				p->gen++;
-			}
+			fz_status_result(_metadata, &t, exp, &nexp, &gen, p, st, ret);
 			break;
 		default: /* GET_INFO, GET_STATUS */
 			if (!p->id)
