@@ -139,6 +139,19 @@ static void check_readers_work(struct __test_metadata *_metadata, int fd,
 	}
 }
 
+/*
+ * For passing an fd between processes: a privileged writer fd *@priv with
+ * one ONLINE IPv4 portal *@id, and a connected AF_UNIX socket pair @sv.
+ */
+static void open_priv_portal_and_socketpair(struct __test_metadata *_metadata,
+					    int *priv, __u64 *id, int sv[2])
+{
+	*priv = ip_open(O_RDWR);
+	ASSERT_LE(0, *priv);
+	ASSERT_EQ(0, ip_add_unique(*priv, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, id, NULL));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+}
+
 /* ------------------------------------------------------------------ */
 
 TEST(node_is_0600_root)
@@ -314,10 +327,7 @@ TEST(fd_from_unprivileged_opener_stays_refused)
 	pid_t pid;
 	__u64 id;
 
-	priv = ip_open(O_RDWR);
-	ASSERT_LE(0, priv);
-	ASSERT_EQ(0, ip_add_unique(priv, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	open_priv_portal_and_socketpair(_metadata, &priv, &id, sv);
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -356,10 +366,7 @@ TEST(fd_from_privileged_opener_writes_anywhere)
 	pid_t pid;
 	__u64 id;
 
-	priv = ip_open(O_RDWR);
-	ASSERT_LE(0, priv);
-	ASSERT_EQ(0, ip_add_unique(priv, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	open_priv_portal_and_socketpair(_metadata, &priv, &id, sv);
 
 	pid = fork();
 	ASSERT_LE(0, pid);
