@@ -25,19 +25,29 @@ FIXTURE(busy) {
 	struct iscsi_portal_status_arg arg_a, arg_b;
 };
 
+/*
+ * Default globals, a writer fd *@fd and two ONLINE portals: *@p (IPv4) and
+ * *@q (of @q_family).
+ */
+static void open_two_online(struct __test_metadata *_metadata, int *fd,
+			    __u64 *p, __u64 *q, int q_family)
+{
+	ASSERT_EQ(0, ip_restore_globals());
+	*fd = ip_open(O_RDWR);
+	ASSERT_LE(0, *fd);
+	ASSERT_EQ(0, ip_add_unique(*fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
+				   p, NULL));
+	ASSERT_EQ(0, ip_add_unique(*fd, q_family, ISCSI_PORTAL_STATUS_ONLINE,
+				   q, NULL));
+}
+
 FIXTURE_SETUP(busy)
 {
 	memset(&self->a, 0, sizeof(self->a));
 	memset(&self->b, 0, sizeof(self->b));
 	self->nextra = 0;
 	self->p = self->q = 0;
-	ASSERT_EQ(0, ip_restore_globals());
-	self->fd = ip_open(O_RDWR);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
-				   &self->p, NULL));
-	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET6, ISCSI_PORTAL_STATUS_ONLINE,
-				   &self->q, NULL));
+	open_two_online(_metadata, &self->fd, &self->p, &self->q, AF_INET6);
 }
 
 FIXTURE_TEARDOWN(busy)
@@ -275,13 +285,7 @@ FIXTURE_SETUP(table_busy)
 {
 	memset(&self->a, 0, sizeof(self->a));
 	self->p = self->q = 0;
-	ASSERT_EQ(0, ip_restore_globals());
-	self->fd = ip_open(O_RDWR);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
-				   &self->p, NULL));
-	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
-				   &self->q, NULL));
+	open_two_online(_metadata, &self->fd, &self->p, &self->q, AF_INET);
 }
 
 FIXTURE_TEARDOWN(table_busy)
