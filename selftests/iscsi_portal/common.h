@@ -65,6 +65,17 @@
 
 #define IP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* Short names for the statuses and event types, for tables of expectations. */
+#define S_UNKNOWN	ISCSI_PORTAL_STATUS_UNKNOWN
+#define S_ONLINE	ISCSI_PORTAL_STATUS_ONLINE
+#define S_NOT_READY	ISCSI_PORTAL_STATUS_NOT_READY
+#define S_OFFLINE	ISCSI_PORTAL_STATUS_OFFLINE
+#define S_FAILED	ISCSI_PORTAL_STATUS_FAILED
+#define T_ARRIVE	ISCSI_PORTAL_EVENT_ARRIVE
+#define T_DEPART	ISCSI_PORTAL_EVENT_DEPART
+#define T_MODIFY	ISCSI_PORTAL_EVENT_MODIFY
+#define T_OVERFLOW	ISCSI_PORTAL_EVENT_OVERFLOW
+
 /* The statuses of CONTRACT section 2, and some values that are not. */
 static const __u32 ip_valid_statuses[] = {
 	ISCSI_PORTAL_STATUS_UNKNOWN, ISCSI_PORTAL_STATUS_ONLINE,
@@ -464,19 +475,15 @@ static inline int ip_add_unique(int fd, int family, __u32 status, __u64 *id,
  * debugfs knobs (/sys/kernel/debug/iscsi_portal/<name>)
  */
 
-static inline void ip_knob_path(char *buf, size_t len, const char *name)
+/*
+ * Read a sysfs/debugfs file into @buf (NUL-terminated) with one read().
+ * Returns the bytes read or -errno.
+ */
+static inline int ip_file_read(const char *path, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", IP_DEBUGFS_DIR, name);
-}
-
-/* Read a knob into @buf (NUL-terminated). Returns bytes read or -errno. */
-static inline int ip_knob_read(const char *name, char *buf, size_t len)
-{
-	char path[256];
 	ssize_t n;
 	int fd;
 
-	ip_knob_path(path, sizeof(path), name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -489,31 +496,15 @@ static inline int ip_knob_read(const char *name, char *buf, size_t len)
 	return (int)n;
 }
 
-static inline int ip_knob_read_u64(const char *name, uint64_t *val)
-{
-	char buf[64], *end;
-	int ret = ip_knob_read(name, buf, sizeof(buf));
-
-	if (ret < 0)
-		return ret;
-	errno = 0;
-	*val = strtoull(buf, &end, 0);
-	if (errno || end == buf)
-		return -EPROTO;
-	return 0;
-}
-
 /*
- * write() @len bytes of @data to a knob in one call.  Returns 0, -errno
- * of open()/write(), or -EIO on a short write.
+ * write() @len bytes of @data to a sysfs/debugfs file in one call.
+ * Returns 0, -errno of open()/write(), or -EIO on a short write.
  */
-static inline int ip_knob_write(const char *name, const char *data, size_t len)
+static inline int ip_file_write(const char *path, const char *data, size_t len)
 {
-	char path[256];
 	ssize_t n;
 	int fd;
 
-	ip_knob_path(path, sizeof(path), name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -526,6 +517,49 @@ static inline int ip_knob_write(const char *name, const char *data, size_t len)
 		n = 0;
 	close(fd);
 	return (int)n;
+}
+
+/* Parse a number read from such a file: 0, or -EPROTO if it is not one. */
+static inline int ip_parse_u64(const char *buf, uint64_t *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EPROTO;
+	return 0;
+}
+
+static inline void ip_knob_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", IP_DEBUGFS_DIR, name);
+}
+
+/* Read a knob into @buf (NUL-terminated). Returns bytes read or -errno. */
+static inline int ip_knob_read(const char *name, char *buf, size_t len)
+{
+	char path[256];
+
+	ip_knob_path(path, sizeof(path), name);
+	return ip_file_read(path, buf, len);
+}
+
+static inline int ip_knob_read_u64(const char *name, uint64_t *val)
+{
+	char buf[64];
+	int ret = ip_knob_read(name, buf, sizeof(buf));
+
+	return ret < 0 ? ret : ip_parse_u64(buf, val);
+}
+
+/* write() @len bytes of @data to a knob in one call (see ip_file_write()). */
+static inline int ip_knob_write(const char *name, const char *data, size_t len)
+{
+	char path[256];
+
+	ip_knob_path(path, sizeof(path), name);
+	return ip_file_write(path, data, len);
 }
 
 static inline int ip_knob_write_u32(const char *name, uint32_t val)
@@ -770,24 +804,12 @@ static inline int ip_module_reload(const char *params)
 /* Read /sys/module/iscsi_portal/parameters/@name as a number. */
 static inline int ip_param_read(const char *name, uint64_t *val)
 {
-	char path[256], buf[64], *end;
-	ssize_t n;
-	int fd;
+	char path[256], buf[64];
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/parameters/%s", IP_SYSFS_MODULE, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EPROTO;
-	buf[n] = '\0';
-	errno = 0;
-	*val = strtoull(buf, &end, 0);
-	if (errno || end == buf)
-		return -EPROTO;
-	return 0;
+	ret = ip_file_read(path, buf, sizeof(buf));
+	return ret < 0 ? ret : ip_parse_u64(buf, val);
 }
 
 /*

@@ -20,15 +20,6 @@
 #include "harness.h"
 
 #define EV_SIZE		sizeof(struct iscsi_portal_event)
-#define S_UNKNOWN	ISCSI_PORTAL_STATUS_UNKNOWN
-#define S_ONLINE	ISCSI_PORTAL_STATUS_ONLINE
-#define S_NOT_READY	ISCSI_PORTAL_STATUS_NOT_READY
-#define S_OFFLINE	ISCSI_PORTAL_STATUS_OFFLINE
-#define S_FAILED	ISCSI_PORTAL_STATUS_FAILED
-#define T_ARRIVE	ISCSI_PORTAL_EVENT_ARRIVE
-#define T_DEPART	ISCSI_PORTAL_EVENT_DEPART
-#define T_MODIFY	ISCSI_PORTAL_EVENT_MODIFY
-#define T_OVERFLOW	ISCSI_PORTAL_EVENT_OVERFLOW
 
 /* How long a waiter must stay blocked before we wake it, and how long the
  * wakeup may take at most (generous: the VM may run under TCG). */

@@ -51,21 +51,16 @@ FIXTURE(fault) {
 	uint64_t enomem[16], calls[16];
 };
 
+/* A fault-injection knob, read with trailing white space trimmed. */
 static int fi_read(const char *dir, const char *knob, char *buf, size_t len)
 {
 	char path[256];
-	ssize_t n;
-	int fd;
+	int n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, knob);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
+	n = ip_file_read(path, buf, len);
 	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
+		return n;
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return 0;
@@ -74,16 +69,9 @@ static int fi_read(const char *dir, const char *knob, char *buf, size_t len)
 static int fi_write(const char *dir, const char *knob, const char *val)
 {
 	char path[256];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, knob);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
+	return ip_file_write(path, val, strlen(val));
 }
 
 /* Injection for this thread on or off. */
