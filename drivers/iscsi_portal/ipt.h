@@ -11,12 +11,11 @@
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/rhashtable-types.h>
-#include <linux/rcupdate.h>
 #include <uapi/linux/iscsi_portal.h>
 
 /*
- * Ids are xarray indices (unsigned long) and last_id is published with a
- * single release store: both need a 64-bit kernel.  32-bit callers are
+ * Ids index the id table (unsigned long arithmetic) and last_id is published
+ * with a single release store: both need a 64-bit kernel.  32-bit callers are
  * served by compat_ioctl.
  */
 #ifndef CONFIG_64BIT
@@ -24,36 +23,37 @@
 #endif
 
 /*
- * struct ipt_portal - one portal, exactly one cache line on 64-bit.
+ * struct ipt_portal - one portal, exactly one cache line, in a slot of the
+ * id table (table.c).
  *
  * @state: the portal's whole mutable state in one word (IPT_STATE_*), so a
- *	reader sees status, generation and the busy/dead marks of one moment
- *	with a single load and never a torn mix.
- * @id:	immutable once published.
+ *	reader sees status, generation and the live/busy/dead marks of one
+ *	moment with a single load and never a torn mix.
+ * @id:	written before the release store that makes the slot live.
  * @node: membership of the address hash (ipt_table.by_addr).
- * @addr: immutable; the key of @node.
- * @rcu: deferred free: lookups run under rcu_read_lock() only.
+ * @addr: written before the slot is live; the key of @node.
  */
 struct ipt_portal {
 	atomic64_t state;
 	u64 id;
 	struct rhash_head node;
 	struct iscsi_portal_addr addr;
-	struct rcu_head rcu;
-};
+} __aligned(64);
 
 static_assert(sizeof(struct ipt_portal) == 64);
 
 /*
  * The state word.  Bits 0-7 hold the status (section 2 of the contract uses
  * 0-5), bit 8 the busy mark (owned by the one mutating call in progress),
- * bit 9 the dead mark (set once, by REMOVE), bits 16-63 the portal's
- * generation: 2^48 committed changes of one portal, decades at any rate a
- * caller can reach.
+ * bit 9 the dead mark (set once, by REMOVE), bit 10 the live mark (set once,
+ * by ADD; a slot without it is free), bits 16-63 the portal's generation:
+ * 2^48 committed changes of one portal, decades at any rate a caller can
+ * reach.
  */
 #define IPT_STATE_STATUS	GENMASK_ULL(7, 0)
 #define IPT_STATE_BUSY		BIT_ULL(8)
 #define IPT_STATE_DEAD		BIT_ULL(9)
+#define IPT_STATE_LIVE		BIT_ULL(10)
 #define IPT_STATE_GEN_SHIFT	16
 
 static inline u32 ipt_state_status(u64 state)
@@ -72,9 +72,10 @@ static inline u64 ipt_state_gen(u64 state)
 	return state >> IPT_STATE_GEN_SHIFT;
 }
 
+/* The state of a live portal. */
 static inline u64 ipt_state_make(u32 status, u64 gen)
 {
-	return (gen << IPT_STATE_GEN_SHIFT) | status;
+	return (gen << IPT_STATE_GEN_SHIFT) | IPT_STATE_LIVE | status;
 }
 
 /* Module parameters (main.c), fixed once the module is loaded. */

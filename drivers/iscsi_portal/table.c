@@ -6,9 +6,10 @@
  * =============
  *
  * Readers (GET_STATUS, GET_INFO, LIST, VERSION) take no lock and write no
- * shared memory: they look a portal up with xa_load() under rcu_read_lock()
- * and read its whole state with one atomic64_read() of ipt_portal.state.
- * They never wait for a mutating call and never fail with EBUSY.
+ * shared memory: they find a portal in the id table (below) under
+ * rcu_read_lock_sched() and read its whole state with one load of
+ * ipt_portal.state.  They never wait for a mutating call and never fail
+ * with EBUSY.
  *
  * ipt_portal.state
  *	Written only by the owner of IPT_STATE_BUSY.  A mutating call on one
@@ -17,8 +18,9 @@
  *	at once, if the dead bit is set with EIDRM.  The owner may sleep while it
  *	holds the bit (it is a mark, not a lock anyone waits on) and gives it
  *	back with the release store that commits the new state.  Holding the
- *	bit also pins the portal: only REMOVE frees a portal, and REMOVE needs
- *	the bit, so the owner may drop rcu_read_lock() during its window.
+ *	bit also pins the portal: its memory goes only with its chunk, after
+ *	every portal of the chunk was removed, and REMOVE needs the bit, so
+ *	the owner may leave the RCU read section during its window.
  *
  * IPT_TABLE_EXCL_BIT in ipt_table.flags
  *	Owned by the one table-wide call (REENUMERATE, REFRESH) in progress.
@@ -32,41 +34,57 @@
  *	check to its commit, so no ADD straddles a table-wide call either.
  *
  * ipt_table.commit_mutex
- *	Serialises commits: the store of a new portal state, insertion into
- *	and removal from the id array and the address hash, the portal count,
- *	last_id, the table generation and the queueing of the change's event
- *	to every watcher, so that events leave in commit order with
- *	consecutive sequence numbers.  It is held only for that step: never
- *	across a busy window, a user copy or a sleeping allocation (ADD
- *	allocates xarray nodes with xas_nomem() after dropping it).  It is a
- *	mutex so that event queueing runs outside any spinlock.  Readers never
- *	take it.
+ *	Serialises commits: the store of a new portal state, the growth and
+ *	the pruning of the id table, insertion into and removal from the
+ *	address hash, the portal count, last_id, the table generation and the
+ *	queueing of the change's event to every watcher, so that events leave
+ *	in commit order with consecutive sequence numbers.  It is held only for
+ *	that step: never across a busy window, a user copy or a sleeping
+ *	allocation (ADD allocates table pieces after dropping it and tries
+ *	again).  It is a mutex so that event queueing runs outside any
+ *	spinlock.  Readers never take it.
  *
- * ipt_table.portals (xarray)
- *	id -> portal.  Modified under commit_mutex (and the xarray's own
- *	lock), read under RCU.
+ * ipt_table.top, struct ipt_mid, struct ipt_chunk (the id table)
+ *	Ids are dense and never reused, so a portal lives at the place its id
+ *	names: portal[id % 64] of a chunk (one page of 64 portals), the chunk
+ *	in slot id / 64 % 512 of a mid (one page of chunk pointers), the mid
+ *	in slot id / 32768 of the top array.  A lookup is three dependent
+ *	loads with no call and no lock; the top and the mids of a million
+ *	portals fit in 33 pages, so a random lookup touches one cold page.
+ *	Pieces are published with rcu_assign_pointer() and changed only under
+ *	commit_mutex.  A chunk is pruned once all of its ids were issued and
+ *	every portal in it was removed, a mid once its chunks are all gone;
+ *	the top array is replaced by a longer copy when ids outgrow it.  Each
+ *	retired piece is freed with kvfree_rcu_mightsleep() after the mutex is
+ *	dropped.  Readers use rcu_read_lock_sched(): since v4.20 a grace period
+ *	also waits for preemption-disabled sections, and preempt_disable() is
+ *	inline where rcu_read_lock() is a function call (PREEMPT_RCU).
+ *	A slot is free (state 0), holds a portal (IPT_STATE_LIVE, set by the
+ *	release store that publishes the portal) or a removed one (also
+ *	IPT_STATE_DEAD).  A slot holds one portal in its life, since its id
+ *	is issued once; a failed ADD leaves it free for the next ADD.
  *
  * ipt_table.by_addr (rhashtable)
  *	address -> portal, used only to refuse a second ADD of one address.
- *	Inserted into and removed from under commit_mutex only, together with
- *	the id array, so an address is taken exactly while its portal is in
- *	the table.  Portals are freed with kfree_rcu() after removal.
+ *	Looked up, inserted into and removed from under commit_mutex only,
+ *	together with the id table, so an address is taken exactly while its
+ *	portal is in the table.  A removed portal's memory goes with its chunk.
  *
  * ipt_table.last_id, .count, .generation
  *	Written under commit_mutex; read locklessly.  last_id is published
- *	with a release store after the xarray insert, so a reader that loads
- *	it (acquire) before xa_load() tells EIDRM (issued, now gone) from
- *	ENOENT (never issued) without tombstones.  The generation is bumped
- *	(release) after the change it counts is visible, so a reader that
- *	samples it (acquire) before a walk sees every change up to it; the
- *	one commit in progress, if any, may be seen too.
+ *	with a release store after the portal's LIVE state, so a reader that
+ *	loads it (acquire) before a second lookup tells EIDRM (issued, now
+ *	gone) from ENOENT (never issued) without tombstones.  The generation
+ *	is bumped (release) after the change it counts is visible, so a reader
+ *	that samples it (acquire) before a walk sees every change up to it;
+ *	the one commit in progress, if any, may be seen too.
  *
  * ipt_table.corrupt_lock (spinlock)
  *	Protects corrupt_seq and reenum_seq; IPT_TABLE_CORRUPT in .flags is
  *	set and cleared under it and tested locklessly on the fast paths.
  *
- * Lock order: commit_mutex is taken first; under it the xarray's xa_lock,
- * the rhashtable bucket locks and each watcher's queue lock (events.c) are
+ * Lock order: commit_mutex is taken first; under it the rhashtable bucket
+ * locks and each watcher's queue lock (events.c) are
  * taken one at a time, never nested in each other.  corrupt_lock nests
  * inside nothing and nothing nests inside it.
  */
@@ -78,6 +96,8 @@
 #include <linux/in6.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -85,7 +105,6 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 #include <net/ipv6.h>
 
 #include "ipt.h"
@@ -99,12 +118,51 @@
 #define IPT_LIST_BATCH		16
 #define IPT_LIST_MAX		1024
 
+/* The id table (see "Locking rules"): 64 portals a chunk, 512 chunks a mid. */
+#define IPT_CHUNK_BITS		6
+#define IPT_CHUNK_SIZE		BIT(IPT_CHUNK_BITS)
+#define IPT_MID_BITS		9
+#define IPT_MID_SIZE		BIT(IPT_MID_BITS)
+#define IPT_MID_SHIFT		(IPT_CHUNK_BITS + IPT_MID_BITS)	/* ids a mid */
+#define IPT_TOP_MIN		1	/* mids of the first top array */
+
+struct ipt_chunk {
+	struct ipt_portal portal[IPT_CHUNK_SIZE];
+};
+
+struct ipt_mid {
+	struct ipt_chunk __rcu *chunk[IPT_MID_SIZE];
+};
+
+struct ipt_top {
+	unsigned long len;
+	struct ipt_mid __rcu *mid[] __counted_by(len);
+};
+
+static_assert(sizeof(struct ipt_chunk) == PAGE_SIZE);
+static_assert(sizeof(struct ipt_mid) == PAGE_SIZE);
+
+/*
+ * Table pieces an ADD allocates outside commit_mutex for the slot it needs,
+ * and the pieces it or a REMOVE retired, to free once the mutex is dropped.
+ */
+enum ipt_need { IPT_NEED_TOP = 1, IPT_NEED_MID, IPT_NEED_CHUNK };
+
+struct ipt_pieces {
+	struct ipt_top *top;
+	struct ipt_mid *mid;
+	struct ipt_chunk *chunk;
+	enum ipt_need need;		/* the piece ipt_make_slot() lacked */
+	unsigned long top_len;		/* with IPT_NEED_TOP: the length */
+	void *retired[2];
+};
+
 static struct {
 	/*
 	 * Read by every call; written by ADD, REMOVE, corruption marks and
 	 * table-wide calls only.
 	 */
-	struct xarray portals;
+	struct ipt_top __rcu *top;
 	unsigned long flags;
 	u64 last_id;
 
@@ -193,29 +251,106 @@ static bool ipt_table_excl(void)
 	return test_bit(IPT_TABLE_EXCL_BIT, &ipt_table.flags);
 }
 
+/*
+ * A piece of the id table, read in a reader's RCU section or under
+ * commit_mutex (see "Locking rules").
+ */
+#define ipt_deref(ptr)							\
+	rcu_dereference_check(ptr, rcu_read_lock_sched_held() ||	\
+			      lockdep_is_held(&ipt_table.commit_mutex))
+#define ipt_locked(ptr)							\
+	rcu_dereference_protected(ptr,					\
+				  lockdep_is_held(&ipt_table.commit_mutex))
+
+static unsigned int ipt_mid_index(u64 id)
+{
+	return (id >> IPT_CHUNK_BITS) & (IPT_MID_SIZE - 1);
+}
+
+/*
+ * The slot of @id, or NULL when its chunk is not in the table: three
+ * dependent loads, no call.  @id comes from the caller, so the top index
+ * is clamped under speculation too.
+ */
+static struct ipt_portal *ipt_slot(u64 id)
+{
+	const struct ipt_top *top = ipt_deref(ipt_table.top);
+	u64 m = id >> IPT_MID_SHIFT;
+	struct ipt_chunk *c;
+	struct ipt_mid *mid;
+
+	if (m >= top->len)
+		return NULL;
+	mid = ipt_deref(top->mid[array_index_nospec(m, top->len)]);
+	if (!mid)
+		return NULL;
+	c = ipt_deref(mid->chunk[ipt_mid_index(id)]);
+	if (!c)
+		return NULL;
+	return &c->portal[id & (IPT_CHUNK_SIZE - 1)];
+}
+
+static bool ipt_state_present(u64 state)
+{
+	return (state & (IPT_STATE_LIVE | IPT_STATE_DEAD)) == IPT_STATE_LIVE;
+}
+
+/*
+ * The first portal (removed ones skipped) with an id >= *@id, and its state
+ * in *@state; *@id becomes its id.  NULL when there is none.  A reader's
+ * RCU section or commit_mutex; the walk skips a missing mid or chunk at
+ * once, so it looks at most at 63 removed portals per portal it finds.
+ */
+static struct ipt_portal *ipt_next(u64 *id, u64 *state)
+{
+	const struct ipt_top *top = ipt_deref(ipt_table.top);
+	struct ipt_portal *p;
+	struct ipt_chunk *c;
+	struct ipt_mid *mid;
+	u64 i = *id;
+
+	while ((i >> IPT_MID_SHIFT) < top->len) {
+		mid = ipt_deref(top->mid[i >> IPT_MID_SHIFT]);
+		if (!mid) {
+			i = (i | (BIT_ULL(IPT_MID_SHIFT) - 1)) + 1;
+			continue;
+		}
+		c = ipt_deref(mid->chunk[ipt_mid_index(i)]);
+		if (!c) {
+			i = (i | (IPT_CHUNK_SIZE - 1)) + 1;
+			continue;
+		}
+		p = &c->portal[i & (IPT_CHUNK_SIZE - 1)];
+		*state = atomic64_read_acquire(&p->state);
+		if (ipt_state_present(*state)) {
+			*id = i;
+			return p;
+		}
+		i++;
+	}
+	return NULL;
+}
+
 /* Is any portal's busy bit set?  Lockless walk; may sleep. */
 static bool ipt_any_busy(void)
 {
-	XA_STATE(xas, &ipt_table.portals, 0);
-	struct ipt_portal *p;
 	bool busy = false;
+	u64 id = 1, state;
 
-	rcu_read_lock();
-	xas_for_each(&xas, p, ULONG_MAX) {
-		if (xas_retry(&xas, p))
-			continue;
-		if (atomic64_read(&p->state) & IPT_STATE_BUSY) {
+	rcu_read_lock_sched();
+	while (ipt_next(&id, &state)) {
+		if (state & IPT_STATE_BUSY) {
 			busy = true;
 			break;
 		}
+		id++;
 		if (need_resched()) {
-			xas_pause(&xas);
-			rcu_read_unlock();
+			rcu_read_unlock_sched();
 			cond_resched();
-			rcu_read_lock();
+			rcu_read_lock_sched();
 		}
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return busy;
 }
 
@@ -246,30 +381,40 @@ static void ipt_excl_end(void)
 }
 
 /*
- * Look up a portal under rcu_read_lock().  On a miss, an id at or below the
- * last one issued was removed (EIDRM); anything else was never issued.
- * The hit path reads nothing but the xarray and the portal.
+ * The portal of @id, removed or not, and its state, read with acquire
+ * (pairs with the release store that made it live: its id and address are
+ * seen).  NULL when the slot is missing or free.
  */
-static struct ipt_portal *ipt_lookup(u64 id, int *err)
+static struct ipt_portal *ipt_find(u64 id, u64 *state)
+{
+	struct ipt_portal *p = ipt_slot(id);
+
+	if (!p)
+		return NULL;
+	*state = atomic64_read_acquire(&p->state);
+	return (*state & IPT_STATE_LIVE) ? p : NULL;
+}
+
+/*
+ * Look up a portal in a reader's RCU section; callers check
+ * IPT_STATE_DEAD in *@state.  On a miss, an id at or below the last one
+ * issued was removed and its chunk pruned (EIDRM); anything else was never
+ * issued (ENOENT).  The hit path reads nothing but the id table.
+ */
+static struct ipt_portal *ipt_lookup(u64 id, u64 *state, int *err)
 {
 	struct ipt_portal *p;
 	u64 last;
 
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "portal lookup outside RCU");
-
-	if (!id) {
-		*err = -ENOENT;
-		return NULL;
-	}
-	p = xa_load(&ipt_table.portals, id);
-	if (p)
+	p = ipt_find(id, state);
+	if (likely(p))
 		return p;
 
-	/* Before the second xa_load(); pairs with the release in ipt_add(). */
+	/* Before the second lookup; pairs with the release in ADD. */
 	last = smp_load_acquire(&ipt_table.last_id);
-	p = xa_load(&ipt_table.portals, id);
+	p = ipt_find(id, state);
 	if (!p)
-		*err = id <= last ? -EIDRM : -ENOENT;
+		*err = id && id <= last ? -EIDRM : -ENOENT;
 	return p;
 }
 
@@ -281,11 +426,12 @@ static void ipt_unclaim(struct ipt_portal *p, u64 state)
 
 /*
  * Claim the busy bit of @p (see "Locking rules"), unless a table-wide call
- * runs.  On success *@state is the committed state the caller now owns.
+ * runs.  *@state is the state just read; on success it is the committed
+ * state the caller now owns.
  */
 static int ipt_claim(struct ipt_portal *p, u64 *state)
 {
-	s64 old = atomic64_read(&p->state);
+	s64 old = *state;
 
 	do {
 		if (old & IPT_STATE_DEAD)
@@ -317,14 +463,14 @@ static struct ipt_portal *ipt_begin(u64 id, u64 *state, int *err)
 	if (*err)
 		return NULL;
 
-	rcu_read_lock();
-	p = ipt_lookup(id, err);
+	rcu_read_lock_sched();
+	p = ipt_lookup(id, state, err);
 	if (p) {
 		*err = ipt_claim(p, state);
 		if (*err)
 			p = NULL;
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return p;
 }
 
@@ -369,57 +515,149 @@ static void ipt_fill_info(const struct ipt_portal *p, u64 state,
 }
 
 /*
- * The commit of an ADD, under commit_mutex, errors in contract order:
- * EEXIST, ENOSPC, EBUSY.  An xarray node that cannot be had without
- * sleeping is ENOMEM here; ipt_add() then allocates one outside the mutex
- * and tries again.  On error nothing of @p is left in the table.
+ * Under commit_mutex: the slot of @id, with the table pieces it lacks
+ * installed from @pc.  NULL when a piece is missing and @pc has none:
+ * @pc->need then says which, for the caller to allocate without the mutex.
  */
-static int ipt_add_locked(struct ipt_portal *p, u32 status,
-			  struct xa_state *xas)
+static struct ipt_portal *ipt_make_slot(u64 id, struct ipt_pieces *pc)
 {
+	struct ipt_top *top = ipt_locked(ipt_table.top);
+	unsigned int ci = ipt_mid_index(id);
+	u64 m = id >> IPT_MID_SHIFT;
+	struct ipt_chunk *c;
+	struct ipt_mid *mid;
+	unsigned long i;
+
+	if (m >= top->len) {
+		if (!pc->top || pc->top->len <= m) {
+			pc->need = IPT_NEED_TOP;
+			pc->top_len = max_t(u64, 2 * top->len, m + 1);
+			return NULL;
+		}
+		for (i = 0; i < top->len; i++)
+			RCU_INIT_POINTER(pc->top->mid[i], ipt_locked(top->mid[i]));
+		rcu_assign_pointer(ipt_table.top, pc->top);
+		pc->retired[0] = top;
+		top = pc->top;
+		pc->top = NULL;
+	}
+
+	mid = ipt_locked(top->mid[m]);
+	if (!mid) {
+		if (!pc->mid) {
+			pc->need = IPT_NEED_MID;
+			return NULL;
+		}
+		mid = pc->mid;
+		pc->mid = NULL;
+		rcu_assign_pointer(top->mid[m], mid);
+	}
+
+	c = ipt_locked(mid->chunk[ci]);
+	if (!c) {
+		if (!pc->chunk) {
+			pc->need = IPT_NEED_CHUNK;
+			return NULL;
+		}
+		c = pc->chunk;
+		pc->chunk = NULL;
+		rcu_assign_pointer(mid->chunk[ci], c);
+	}
+	return &c->portal[id & (IPT_CHUNK_SIZE - 1)];
+}
+
+/* Allocate the piece ipt_make_slot() asked for; no lock held. */
+static int ipt_pieces_alloc(struct ipt_pieces *pc)
+{
+	switch (pc->need) {
+	case IPT_NEED_TOP:
+		kvfree(pc->top);
+		pc->top = kvzalloc(struct_size(pc->top, mid, pc->top_len),
+				   GFP_KERNEL_ACCOUNT);
+		if (!pc->top)
+			return -ENOMEM;
+		pc->top->len = pc->top_len;
+		return 0;
+	case IPT_NEED_MID:
+		pc->mid = kzalloc(sizeof(*pc->mid), GFP_KERNEL_ACCOUNT);
+		return pc->mid ? 0 : -ENOMEM;
+	case IPT_NEED_CHUNK:
+		pc->chunk = kzalloc(sizeof(*pc->chunk), GFP_KERNEL_ACCOUNT);
+		return pc->chunk ? 0 : -ENOMEM;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Free what a commit retired, after a grace period.  No lock held: the
+ * free may wait for one.
+ */
+static void ipt_pieces_retire(struct ipt_pieces *pc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pc->retired); i++) {
+		if (pc->retired[i])
+			kvfree_rcu_mightsleep(pc->retired[i]);
+		pc->retired[i] = NULL;
+	}
+}
+
+/* ... and what an ADD allocated but did not use. */
+static void ipt_pieces_free(struct ipt_pieces *pc)
+{
+	ipt_pieces_retire(pc);
+	kvfree(pc->top);
+	kfree(pc->mid);
+	kfree(pc->chunk);
+}
+
+/*
+ * The commit of an ADD, under commit_mutex, errors in contract order:
+ * EEXIST, ENOSPC, EBUSY.  -EAGAIN when a piece of the id table is missing
+ * (see ipt_make_slot()).  On error nothing is in the table and no id is
+ * issued; the slot stays free for the next ADD.
+ */
+static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
+			  struct ipt_pieces *pc, u64 *id)
+{
+	struct ipt_portal *p;
 	u64 seq;
-	int err;
 
 	lockdep_assert_held(&ipt_table.commit_mutex);
 
-	err = rhashtable_lookup_insert_fast(&ipt_table.by_addr, &p->node,
-					    ipt_addr_params);
-	if (err)
-		return err == -EEXIST ? -EEXIST : -ENOMEM;
-
+	if (rhashtable_lookup_fast(&ipt_table.by_addr, addr, ipt_addr_params))
+		return -EEXIST;
 	if (ipt_table.count >= ipt_max_portals)
-		err = -ENOSPC;
-	else if (ipt_table_excl())	/* set under this mutex */
-		err = -EBUSY;
-	if (err)
-		goto unhash;
+		return -ENOSPC;
+	if (ipt_table_excl())	/* set under this mutex */
+		return -EBUSY;
 
+	p = ipt_make_slot(ipt_table.last_id + 1, pc);
+	if (!p)
+		return -EAGAIN;
 	p->id = ipt_table.last_id + 1;
-	xas_set(xas, p->id);
-	xas_lock(xas);
-	xas_store(xas, p);
-	xas_unlock(xas);
-	err = xas_error(xas);
-	if (err)
-		goto unhash;
+	p->addr = *addr;
+	/* No duplicate (looked up above, under this mutex): only ENOMEM. */
+	if (rhashtable_insert_fast(&ipt_table.by_addr, &p->node,
+				   ipt_addr_params))
+		return -ENOMEM;
 
-	/* After the insert; pairs with ipt_lookup(). */
+	/* Makes the slot live: pairs with the acquire in ipt_find(). */
+	atomic64_set_release(&p->state, ipt_state_make(status, 0));
+	/* After the portal is live; pairs with ipt_lookup(). */
 	smp_store_release(&ipt_table.last_id, p->id);
 	WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
 	seq = ipt_bump_generation();
 	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_ARRIVE,
 			ISCSI_PORTAL_STATUS_UNKNOWN, status);
+	*id = p->id;
 	return 0;
-
-unhash:
-	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
-	return err;
 }
 
 int ipt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 {
-	XA_STATE(xas, &ipt_table.portals, 0);
-	struct ipt_portal *p;
+	struct ipt_pieces pc = {};
 	int err;
 
 	if (!ipt_status_valid(status) || ipt_addr_check(addr))
@@ -428,32 +666,59 @@ int ipt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 	if (err)
 		return err;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
-	if (!p)
-		return -ENOMEM;
-	p->addr = *addr;
-	atomic64_set(&p->state, ipt_state_make(status, 0));
-
-	do {
+	for (;;) {
 		mutex_lock(&ipt_table.commit_mutex);
-		err = ipt_add_locked(p, status, &xas);
-		if (!err)
-			*id = p->id;	/* REMOVE frees @p only after our unlock */
+		err = ipt_add_locked(addr, status, &pc, id);
 		mutex_unlock(&ipt_table.commit_mutex);
-		/*
-		 * Only the xarray's own ENOMEM is retried, with a node
-		 * allocated here, outside the mutex; when there is none to
-		 * retry, xas_nomem() frees a node it got but we did not use.
-		 */
-	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
-
-	if (err)
-		kfree_rcu(p, rcu);	/* the hash's walkers may still see it */
+		if (err != -EAGAIN)
+			break;
+		ipt_pieces_retire(&pc);
+		err = ipt_pieces_alloc(&pc);
+		if (err)
+			break;
+	}
+	ipt_pieces_free(&pc);
 	return err;
+}
+
+/*
+ * Under commit_mutex, after @id was removed: retire its chunk once all of
+ * the chunk's ids were issued and none of its portals is left, then the
+ * chunk's mid once all of its ids were issued and no chunk is left.  The
+ * ADD that issues a chunk's (or mid's) last id adds a portal to it, whose
+ * REMOVE comes here again, so no empty piece is left behind.
+ */
+static void ipt_prune(u64 id, struct ipt_pieces *pc)
+{
+	struct ipt_top *top = ipt_locked(ipt_table.top);
+	unsigned int ci = ipt_mid_index(id), i;
+	u64 m = id >> IPT_MID_SHIFT;
+	u64 last = ipt_table.last_id;
+	struct ipt_chunk *c;
+	struct ipt_mid *mid;
+
+	if ((id | (IPT_CHUNK_SIZE - 1)) > last)
+		return;
+	mid = ipt_locked(top->mid[m]);
+	c = ipt_locked(mid->chunk[ci]);
+	for (i = 0; i < IPT_CHUNK_SIZE; i++)
+		if (ipt_state_present(atomic64_read(&c->portal[i].state)))
+			return;
+	RCU_INIT_POINTER(mid->chunk[ci], NULL);
+	pc->retired[0] = c;
+
+	if ((id | (BIT_ULL(IPT_MID_SHIFT) - 1)) > last)
+		return;
+	for (i = 0; i < IPT_MID_SIZE; i++)
+		if (rcu_access_pointer(mid->chunk[i]))
+			return;
+	RCU_INIT_POINTER(top->mid[m], NULL);
+	pc->retired[1] = mid;
 }
 
 int ipt_remove(u64 id)
 {
+	struct ipt_pieces pc = {};
 	struct ipt_portal *p;
 	u64 state, seq;
 	int err;
@@ -464,15 +729,15 @@ int ipt_remove(u64 id)
 
 	mutex_lock(&ipt_table.commit_mutex);
 	atomic64_set_release(&p->state, state | IPT_STATE_DEAD);
-	xa_erase(&ipt_table.portals, p->id);
 	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
 	WRITE_ONCE(ipt_table.count, ipt_table.count - 1);
 	seq = ipt_bump_generation();
-	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_DEPART,
+	ipt_events_post(seq, id, ISCSI_PORTAL_EVENT_DEPART,
 			ipt_state_status(state), ISCSI_PORTAL_STATUS_UNKNOWN);
+	ipt_prune(id, &pc);
 	mutex_unlock(&ipt_table.commit_mutex);
 
-	kfree_rcu(p, rcu);
+	ipt_pieces_free(&pc);
 	return 0;
 }
 
@@ -489,16 +754,15 @@ static int ipt_read(u64 id, u64 *state, struct iscsi_portal_info *info)
 	if (err)
 		return err;
 
-	rcu_read_lock();
-	p = ipt_lookup(id, &err);
+	rcu_read_lock_sched();
+	p = ipt_lookup(id, state, &err);
 	if (p) {
-		*state = atomic64_read(&p->state);
 		if (*state & IPT_STATE_DEAD)
 			err = -EIDRM;
 		else if (info)
 			ipt_fill_info(p, *state, info);
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return err;
 }
 
@@ -570,42 +834,38 @@ int ipt_report_status(u64 id, u32 status)
 }
 
 /*
- * Copy up to @max portals with ids >= *@cursor into @buf under RCU.
- * Returns how many; *@cursor becomes the id after the last one copied.
+ * Copy up to @max portals with ids >= *@cursor into @buf in one RCU
+ * section.  Returns how many; *@cursor becomes the id after the last one
+ * copied.
  */
 static unsigned int ipt_list_batch(struct iscsi_portal_info *buf,
 				   unsigned int max, u64 *cursor)
 {
-	XA_STATE(xas, &ipt_table.portals, *cursor);
 	struct ipt_portal *p;
 	unsigned int n = 0;
-	u64 state;
+	u64 id = *cursor, state;
 
-	rcu_read_lock();
-	xas_for_each(&xas, p, ULONG_MAX) {
-		if (xas_retry(&xas, p))
-			continue;
-		state = atomic64_read(&p->state);
-		/*
-		 * Erased in the same commit that marked it: skipping it does
-		 * not make the walk unbounded.
-		 */
-		if (state & IPT_STATE_DEAD)
-			continue;
-		ipt_fill_info(p, state, &buf[n]);
-		*cursor = p->id + 1;
-		if (++n == max)
+	rcu_read_lock_sched();
+	while (n < max) {
+		p = ipt_next(&id, &state);
+		if (!p)
 			break;
+		ipt_fill_info(p, state, &buf[n++]);
+		*cursor = ++id;
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return n;
 }
 
 static bool ipt_any_from(u64 id)
 {
-	unsigned long index = id;
+	bool any;
+	u64 state;
 
-	return xa_find(&ipt_table.portals, &index, ULONG_MAX, XA_PRESENT);
+	rcu_read_lock_sched();
+	any = ipt_next(&id, &state);
+	rcu_read_unlock_sched();
+	return any;
 }
 
 /*
@@ -748,27 +1008,46 @@ int ipt_refresh(void)
 
 int ipt_table_init(void)
 {
-	xa_init_flags(&ipt_table.portals, XA_FLAGS_ACCOUNT);
+	struct ipt_top *top;
+	int err;
+
+	top = kvzalloc(struct_size(top, mid, IPT_TOP_MIN), GFP_KERNEL);
+	if (!top)
+		return -ENOMEM;
+	top->len = IPT_TOP_MIN;
+	RCU_INIT_POINTER(ipt_table.top, top);
 	mutex_init(&ipt_table.commit_mutex);
 	spin_lock_init(&ipt_table.corrupt_lock);
 	atomic64_set(&ipt_table.generation, 0);
-	return rhashtable_init(&ipt_table.by_addr, &ipt_addr_params);
-}
-
-static void ipt_portal_free(void *ptr, void *arg)
-{
-	kfree(ptr);
+	err = rhashtable_init(&ipt_table.by_addr, &ipt_addr_params);
+	if (err)
+		kvfree(top);
+	return err;
 }
 
 /*
  * No fd is open any more (module refcount), so no call runs.  The hash may
- * still have a deferred resize queued: rhashtable_free_and_destroy()
- * cancels it before it frees the portals, which are all in the hash.
+ * still have a deferred resize queued: rhashtable_destroy() cancels it.
+ * The portals go with their chunks; pieces retired earlier are already
+ * queued for freeing after a grace period.
  */
 void ipt_table_exit(void)
 {
-	rhashtable_free_and_destroy(&ipt_table.by_addr, ipt_portal_free, NULL);
-	xa_destroy(&ipt_table.portals);
+	struct ipt_top *top = rcu_dereference_protected(ipt_table.top, true);
+	struct ipt_mid *mid;
+	unsigned long m;
+	unsigned int i;
+
+	rhashtable_destroy(&ipt_table.by_addr);
+	for (m = 0; m < top->len; m++) {
+		mid = rcu_dereference_protected(top->mid[m], true);
+		if (!mid)
+			continue;
+		for (i = 0; i < IPT_MID_SIZE; i++)
+			kfree(rcu_dereference_protected(mid->chunk[i], true));
+		kfree(mid);
+	}
+	kvfree(top);
 }
 
 void ipt_commit_lock(void)
