@@ -102,6 +102,15 @@ int ipt_refresh(void);
 void ipt_mark_corrupt(void);
 bool ipt_is_corrupt(void);
 
+/* The id table's pieces in use (debugfs "table"; a test aid). */
+struct ipt_table_shape {
+	unsigned long chunks;
+	unsigned long mids;
+	unsigned long top_len;
+};
+
+void ipt_table_shape(struct ipt_table_shape *shape);
+
 /* The commit mutex (table.c), which also guards the list of watchers. */
 void ipt_commit_lock(void);
 void ipt_commit_unlock(void);

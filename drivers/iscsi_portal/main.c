@@ -18,6 +18,7 @@
 
 #include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
@@ -347,6 +348,17 @@ static const struct file_operations ipt_corrupt_fops = {
 	.llseek	= default_llseek,
 };
 
+static int ipt_table_show(struct seq_file *m, void *unused)
+{
+	struct ipt_table_shape shape;
+
+	ipt_table_shape(&shape);
+	seq_printf(m, "chunks %lu\nmids %lu\ntop %lu\n", shape.chunks,
+		   shape.mids, shape.top_len);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ipt_table);
+
 /* Test knobs only: debugfs is not ABI, and a failure here is not fatal. */
 static void ipt_debugfs_init(void)
 {
@@ -355,6 +367,7 @@ static void ipt_debugfs_init(void)
 			   &ipt_set_delay_ms);
 	debugfs_create_u32("table_delay_ms", 0600, ipt_debugfs,
 			   &ipt_table_delay_ms);
+	debugfs_create_file("table", 0400, ipt_debugfs, NULL, &ipt_table_fops);
 	debugfs_create_file("corrupt", 0600, ipt_debugfs, NULL,
 			    &ipt_corrupt_fops);
 }

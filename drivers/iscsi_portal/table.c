@@ -70,7 +70,7 @@
  *	together with the id table, so an address is taken exactly while its
  *	portal is in the table.  A removed portal's memory goes with its chunk.
  *
- * ipt_table.last_id, .count, .generation
+ * ipt_table.last_id, .count, .generation, .chunks, .mids
  *	Written under commit_mutex; read locklessly.  last_id is published
  *	with a release store after the portal's LIVE state, so a reader that
  *	loads it (acquire) before a second lookup tells EIDRM (issued, now
@@ -169,6 +169,7 @@ static struct {
 	/* Written by mutating calls: kept off the readers' cache line. */
 	atomic64_t generation ____cacheline_aligned_in_smp;
 	unsigned int count;
+	unsigned long chunks, mids;	/* pieces of the id table in use */
 	struct mutex commit_mutex;	/* see "Locking rules" */
 	struct rhashtable by_addr;
 
@@ -551,6 +552,7 @@ static struct ipt_portal *ipt_make_slot(u64 id, struct ipt_pieces *pc)
 		mid = pc->mid;
 		pc->mid = NULL;
 		rcu_assign_pointer(top->mid[m], mid);
+		WRITE_ONCE(ipt_table.mids, ipt_table.mids + 1);
 	}
 
 	c = ipt_locked(mid->chunk[ci]);
@@ -562,6 +564,7 @@ static struct ipt_portal *ipt_make_slot(u64 id, struct ipt_pieces *pc)
 		c = pc->chunk;
 		pc->chunk = NULL;
 		rcu_assign_pointer(mid->chunk[ci], c);
+		WRITE_ONCE(ipt_table.chunks, ipt_table.chunks + 1);
 	}
 	return &c->portal[id & (IPT_CHUNK_SIZE - 1)];
 }
@@ -706,6 +709,7 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 			return;
 	RCU_INIT_POINTER(mid->chunk[ci], NULL);
 	pc->retired[0] = c;
+	WRITE_ONCE(ipt_table.chunks, ipt_table.chunks - 1);
 
 	if ((id | (BIT_ULL(IPT_MID_SHIFT) - 1)) > last)
 		return;
@@ -714,6 +718,7 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 			return;
 	RCU_INIT_POINTER(top->mid[m], NULL);
 	pc->retired[1] = mid;
+	WRITE_ONCE(ipt_table.mids, ipt_table.mids - 1);
 }
 
 int ipt_remove(u64 id)
@@ -904,6 +909,15 @@ int ipt_list(struct iscsi_portal_list *list,
 	list->count = filled;
 	list->cursor = cursor;
 	return 0;
+}
+
+void ipt_table_shape(struct ipt_table_shape *shape)
+{
+	rcu_read_lock_sched();
+	shape->top_len = ipt_deref(ipt_table.top)->len;
+	rcu_read_unlock_sched();
+	shape->chunks = READ_ONCE(ipt_table.chunks);
+	shape->mids = READ_ONCE(ipt_table.mids);
 }
 
 void ipt_version(struct iscsi_portal_version *ver)
