@@ -271,9 +271,10 @@ static unsigned int ipt_mid_index(u64 id)
 /*
  * The slot of @id, or NULL when its chunk is not in the table: three
  * dependent loads, no call.  @id comes from the caller, so the top index
- * is clamped under speculation too.
+ * is clamped under speculation too.  The lookup helpers are always inlined:
+ * a reader's hit path is one function without calls.
  */
-static struct ipt_portal *ipt_slot(u64 id)
+static __always_inline struct ipt_portal *ipt_slot(u64 id)
 {
 	const struct ipt_top *top = ipt_deref(ipt_table.top);
 	u64 m = id >> IPT_MID_SHIFT;
@@ -386,7 +387,7 @@ static void ipt_excl_end(void)
  * (pairs with the release store that made it live: its id and address are
  * seen).  NULL when the slot is missing or free.
  */
-static struct ipt_portal *ipt_find(u64 id, u64 *state)
+static __always_inline struct ipt_portal *ipt_find(u64 id, u64 *state)
 {
 	struct ipt_portal *p = ipt_slot(id);
 
@@ -397,19 +398,15 @@ static struct ipt_portal *ipt_find(u64 id, u64 *state)
 }
 
 /*
- * Look up a portal in a reader's RCU section; callers check
- * IPT_STATE_DEAD in *@state.  On a miss, an id at or below the last one
- * issued was removed and its chunk pruned (EIDRM); anything else was never
- * issued (ENOENT).  The hit path reads nothing but the id table.
+ * A miss of ipt_lookup(): an id at or below the last one issued was
+ * removed and its chunk pruned (EIDRM); anything else was never issued
+ * (ENOENT).
  */
-static struct ipt_portal *ipt_lookup(u64 id, u64 *state, int *err)
+static noinline struct ipt_portal *ipt_lookup_miss(u64 id, u64 *state,
+						   int *err)
 {
 	struct ipt_portal *p;
 	u64 last;
-
-	p = ipt_find(id, state);
-	if (likely(p))
-		return p;
 
 	/* Before the second lookup; pairs with the release in ADD. */
 	last = smp_load_acquire(&ipt_table.last_id);
@@ -417,6 +414,20 @@ static struct ipt_portal *ipt_lookup(u64 id, u64 *state, int *err)
 	if (!p)
 		*err = id && id <= last ? -EIDRM : -ENOENT;
 	return p;
+}
+
+/*
+ * Look up a portal in a reader's RCU section; callers check
+ * IPT_STATE_DEAD in *@state.  The hit path reads nothing but the id table.
+ */
+static __always_inline struct ipt_portal *ipt_lookup(u64 id, u64 *state,
+						     int *err)
+{
+	struct ipt_portal *p = ipt_find(id, state);
+
+	if (likely(p))
+		return p;
+	return ipt_lookup_miss(id, state, err);
 }
 
 /* Give the busy bit back without a change. */
@@ -456,7 +467,8 @@ static int ipt_claim(struct ipt_portal *p, u64 *state)
  * ENOENT/EIDRM, EBUSY).  On success the caller owns the busy bit and must
  * end with ipt_commit_status(), ipt_unclaim() or REMOVE's commit.
  */
-static struct ipt_portal *ipt_begin(u64 id, u64 *state, int *err)
+static __always_inline struct ipt_portal *ipt_begin(u64 id, u64 *state,
+						    int *err)
 {
 	struct ipt_portal *p;
 
@@ -485,8 +497,12 @@ static u64 ipt_bump_generation(void)
 	return atomic64_inc_return_release(&ipt_table.generation);
 }
 
-/* Commit a status change of a claimed portal; gives the busy bit back. */
-static void ipt_commit_status(struct ipt_portal *p, u64 state, u32 status)
+/*
+ * Commit a status change of a claimed portal; gives the busy bit back.
+ * Inlined, like ipt_begin(), into SET_STATUS and REPORT_STATUS.
+ */
+static __always_inline void ipt_commit_status(struct ipt_portal *p, u64 state,
+					      u32 status)
 {
 	u32 old = ipt_state_status(state);
 	u64 id = p->id;		/* read while the busy bit pins @p */
@@ -750,7 +766,8 @@ int ipt_remove(u64 id)
  * Read one portal's state, and its whole info when @info is not NULL:
  * lockless, never EBUSY.
  */
-static int ipt_read(u64 id, u64 *state, struct iscsi_portal_info *info)
+static __always_inline int ipt_read(u64 id, u64 *state,
+				    struct iscsi_portal_info *info)
 {
 	struct ipt_portal *p;
 	int err;

@@ -162,7 +162,7 @@ TEST(survivors_across_removed_neighbours)
 {
 	const int n = 5 * CHUNK_IDS;
 	struct iscsi_portal_addr addr[MAX_SURVIVORS];
-	__u64 first, sid[MAX_SURVIVORS], listed[MAX_SURVIVORS + 1];
+	__u64 first, sid[MAX_SURVIVORS] = { 0 }, listed[MAX_SURVIVORS + 1];
 	struct iscsi_portal_info info;
 	int fd, i, k = 0;
 	size_t nl;
