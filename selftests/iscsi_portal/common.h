@@ -731,6 +731,38 @@ static inline int ip_wait_table_busy(int fd, __u64 probe_id, __u32 probe_status,
 	return -ETIMEDOUT;
 }
 
+/*
+ * Start table-wide call @cmd (REENUMERATE/REFRESH, held open by
+ * table_delay_ms) in @a and wait until it runs (ip_wait_table_busy(), at
+ * most @ms per try).  The probe REPORT claims @probe_id's busy bit for a
+ * moment; if the call walks the busy bits in that moment, both fail with
+ * EBUSY, as the contract allows for two racing calls.  So the call counts
+ * as running only if it is still running 100 ms after the probe saw it;
+ * if it failed with EBUSY, it is started again (at most 5 tries).
+ * 0, -ETIMEDOUT, or -EPROTO if it ended in any other way.
+ */
+static inline int ip_start_table_call(struct ip_async *a, int fd,
+				      unsigned long cmd, __u64 probe_id,
+				      __u32 probe_status, unsigned int ms)
+{
+	int tries, ret;
+
+	for (tries = 0; tries < 5; tries++) {
+		ret = ip_async_start(a, fd, cmd, NULL);
+		if (ret)
+			return ret;
+		ret = ip_wait_table_busy(fd, probe_id, probe_status, ms);
+		if (ret)
+			return ret;
+		ip_sleep_ms(100);
+		if (!ip_async_done(a))
+			return 0;
+		if (ip_async_join(a) != -EBUSY)
+			return -EPROTO;
+	}
+	return -ETIMEDOUT;
+}
+
 /* ---------------------------------------------------------------------
  * Module load / unload (finit_module / delete_module)
  */

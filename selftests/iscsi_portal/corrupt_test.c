@@ -327,9 +327,9 @@ TEST_F(corrupt, mark_during_held_set)
 TEST_F(corrupt, mark_during_held_reenumerate)
 {
 	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, IP_WINDOW_MS));
-	ASSERT_EQ(0, ip_async_start(&self->a, self->fd, ISCSI_PORTAL_IOC_REENUMERATE, NULL));
-	ASSERT_EQ(0, ip_wait_table_busy(self->fd, self->p, ISCSI_PORTAL_STATUS_ONLINE,
-					IP_WINDOW_MS - IP_AT_ONCE_MS));
+	ASSERT_EQ(0, ip_start_table_call(&self->a, self->fd, ISCSI_PORTAL_IOC_REENUMERATE,
+					 self->p, ISCSI_PORTAL_STATUS_ONLINE,
+					 IP_WINDOW_MS - IP_AT_ONCE_MS - 100));
 	ASSERT_EQ(0, ip_mark_corrupt());
 	EXPECT_FALSE(ip_async_done(&self->a));
 	EXPECT_EQ(0, ip_async_join(&self->a));
@@ -346,9 +346,9 @@ TEST_F(corrupt, mark_during_held_reenumerate)
 TEST_F(corrupt, mark_during_held_refresh)
 {
 	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, IP_WINDOW_MS));
-	ASSERT_EQ(0, ip_async_start(&self->a, self->fd, ISCSI_PORTAL_IOC_REFRESH, NULL));
-	ASSERT_EQ(0, ip_wait_table_busy(self->fd, self->p, ISCSI_PORTAL_STATUS_ONLINE,
-					IP_WINDOW_MS - IP_AT_ONCE_MS));
+	ASSERT_EQ(0, ip_start_table_call(&self->a, self->fd, ISCSI_PORTAL_IOC_REFRESH,
+					 self->p, ISCSI_PORTAL_STATUS_ONLINE,
+					 IP_WINDOW_MS - IP_AT_ONCE_MS - 100));
 	ASSERT_EQ(0, ip_mark_corrupt());
 	EXPECT_FALSE(ip_async_done(&self->a));
 	EXPECT_EQ(0, ip_async_join(&self->a)) TH_LOG("a REFRESH past its checks completes");
