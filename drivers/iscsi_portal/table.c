@@ -312,7 +312,9 @@ static struct ipt_portal *ipt_next(u64 *id, u64 *state)
 	u64 i = *id;
 
 	while ((i >> IPT_MID_SHIFT) < top->len) {
-		mid = ipt_deref(top->mid[i >> IPT_MID_SHIFT]);
+		/* *@id may be a LIST cursor: clamped like ipt_slot()'s */
+		mid = ipt_deref(top->mid[array_index_nospec(i >> IPT_MID_SHIFT,
+							    top->len)]);
 		if (!mid) {
 			i = (i | (BIT_ULL(IPT_MID_SHIFT) - 1)) + 1;
 			continue;
