@@ -70,7 +70,7 @@
  *	together with the id table, so an address is taken exactly while its
  *	portal is in the table.  A removed portal's memory goes with its chunk.
  *
- * ipt_table.last_id, .count, .generation, .chunks, .mids
+ * ipt_table.last_id, .count, .generation
  *	Written under commit_mutex; read locklessly.  last_id is published
  *	with a release store after the portal's LIVE state, so a reader that
  *	loads it (acquire) before a second lookup tells EIDRM (issued, now
@@ -169,7 +169,6 @@ static struct {
 	/* Written by mutating calls: kept off the readers' cache line. */
 	atomic64_t generation ____cacheline_aligned_in_smp;
 	unsigned int count;
-	unsigned long chunks, mids;	/* pieces of the id table in use */
 	struct mutex commit_mutex;	/* see "Locking rules" */
 	struct rhashtable by_addr;
 
@@ -570,7 +569,6 @@ static struct ipt_portal *ipt_make_slot(u64 id, struct ipt_pieces *pc)
 		mid = pc->mid;
 		pc->mid = NULL;
 		rcu_assign_pointer(top->mid[m], mid);
-		WRITE_ONCE(ipt_table.mids, ipt_table.mids + 1);
 	}
 
 	c = ipt_locked(mid->chunk[ci]);
@@ -582,7 +580,6 @@ static struct ipt_portal *ipt_make_slot(u64 id, struct ipt_pieces *pc)
 		c = pc->chunk;
 		pc->chunk = NULL;
 		rcu_assign_pointer(mid->chunk[ci], c);
-		WRITE_ONCE(ipt_table.chunks, ipt_table.chunks + 1);
 	}
 	return &c->portal[id & (IPT_CHUNK_SIZE - 1)];
 }
@@ -640,10 +637,10 @@ static void ipt_pieces_free(struct ipt_pieces *pc)
  * issued; the slot stays free for the next ADD.
  */
 static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
-			  struct ipt_pieces *pc, u64 *id)
+			  struct ipt_pieces *pc, u64 *idp)
 {
+	u64 id = ipt_table.last_id + 1, seq;
 	struct ipt_portal *p;
-	u64 seq;
 
 	lockdep_assert_held(&ipt_table.commit_mutex);
 
@@ -654,10 +651,10 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 	if (ipt_table_excl())	/* set under this mutex */
 		return -EBUSY;
 
-	p = ipt_make_slot(ipt_table.last_id + 1, pc);
+	p = ipt_make_slot(id, pc);
 	if (!p)
 		return -EAGAIN;
-	p->id = ipt_table.last_id + 1;
+	p->id = id;
 	p->addr = *addr;
 	/* No duplicate (looked up above, under this mutex): only ENOMEM. */
 	if (rhashtable_insert_fast(&ipt_table.by_addr, &p->node,
@@ -667,12 +664,12 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 	/* Makes the slot live: pairs with the acquire in ipt_find(). */
 	atomic64_set_release(&p->state, ipt_state_make(status, 0));
 	/* After the portal is live; pairs with ipt_lookup(). */
-	smp_store_release(&ipt_table.last_id, p->id);
+	smp_store_release(&ipt_table.last_id, id);
 	WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
 	seq = ipt_bump_generation();
-	ipt_events_post(seq, p->id, ISCSI_PORTAL_EVENT_ARRIVE,
+	ipt_events_post(seq, id, ISCSI_PORTAL_EVENT_ARRIVE,
 			ISCSI_PORTAL_STATUS_UNKNOWN, status);
-	*id = p->id;
+	*idp = id;
 	return 0;
 }
 
@@ -727,7 +724,6 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 			return;
 	RCU_INIT_POINTER(mid->chunk[ci], NULL);
 	pc->retired[0] = c;
-	WRITE_ONCE(ipt_table.chunks, ipt_table.chunks - 1);
 
 	if ((id | (BIT_ULL(IPT_MID_SHIFT) - 1)) > last)
 		return;
@@ -736,7 +732,6 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 			return;
 	RCU_INIT_POINTER(top->mid[m], NULL);
 	pc->retired[1] = mid;
-	WRITE_ONCE(ipt_table.mids, ipt_table.mids - 1);
 }
 
 int ipt_remove(u64 id)
@@ -930,13 +925,27 @@ int ipt_list(struct iscsi_portal_list *list,
 	return 0;
 }
 
+/* Counted by a walk: debugfs reads are rare, commits should not pay. */
 void ipt_table_shape(struct ipt_table_shape *shape)
 {
+	const struct ipt_top *top;
+	struct ipt_mid *mid;
+	unsigned long m;
+	unsigned int i;
+
+	memset(shape, 0, sizeof(*shape));
 	rcu_read_lock_sched();
-	shape->top_len = ipt_deref(ipt_table.top)->len;
+	top = ipt_deref(ipt_table.top);
+	shape->top_len = top->len;
+	for (m = 0; m < top->len; m++) {
+		mid = ipt_deref(top->mid[m]);
+		if (!mid)
+			continue;
+		shape->mids++;
+		for (i = 0; i < IPT_MID_SIZE; i++)
+			shape->chunks += !!rcu_access_pointer(mid->chunk[i]);
+	}
 	rcu_read_unlock_sched();
-	shape->chunks = READ_ONCE(ipt_table.chunks);
-	shape->mids = READ_ONCE(ipt_table.mids);
 }
 
 void ipt_version(struct iscsi_portal_version *ver)
