@@ -59,6 +59,13 @@
 #define IP_DEFAULT_MAX_PORTALS		65536
 #define IP_DEFAULT_EVENT_QUEUE_LEN	4096
 
+/*
+ * The module's id table (Documentation/iscsi_portal.rst): ids per chunk and
+ * per mid.  Not ABI; tests use them to place ids on the table's boundaries.
+ */
+#define IP_CHUNK_IDS		64
+#define IP_MID_IDS		32768
+
 /* Timing used by busy tests: a held window and what "at once" means. */
 #define IP_WINDOW_MS		1500
 #define IP_AT_ONCE_MS		300
@@ -230,6 +237,37 @@ static inline int ip_report_status(int fd, __u64 id, __u32 status)
 	struct iscsi_portal_status_arg arg = { .id = id, .status = status };
 
 	return ip_ioctl(fd, ISCSI_PORTAL_IOC_REPORT_STATUS, &arg);
+}
+
+/*
+ * The id-taking calls on @id (GET_INFO, GET_STATUS, SET_STATUS to ONLINE
+ * and to OFFLINE, REPORT_STATUS, REMOVE) must each fail with @err.
+ * Returns NULL, or the name of the first that did not, with its result in
+ * *@got.
+ */
+static inline const char *ip_id_calls_fail(int fd, __u64 id, int err, int *got)
+{
+	struct iscsi_portal_info info;
+
+	*got = ip_get_info(fd, id, &info);
+	if (*got != err)
+		return "GET_INFO";
+	*got = ip_get_status(fd, id, NULL, NULL);
+	if (*got != err)
+		return "GET_STATUS";
+	*got = ip_set_status(fd, id, ISCSI_PORTAL_STATUS_ONLINE);
+	if (*got != err)
+		return "SET_STATUS ONLINE";
+	*got = ip_set_status(fd, id, ISCSI_PORTAL_STATUS_OFFLINE);
+	if (*got != err)
+		return "SET_STATUS OFFLINE";
+	*got = ip_report_status(fd, id, ISCSI_PORTAL_STATUS_FAILED);
+	if (*got != err)
+		return "REPORT_STATUS";
+	*got = ip_remove(fd, id);
+	if (*got != err)
+		return "REMOVE";
+	return NULL;
 }
 
 /*

@@ -666,16 +666,13 @@ TEST(add_initial_status)
 static void check_id_calls(struct __test_metadata *_metadata, int fd, __u64 id,
 			   int err)
 {
-	struct iscsi_portal_info info;
 	struct snap before = snap(fd);
-	__u32 st;
+	const char *call;
+	int got = 0;
 
-	EXPECT_EQ(err, ip_get_info(fd, id, &info)) TH_LOG("GET_INFO id %llu", (unsigned long long)id);
-	EXPECT_EQ(err, ip_get_status(fd, id, &st, NULL)) TH_LOG("GET_STATUS id %llu", (unsigned long long)id);
-	EXPECT_EQ(err, ip_set_status(fd, id, ISCSI_PORTAL_STATUS_ONLINE)) TH_LOG("SET id %llu", (unsigned long long)id);
-	EXPECT_EQ(err, ip_set_status(fd, id, ISCSI_PORTAL_STATUS_OFFLINE)) TH_LOG("SET id %llu", (unsigned long long)id);
-	EXPECT_EQ(err, ip_report_status(fd, id, ISCSI_PORTAL_STATUS_FAILED)) TH_LOG("REPORT id %llu", (unsigned long long)id);
-	EXPECT_EQ(err, ip_remove(fd, id)) TH_LOG("REMOVE id %llu", (unsigned long long)id);
+	call = ip_id_calls_fail(fd, id, err, &got);
+	EXPECT_EQ(NULL, call) TH_LOG("%s of id %llu returned %d, expected %d", call,
+				     (unsigned long long)id, got, err);
 	EXPECT_UNCHANGED(fd, before);
 }
 

@@ -16,8 +16,6 @@
  */
 #include "harness.h"
 
-#define CHUNK_IDS	64
-#define MID_IDS		32768
 #define MAX_SURVIVORS	16
 
 /* debugfs "table": the pieces of the id table in use. */
@@ -50,26 +48,15 @@ static int add_expect(int fd, __u32 status, __u64 want,
 	return id == want ? 0 : -EPROTO;
 }
 
-/* Every call on a removed id: EIDRM.  Returns the first other result. */
-static int check_eidrm(int fd, __u64 id)
+/* Every id-taking call on @id fails with EIDRM. */
+static void expect_removed(struct __test_metadata *_metadata, int fd, __u64 id)
 {
-	struct iscsi_portal_info info;
-	int ret;
+	const char *call;
+	int got = 0;
 
-	ret = ip_get_status(fd, id, NULL, NULL);
-	if (ret != -EIDRM)
-		return ret;
-	ret = ip_get_info(fd, id, &info);
-	if (ret != -EIDRM)
-		return ret;
-	ret = ip_set_status(fd, id, S_OFFLINE);
-	if (ret != -EIDRM)
-		return ret;
-	ret = ip_report_status(fd, id, S_FAILED);
-	if (ret != -EIDRM)
-		return ret;
-	ret = ip_remove(fd, id);
-	return ret == -EIDRM ? -EIDRM : (ret ? ret : -EPROTO);
+	call = ip_id_calls_fail(fd, id, -EIDRM, &got);
+	EXPECT_EQ(NULL, call) TH_LOG("%s of removed id %llu returned %d", call,
+				     (unsigned long long)id, got);
 }
 
 /* The ids LIST returns from @from on, in order, at most @max. */
@@ -116,7 +103,7 @@ static __u64 probe_next_id(int fd)
  */
 TEST(pruned_chunks_stay_eidrm)
 {
-	const int n = 3 * CHUNK_IDS + 5;
+	const int n = 3 * IP_CHUNK_IDS + 5;
 	__u64 first, id, listed[4];
 	struct shape s0, s1, s2;
 	size_t nl;
@@ -138,8 +125,8 @@ TEST(pruned_chunks_stay_eidrm)
 	ASSERT_EQ(0, read_shape(&s2));
 	ASSERT_GE(s0.chunks + 1, s2.chunks);
 	for (i = 0; i < n; i++)
-		ASSERT_EQ(-EIDRM, check_eidrm(fd, first + i));
-	ASSERT_EQ(-EIDRM, check_eidrm(fd, first - 1));
+		expect_removed(_metadata, fd, first + i);
+	expect_removed(_metadata, fd, first - 1);
 	ASSERT_EQ(-ENOENT, ip_get_status(fd, first + n, NULL, NULL));
 	ASSERT_EQ(0, list_ids(fd, first - 1, listed, IP_ARRAY_SIZE(listed), &nl));
 	ASSERT_EQ(0u, nl);
@@ -160,7 +147,7 @@ TEST(pruned_chunks_stay_eidrm)
  */
 TEST(survivors_across_removed_neighbours)
 {
-	const int n = 5 * CHUNK_IDS;
+	const int n = 5 * IP_CHUNK_IDS;
 	struct iscsi_portal_addr addr[MAX_SURVIVORS];
 	__u64 first, sid[MAX_SURVIVORS] = { 0 }, listed[MAX_SURVIVORS + 1];
 	struct iscsi_portal_info info;
@@ -176,7 +163,7 @@ TEST(survivors_across_removed_neighbours)
 	/* Survivors: the last id of chunk 0, the first of chunk 2, ... */
 	for (i = 0; i < n; i++) {
 		__u64 id = first + i;
-		bool keep = (id % CHUNK_IDS == CHUNK_IDS - 1 && i < CHUNK_IDS) ||
+		bool keep = (id % IP_CHUNK_IDS == IP_CHUNK_IDS - 1 && i < IP_CHUNK_IDS) ||
 			    i % 97 == 42;
 
 		if (keep) {
@@ -216,13 +203,13 @@ TEST(survivors_across_removed_neighbours)
 	/* The removed neighbours, before and after each survivor. */
 	for (i = 0; i < k; i++) {
 		if (sid[i] > first && (i == 0 || sid[i - 1] != sid[i] - 1))
-			ASSERT_EQ(-EIDRM, check_eidrm(fd, sid[i] - 1));
+			expect_removed(_metadata, fd, sid[i] - 1);
 		if (sid[i] + 1 < first + n && (i == k - 1 || sid[i + 1] != sid[i] + 1))
-			ASSERT_EQ(-EIDRM, check_eidrm(fd, sid[i] + 1));
+			expect_removed(_metadata, fd, sid[i] + 1);
 	}
 	for (i = 0; i < k; i++) {
 		ASSERT_EQ(0, ip_remove(fd, sid[i]));
-		ASSERT_EQ(-EIDRM, check_eidrm(fd, sid[i]));
+		expect_removed(_metadata, fd, sid[i]);
 	}
 	close(fd);
 }
@@ -341,7 +328,7 @@ TEST_F_TIMEOUT(churn, across_mids_under_readers, 170)
 	keep[0] = first;
 	keep[1] = first + 1;
 	/* Past the end of the mid after the keepers' one. */
-	end = (first / MID_IDS + 2) * MID_IDS + CHUNK_IDS;
+	end = (first / IP_MID_IDS + 2) * IP_MID_IDS + IP_CHUNK_IDS;
 	hi = first + 1;
 
 	memset(r, 0, sizeof(r));
@@ -391,11 +378,11 @@ TEST_F_TIMEOUT(churn, across_mids_under_readers, 170)
 	 * last id ends a chunk, so its chunk is gone.
 	 */
 	ASSERT_EQ(0, read_shape(&s1));
-	ASSERT_GE(s0.chunks + (first % CHUNK_IDS == 0) +
-		  ((first + 1) % CHUNK_IDS == 0), s1.chunks);
-	ASSERT_GE(s0.mids + 1 + (first % MID_IDS == 0) +
-		  ((first + 1) % MID_IDS == 0), s1.mids);
-	ASSERT_LE((end - 1) / MID_IDS + 1, s1.top);
+	ASSERT_GE(s0.chunks + (first % IP_CHUNK_IDS == 0) +
+		  ((first + 1) % IP_CHUNK_IDS == 0), s1.chunks);
+	ASSERT_GE(s0.mids + 1 + (first % IP_MID_IDS == 0) +
+		  ((first + 1) % IP_MID_IDS == 0), s1.mids);
+	ASSERT_LE((end - 1) / IP_MID_IDS + 1, s1.top);
 
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, ip_get_info(fd, keep[i], &info));
@@ -404,8 +391,8 @@ TEST_F_TIMEOUT(churn, across_mids_under_readers, 170)
 		ASSERT_EQ(0ull, info.generation);
 	}
 	for (id = first + 2; id < end; id += 61)
-		ASSERT_EQ(-EIDRM, check_eidrm(fd, id));
-	ASSERT_EQ(-EIDRM, check_eidrm(fd, end - 1));
+		expect_removed(_metadata, fd, id);
+	expect_removed(_metadata, fd, end - 1);
 	ASSERT_EQ(-ENOENT, ip_get_status(fd, end, NULL, NULL));
 	ASSERT_EQ(0, list_ids(fd, first, listed, IP_ARRAY_SIZE(listed), &nl));
 	ASSERT_EQ(2u, nl);

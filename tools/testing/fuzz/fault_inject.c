@@ -286,13 +286,13 @@ TEST_F(fault, add_at_chunk_boundary)
 	for (d = 0; d < 2; d++)
 		ASSERT_EQ(0, fi_write(fi_dirs[d], "probability", "100"));
 
-	/* Issue ids until the next one is the first of a chunk (64 ids). */
+	/* Issue ids until the next one is the first of a chunk. */
 	do {
 		ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
 					   &id, NULL));
 		ASSERT_EQ(0, ip_remove(self->fd, id));
-	} while ((id + 1) % 64 && ++tries < 64);
-	ASSERT_EQ(0ull, (id + 1) % 64);
+	} while ((id + 1) % IP_CHUNK_IDS && ++tries < IP_CHUNK_IDS);
+	ASSERT_EQ(0ull, (id + 1) % IP_CHUNK_IDS);
 
 	ASSERT_EQ(0, ip_version(self->fd, &v0));
 	ip_unique_addr(&a, AF_INET6);
