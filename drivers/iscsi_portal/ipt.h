@@ -10,7 +10,6 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
-#include <linux/rhashtable-types.h>
 #include <uapi/linux/iscsi_portal.h>
 
 /*
@@ -23,30 +22,13 @@
 #endif
 
 /*
- * struct ipt_portal - one portal, exactly one cache line, in a slot of the
- * id table (table.c).
- *
- * @state: the portal's whole mutable state in one word (IPT_STATE_*), so a
- *	reader sees status, generation and the live/busy/dead marks of one
- *	moment with a single load and never a torn mix.
- * @id:	written before the release store that makes the slot live.
- * @node: membership of the address hash (ipt_table.by_addr).
- * @addr: written before the slot is live; the key of @node.
- */
-struct ipt_portal {
-	atomic64_t state;
-	u64 id;
-	struct rhash_head node;
-	struct iscsi_portal_addr addr;
-} __aligned(64);
-
-static_assert(sizeof(struct ipt_portal) == 64);
-
-/*
- * The state word.  Bits 0-7 hold the status (section 2 of the contract uses
- * 0-5), bit 8 the busy mark (owned by the one mutating call in progress),
- * bit 9 the dead mark (set once, by REMOVE), bit 10 the live mark (set once,
- * by ADD; a slot without it is free), bits 16-63 the portal's generation:
+ * The state word: a portal's whole mutable state in one atomic64_t of the
+ * id table (table.c), so a reader sees status, generation and the
+ * live/busy/dead marks of one moment with a single load and never a torn
+ * mix.  Bits 0-7 hold the status (section 2 of the contract uses 0-5),
+ * bit 8 the busy mark (owned by the one mutating call in progress), bit 9
+ * the dead mark (set once, by REMOVE), bit 10 the live mark (set once, by
+ * ADD; a slot without it is free), bits 16-63 the portal's generation:
  * 2^48 committed changes of one portal, decades at any rate a caller can
  * reach.
  */

@@ -6,12 +6,11 @@
  * =============
  *
  * Readers (GET_STATUS, GET_INFO, LIST, VERSION) take no lock and write no
- * shared memory: they find a portal in the id table (below) under
- * rcu_read_lock_sched() and read its whole state with one load of
- * ipt_portal.state.  They never wait for a mutating call and never fail
- * with EBUSY.
+ * shared memory: they find a portal's state word (ipt.h) in the id table
+ * (below) under rcu_read_lock_sched() and read its whole state with one
+ * load.  They never wait for a mutating call and never fail with EBUSY.
  *
- * ipt_portal.state
+ * A portal's state word (ipt_states.state[])
  *	Written only by the owner of IPT_STATE_BUSY.  A mutating call on one
  *	portal (SET_STATUS, REPORT_STATUS, REMOVE) claims the busy bit with a
  *	fully ordered cmpxchg; if the bit is already set it fails with EBUSY
@@ -44,31 +43,36 @@
  *	again).  It is a mutex so that event queueing runs outside any
  *	spinlock.  Readers never take it.
  *
- * ipt_table.top, struct ipt_mid, struct ipt_chunk (the id table)
+ * ipt_table.top, struct ipt_mid, ipt_states, ipt_entries (the id table)
  *	Ids are dense and never reused, so a portal lives at the place its id
- *	names: portal[id % 64] of a chunk (one page of 64 portals), the chunk
- *	in slot id / 64 % 512 of a mid (one page of chunk pointers), the mid
- *	in slot id / 32768 of the top array.  A lookup is three dependent
- *	loads with no call and no lock; the top and the mids of a million
- *	portals fit in 33 pages, so a random lookup touches one cold page.
+ *	names.  A chunk of 256 ids is two blocks: the state words, which are
+ *	all a GET_STATUS or a SET_STATUS reads (2 KiB, so the states of a
+ *	million portals take 8 MiB), and the entries (address and hash node,
+ *	8 KiB), which only ADD, REMOVE, GET_INFO and LIST touch.  A mid holds
+ *	the block pointers of 128 chunks (32,768 ids), the top array the mids.
+ *	A status lookup is three dependent loads with no call and no lock.
  *	Pieces are published with rcu_assign_pointer() and changed only under
- *	commit_mutex.  A chunk is pruned once all of its ids were issued and
- *	every portal in it was removed, a mid once its chunks are all gone;
- *	the top array is replaced by a longer copy when ids outgrow it.  Each
- *	retired piece is freed with kvfree_rcu_mightsleep() after the mutex is
- *	dropped.  Readers use rcu_read_lock_sched(): since v4.20 a grace period
- *	also waits for preemption-disabled sections, and preempt_disable() is
- *	inline where rcu_read_lock() is a function call (PREEMPT_RCU).
- *	A slot is free (state 0), holds a portal (IPT_STATE_LIVE, set by the
- *	release store that publishes the portal) or a removed one (also
- *	IPT_STATE_DEAD).  A slot holds one portal in its life, since its id
- *	is issued once; a failed ADD leaves it free for the next ADD.
+ *	commit_mutex; a chunk's entries are published before its states and
+ *	both go together.  A chunk is pruned once all of its ids were issued
+ *	and every portal in it was removed, a mid once its chunks are all
+ *	gone; the top array is replaced by a longer copy when ids outgrow it.
+ *	Each retired piece is freed with kvfree_rcu_mightsleep() after the
+ *	mutex is dropped.  A reader that saw a portal live may find its
+ *	entries already pruned (the portal was removed since): it reports the
+ *	portal removed.  Readers use rcu_read_lock_sched(): since v4.20 a
+ *	grace period also waits for preemption-disabled sections, and
+ *	preempt_disable() is inline where rcu_read_lock() is a function call
+ *	(PREEMPT_RCU).  A slot is free (state 0), holds a portal
+ *	(IPT_STATE_LIVE, set by the release store that publishes the portal)
+ *	or a removed one (also IPT_STATE_DEAD).  A slot holds one portal in
+ *	its life, since its id is issued once; a failed ADD leaves it free for
+ *	the next ADD.
  *
  * ipt_table.by_addr (rhashtable)
  *	address -> portal, used only to refuse a second ADD of one address.
  *	Looked up, inserted into and removed from under commit_mutex only,
  *	together with the id table, so an address is taken exactly while its
- *	portal is in the table.  A removed portal's memory goes with its chunk.
+ *	portal is in the table.  A removed portal's entry goes with its chunk.
  *
  * ipt_table.last_id, .count, .generation
  *	Written under commit_mutex; read locklessly.  last_id is published
@@ -118,20 +122,36 @@
 #define IPT_LIST_BATCH		16
 #define IPT_LIST_MAX		1024
 
-/* The id table (see "Locking rules"): 64 portals a chunk, 512 chunks a mid. */
-#define IPT_CHUNK_BITS		6
+/* The id table (see "Locking rules"): 256 ids a chunk, 128 chunks a mid. */
+#define IPT_CHUNK_BITS		8
 #define IPT_CHUNK_SIZE		BIT(IPT_CHUNK_BITS)
-#define IPT_MID_BITS		9
+#define IPT_MID_BITS		7
 #define IPT_MID_SIZE		BIT(IPT_MID_BITS)
 #define IPT_MID_SHIFT		(IPT_CHUNK_BITS + IPT_MID_BITS)	/* ids a mid */
 #define IPT_TOP_MIN		1	/* mids of the first top array */
 
-struct ipt_chunk {
-	struct ipt_portal portal[IPT_CHUNK_SIZE];
+/* A chunk's state words (ipt.h): what status readers and writers touch. */
+struct ipt_states {
+	atomic64_t state[IPT_CHUNK_SIZE];
 };
 
+/*
+ * A portal's address and its node in ipt_table.by_addr, both written
+ * before the release store that makes the portal live.
+ */
+struct ipt_entry {
+	struct rhash_head node;
+	struct iscsi_portal_addr addr;
+};
+
+struct ipt_entries {
+	struct ipt_entry entry[IPT_CHUNK_SIZE];
+};
+
+/* A chunk's two blocks are both present or both missing. */
 struct ipt_mid {
-	struct ipt_chunk __rcu *chunk[IPT_MID_SIZE];
+	struct ipt_states __rcu *states[IPT_MID_SIZE];
+	struct ipt_entries __rcu *entries[IPT_MID_SIZE];
 };
 
 struct ipt_top {
@@ -139,8 +159,11 @@ struct ipt_top {
 	struct ipt_mid __rcu *mid[] __counted_by(len);
 };
 
-static_assert(sizeof(struct ipt_chunk) == PAGE_SIZE);
-static_assert(sizeof(struct ipt_mid) == PAGE_SIZE);
+/* Power-of-two sizes: kmalloc() serves each block without waste. */
+static_assert(sizeof(struct ipt_states) == 2048);
+static_assert(sizeof(struct ipt_entry) == 32);
+static_assert(sizeof(struct ipt_entries) == 8192);
+static_assert(sizeof(struct ipt_mid) == 2048);
 
 /*
  * Table pieces an ADD allocates outside commit_mutex for the slot it needs,
@@ -151,10 +174,11 @@ enum ipt_need { IPT_NEED_TOP = 1, IPT_NEED_MID, IPT_NEED_CHUNK };
 struct ipt_pieces {
 	struct ipt_top *top;
 	struct ipt_mid *mid;
-	struct ipt_chunk *chunk;
+	struct ipt_states *states;	/* with @entries: a chunk */
+	struct ipt_entries *entries;
 	enum ipt_need need;		/* the piece ipt_make_slot() lacked */
 	unsigned long top_len;		/* with IPT_NEED_TOP: the length */
-	void *retired[2];
+	void *retired[3];
 };
 
 static struct {
@@ -179,8 +203,8 @@ static struct {
 
 static const struct rhashtable_params ipt_addr_params = {
 	.key_len		= sizeof(struct iscsi_portal_addr),
-	.key_offset		= offsetof(struct ipt_portal, addr),
-	.head_offset		= offsetof(struct ipt_portal, node),
+	.key_offset		= offsetof(struct ipt_entry, addr),
+	.head_offset		= offsetof(struct ipt_entry, node),
 	.automatic_shrinking	= true,
 };
 
@@ -267,28 +291,60 @@ static unsigned int ipt_mid_index(u64 id)
 	return (id >> IPT_CHUNK_BITS) & (IPT_MID_SIZE - 1);
 }
 
+static unsigned int ipt_chunk_index(u64 id)
+{
+	return id & (IPT_CHUNK_SIZE - 1);
+}
+
 /*
- * The slot of @id, or NULL when its chunk is not in the table: three
- * dependent loads, no call.  @id comes from the caller, so the top index
- * is clamped under speculation too.  The lookup helpers are always inlined:
- * a reader's hit path is one function without calls.
+ * The mid of @id, or NULL when it is not in the table.  @id comes from the
+ * caller, so the top index is clamped under speculation too.  The lookup
+ * helpers are always inlined: a reader's hit path is one function without
+ * calls.
  */
-static __always_inline struct ipt_portal *ipt_slot(u64 id)
+static __always_inline struct ipt_mid *ipt_mid_of(u64 id)
 {
 	const struct ipt_top *top = ipt_deref(ipt_table.top);
 	u64 m = id >> IPT_MID_SHIFT;
-	struct ipt_chunk *c;
-	struct ipt_mid *mid;
 
 	if (m >= top->len)
 		return NULL;
-	mid = ipt_deref(top->mid[array_index_nospec(m, top->len)]);
+	return ipt_deref(top->mid[array_index_nospec(m, top->len)]);
+}
+
+/*
+ * The state word of @id's slot, or NULL when its chunk is not in the
+ * table: three dependent loads, no call.
+ */
+static __always_inline atomic64_t *ipt_slot(u64 id)
+{
+	struct ipt_mid *mid = ipt_mid_of(id);
+	struct ipt_states *st;
+
 	if (!mid)
 		return NULL;
-	c = ipt_deref(mid->chunk[ipt_mid_index(id)]);
-	if (!c)
+	st = ipt_deref(mid->states[ipt_mid_index(id)]);
+	if (!st)
 		return NULL;
-	return &c->portal[id & (IPT_CHUNK_SIZE - 1)];
+	return &st->state[ipt_chunk_index(id)];
+}
+
+/*
+ * The entry of @id, which the caller saw live (in this RCU section, or it
+ * holds commit_mutex or the portal's busy bit).  NULL when the chunk has
+ * been pruned since: the portal was removed.
+ */
+static struct ipt_entry *ipt_entry(u64 id)
+{
+	struct ipt_mid *mid = ipt_mid_of(id);
+	struct ipt_entries *en;
+
+	if (!mid)
+		return NULL;
+	en = ipt_deref(mid->entries[ipt_mid_index(id)]);
+	if (!en)
+		return NULL;
+	return &en->entry[ipt_chunk_index(id)];
 }
 
 static bool ipt_state_present(u64 state)
@@ -297,39 +353,46 @@ static bool ipt_state_present(u64 state)
 }
 
 /*
- * The first portal (removed ones skipped) with an id >= *@id, and its state
- * in *@state; *@id becomes its id.  NULL when there is none.  A reader's
- * RCU section or commit_mutex; the walk skips a missing mid or chunk at
- * once, so it looks at most at 63 removed portals per portal it finds.
+ * The entry of the first portal (removed ones skipped) with an id >= *@id,
+ * and its state in *@state; *@id becomes its id.  NULL when there is none.
+ * A reader's RCU section or commit_mutex; the walk skips a missing mid or
+ * chunk at once, so it looks at most at 255 removed portals per portal it
+ * finds.
  */
-static struct ipt_portal *ipt_next(u64 *id, u64 *state)
+static struct ipt_entry *ipt_next(u64 *id, u64 *state)
 {
 	const struct ipt_top *top = ipt_deref(ipt_table.top);
-	struct ipt_portal *p;
-	struct ipt_chunk *c;
+	struct ipt_entries *en;
+	struct ipt_states *st;
 	struct ipt_mid *mid;
 	u64 i = *id;
 
 	while ((i >> IPT_MID_SHIFT) < top->len) {
-		/* *@id may be a LIST cursor: clamped like ipt_slot()'s */
+		/* *@id may be a LIST cursor: clamped like ipt_mid_of()'s */
 		mid = ipt_deref(top->mid[array_index_nospec(i >> IPT_MID_SHIFT,
 							    top->len)]);
 		if (!mid) {
 			i = (i | (BIT_ULL(IPT_MID_SHIFT) - 1)) + 1;
 			continue;
 		}
-		c = ipt_deref(mid->chunk[ipt_mid_index(i)]);
-		if (!c) {
+		st = ipt_deref(mid->states[ipt_mid_index(i)]);
+		if (!st) {
 			i = (i | (IPT_CHUNK_SIZE - 1)) + 1;
 			continue;
 		}
-		p = &c->portal[i & (IPT_CHUNK_SIZE - 1)];
-		*state = atomic64_read_acquire(&p->state);
-		if (ipt_state_present(*state)) {
-			*id = i;
-			return p;
+		*state = atomic64_read_acquire(&st->state[ipt_chunk_index(i)]);
+		if (!ipt_state_present(*state)) {
+			i++;
+			continue;
 		}
-		i++;
+		en = ipt_deref(mid->entries[ipt_mid_index(i)]);
+		if (!en) {
+			/* Pruned since: every portal of the chunk is gone. */
+			i = (i | (IPT_CHUNK_SIZE - 1)) + 1;
+			continue;
+		}
+		*id = i;
+		return &en->entry[ipt_chunk_index(i)];
 	}
 	return NULL;
 }
@@ -384,17 +447,17 @@ static void ipt_excl_end(void)
 }
 
 /*
- * The portal of @id, removed or not, and its state, read with acquire
- * (pairs with the release store that made it live: its id and address are
+ * The state word of @id's portal, removed or not, and its state, read with
+ * acquire (pairs with the release store that made it live: its entry is
  * seen).  NULL when the slot is missing or free.
  */
-static __always_inline struct ipt_portal *ipt_find(u64 id, u64 *state)
+static __always_inline atomic64_t *ipt_find(u64 id, u64 *state)
 {
-	struct ipt_portal *p = ipt_slot(id);
+	atomic64_t *p = ipt_slot(id);
 
 	if (!p)
 		return NULL;
-	*state = atomic64_read_acquire(&p->state);
+	*state = atomic64_read_acquire(p);
 	return (*state & IPT_STATE_LIVE) ? p : NULL;
 }
 
@@ -403,10 +466,9 @@ static __always_inline struct ipt_portal *ipt_find(u64 id, u64 *state)
  * removed and its chunk pruned (EIDRM); anything else was never issued
  * (ENOENT).
  */
-static noinline struct ipt_portal *ipt_lookup_miss(u64 id, u64 *state,
-						   int *err)
+static noinline atomic64_t *ipt_lookup_miss(u64 id, u64 *state, int *err)
 {
-	struct ipt_portal *p;
+	atomic64_t *p;
 	u64 last;
 
 	/* Before the second lookup; pairs with the release in ADD. */
@@ -421,10 +483,9 @@ static noinline struct ipt_portal *ipt_lookup_miss(u64 id, u64 *state,
  * Look up a portal in a reader's RCU section; callers check
  * IPT_STATE_DEAD in *@state.  The hit path reads nothing but the id table.
  */
-static __always_inline struct ipt_portal *ipt_lookup(u64 id, u64 *state,
-						     int *err)
+static __always_inline atomic64_t *ipt_lookup(u64 id, u64 *state, int *err)
 {
-	struct ipt_portal *p = ipt_find(id, state);
+	atomic64_t *p = ipt_find(id, state);
 
 	if (likely(p))
 		return p;
@@ -432,9 +493,9 @@ static __always_inline struct ipt_portal *ipt_lookup(u64 id, u64 *state,
 }
 
 /* Give the busy bit back without a change. */
-static void ipt_unclaim(struct ipt_portal *p, u64 state)
+static void ipt_unclaim(atomic64_t *p, u64 state)
 {
-	atomic64_set_release(&p->state, state);
+	atomic64_set_release(p, state);
 }
 
 /*
@@ -442,7 +503,7 @@ static void ipt_unclaim(struct ipt_portal *p, u64 state)
  * runs.  *@state is the state just read; on success it is the committed
  * state the caller now owns.
  */
-static int ipt_claim(struct ipt_portal *p, u64 *state)
+static int ipt_claim(atomic64_t *p, u64 *state)
 {
 	s64 old = *state;
 
@@ -452,7 +513,7 @@ static int ipt_claim(struct ipt_portal *p, u64 *state)
 		if (old & IPT_STATE_BUSY)
 			return -EBUSY;
 		/* Fully ordered: the claim is seen before the table bit is read. */
-	} while (!atomic64_try_cmpxchg(&p->state, &old, old | IPT_STATE_BUSY));
+	} while (!atomic64_try_cmpxchg(p, &old, old | IPT_STATE_BUSY));
 
 	if (ipt_table_excl()) {
 		ipt_unclaim(p, old);
@@ -468,10 +529,9 @@ static int ipt_claim(struct ipt_portal *p, u64 *state)
  * ENOENT/EIDRM, EBUSY).  On success the caller owns the busy bit and must
  * end with ipt_commit_status(), ipt_unclaim() or REMOVE's commit.
  */
-static __always_inline struct ipt_portal *ipt_begin(u64 id, u64 *state,
-						    int *err)
+static __always_inline atomic64_t *ipt_begin(u64 id, u64 *state, int *err)
 {
-	struct ipt_portal *p;
+	atomic64_t *p;
 
 	*err = ipt_check_corrupt();
 	if (*err)
@@ -502,11 +562,10 @@ static u64 ipt_bump_generation(void)
  * Commit a status change of a claimed portal; gives the busy bit back.
  * Inlined, like ipt_begin(), into SET_STATUS and REPORT_STATUS.
  */
-static __always_inline void ipt_commit_status(struct ipt_portal *p, u64 state,
-					      u32 status)
+static __always_inline void ipt_commit_status(atomic64_t *p, u64 id,
+					      u64 state, u32 status)
 {
 	u32 old = ipt_state_status(state);
-	u64 id = p->id;		/* read while the busy bit pins @p */
 	u64 seq;
 
 	if (status == old) {
@@ -515,34 +574,36 @@ static __always_inline void ipt_commit_status(struct ipt_portal *p, u64 state,
 	}
 
 	mutex_lock(&ipt_table.commit_mutex);
-	atomic64_set_release(&p->state,
-			     ipt_state_make(status, ipt_state_gen(state) + 1));
+	atomic64_set_release(p, ipt_state_make(status, ipt_state_gen(state) + 1));
 	seq = ipt_bump_generation();
 	ipt_events_post(seq, id, ISCSI_PORTAL_EVENT_MODIFY, old, status);
 	mutex_unlock(&ipt_table.commit_mutex);
 }
 
-static void ipt_fill_info(const struct ipt_portal *p, u64 state,
+static void ipt_fill_info(u64 id, const struct ipt_entry *e, u64 state,
 			  struct iscsi_portal_info *info)
 {
-	info->id = p->id;
-	info->addr = p->addr;
+	info->id = id;
+	info->addr = e->addr;
 	info->status = ipt_state_status(state);
 	info->flags = ipt_state_flags(state);
 	info->generation = ipt_state_gen(state);
 }
 
 /*
- * Under commit_mutex: the slot of @id, with the table pieces it lacks
- * installed from @pc.  NULL when a piece is missing and @pc has none:
- * @pc->need then says which, for the caller to allocate without the mutex.
+ * Under commit_mutex: the state word of @id's slot and its entry in *@e,
+ * with the table pieces they lack installed from @pc.  NULL when a piece
+ * is missing and @pc has none: @pc->need then says which, for the caller
+ * to allocate without the mutex.
  */
-static struct ipt_portal *ipt_make_slot(u64 id, struct ipt_pieces *pc)
+static atomic64_t *ipt_make_slot(u64 id, struct ipt_pieces *pc,
+				 struct ipt_entry **e)
 {
 	struct ipt_top *top = ipt_locked(ipt_table.top);
 	unsigned int ci = ipt_mid_index(id);
 	u64 m = id >> IPT_MID_SHIFT;
-	struct ipt_chunk *c;
+	struct ipt_entries *en;
+	struct ipt_states *st;
 	struct ipt_mid *mid;
 	unsigned long i;
 
@@ -571,17 +632,22 @@ static struct ipt_portal *ipt_make_slot(u64 id, struct ipt_pieces *pc)
 		rcu_assign_pointer(top->mid[m], mid);
 	}
 
-	c = ipt_locked(mid->chunk[ci]);
-	if (!c) {
-		if (!pc->chunk) {
+	st = ipt_locked(mid->states[ci]);
+	if (!st) {
+		if (!pc->states) {
 			pc->need = IPT_NEED_CHUNK;
 			return NULL;
 		}
-		c = pc->chunk;
-		pc->chunk = NULL;
-		rcu_assign_pointer(mid->chunk[ci], c);
+		st = pc->states;
+		pc->states = NULL;
+		/* Entries first: a reader that finds the states finds them. */
+		rcu_assign_pointer(mid->entries[ci], pc->entries);
+		pc->entries = NULL;
+		rcu_assign_pointer(mid->states[ci], st);
 	}
-	return &c->portal[id & (IPT_CHUNK_SIZE - 1)];
+	en = ipt_locked(mid->entries[ci]);
+	*e = &en->entry[ipt_chunk_index(id)];
+	return &st->state[ipt_chunk_index(id)];
 }
 
 /* Allocate the piece ipt_make_slot() asked for; no lock held. */
@@ -600,8 +666,15 @@ static int ipt_pieces_alloc(struct ipt_pieces *pc)
 		pc->mid = kzalloc(sizeof(*pc->mid), GFP_KERNEL_ACCOUNT);
 		return pc->mid ? 0 : -ENOMEM;
 	case IPT_NEED_CHUNK:
-		pc->chunk = kzalloc(sizeof(*pc->chunk), GFP_KERNEL_ACCOUNT);
-		return pc->chunk ? 0 : -ENOMEM;
+		if (!pc->entries)
+			pc->entries = kvzalloc(sizeof(*pc->entries),
+					       GFP_KERNEL_ACCOUNT);
+		if (!pc->entries)
+			return -ENOMEM;
+		if (!pc->states)
+			pc->states = kzalloc(sizeof(*pc->states),
+					     GFP_KERNEL_ACCOUNT);
+		return pc->states ? 0 : -ENOMEM;
 	}
 	return -EINVAL;
 }
@@ -627,7 +700,8 @@ static void ipt_pieces_free(struct ipt_pieces *pc)
 	ipt_pieces_retire(pc);
 	kvfree(pc->top);
 	kfree(pc->mid);
-	kfree(pc->chunk);
+	kfree(pc->states);
+	kvfree(pc->entries);
 }
 
 /*
@@ -640,7 +714,8 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 			  struct ipt_pieces *pc, u64 *idp)
 {
 	u64 id = ipt_table.last_id + 1, seq;
-	struct ipt_portal *p;
+	struct ipt_entry *e;
+	atomic64_t *p;
 
 	lockdep_assert_held(&ipt_table.commit_mutex);
 
@@ -651,18 +726,17 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 	if (ipt_table_excl())	/* set under this mutex */
 		return -EBUSY;
 
-	p = ipt_make_slot(id, pc);
+	p = ipt_make_slot(id, pc, &e);
 	if (!p)
 		return -EAGAIN;
-	p->id = id;
-	p->addr = *addr;
+	e->addr = *addr;
 	/* No duplicate (looked up above, under this mutex): only ENOMEM. */
-	if (rhashtable_insert_fast(&ipt_table.by_addr, &p->node,
+	if (rhashtable_insert_fast(&ipt_table.by_addr, &e->node,
 				   ipt_addr_params))
 		return -ENOMEM;
 
 	/* Makes the slot live: pairs with the acquire in ipt_find(). */
-	atomic64_set_release(&p->state, ipt_state_make(status, 0));
+	atomic64_set_release(p, ipt_state_make(status, 0));
 	/* After the portal is live; pairs with ipt_lookup(). */
 	smp_store_release(&ipt_table.last_id, id);
 	WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
@@ -712,32 +786,35 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 	unsigned int ci = ipt_mid_index(id), i;
 	u64 m = id >> IPT_MID_SHIFT;
 	u64 last = ipt_table.last_id;
-	struct ipt_chunk *c;
+	struct ipt_states *st;
 	struct ipt_mid *mid;
 
 	if ((id | (IPT_CHUNK_SIZE - 1)) > last)
 		return;
 	mid = ipt_locked(top->mid[m]);
-	c = ipt_locked(mid->chunk[ci]);
+	st = ipt_locked(mid->states[ci]);
 	for (i = 0; i < IPT_CHUNK_SIZE; i++)
-		if (ipt_state_present(atomic64_read(&c->portal[i].state)))
+		if (ipt_state_present(atomic64_read(&st->state[i])))
 			return;
-	RCU_INIT_POINTER(mid->chunk[ci], NULL);
-	pc->retired[0] = c;
+	pc->retired[0] = st;
+	pc->retired[1] = ipt_locked(mid->entries[ci]);
+	RCU_INIT_POINTER(mid->states[ci], NULL);
+	RCU_INIT_POINTER(mid->entries[ci], NULL);
 
 	if ((id | (BIT_ULL(IPT_MID_SHIFT) - 1)) > last)
 		return;
 	for (i = 0; i < IPT_MID_SIZE; i++)
-		if (rcu_access_pointer(mid->chunk[i]))
+		if (rcu_access_pointer(mid->states[i]))
 			return;
 	RCU_INIT_POINTER(top->mid[m], NULL);
-	pc->retired[1] = mid;
+	pc->retired[2] = mid;
 }
 
 int ipt_remove(u64 id)
 {
 	struct ipt_pieces pc = {};
-	struct ipt_portal *p;
+	struct ipt_entry *e;
+	atomic64_t *p;
 	u64 state, seq;
 	int err;
 
@@ -746,8 +823,10 @@ int ipt_remove(u64 id)
 		return err;
 
 	mutex_lock(&ipt_table.commit_mutex);
-	atomic64_set_release(&p->state, state | IPT_STATE_DEAD);
-	rhashtable_remove_fast(&ipt_table.by_addr, &p->node, ipt_addr_params);
+	/* Present until the dead mark below: the entry is there. */
+	e = ipt_entry(id);
+	atomic64_set_release(p, state | IPT_STATE_DEAD);
+	rhashtable_remove_fast(&ipt_table.by_addr, &e->node, ipt_addr_params);
 	WRITE_ONCE(ipt_table.count, ipt_table.count - 1);
 	seq = ipt_bump_generation();
 	ipt_events_post(seq, id, ISCSI_PORTAL_EVENT_DEPART,
@@ -766,7 +845,7 @@ int ipt_remove(u64 id)
 static __always_inline int ipt_read(u64 id, u64 *state,
 				    struct iscsi_portal_info *info)
 {
-	struct ipt_portal *p;
+	const struct ipt_entry *e;
 	int err;
 
 	err = ipt_check_corrupt();
@@ -774,12 +853,16 @@ static __always_inline int ipt_read(u64 id, u64 *state,
 		return err;
 
 	rcu_read_lock_sched();
-	p = ipt_lookup(id, state, &err);
-	if (p) {
-		if (*state & IPT_STATE_DEAD)
+	if (ipt_lookup(id, state, &err)) {
+		if (*state & IPT_STATE_DEAD) {
 			err = -EIDRM;
-		else if (info)
-			ipt_fill_info(p, *state, info);
+		} else if (info) {
+			e = ipt_entry(id);
+			if (e)
+				ipt_fill_info(id, e, *state, info);
+			else
+				err = -EIDRM;	/* removed and pruned since */
+		}
 	}
 	rcu_read_unlock_sched();
 	return err;
@@ -812,7 +895,7 @@ int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg)
  */
 int ipt_set_status(u64 id, u32 status)
 {
-	struct ipt_portal *p;
+	atomic64_t *p;
 	unsigned int delay;
 	u64 state;
 	int err;
@@ -830,14 +913,14 @@ int ipt_set_status(u64 id, u32 status)
 	if (delay)
 		msleep(delay);
 
-	ipt_commit_status(p, state, status);
+	ipt_commit_status(p, id, state, status);
 	return 0;
 }
 
 /* REPORT_STATUS: the provider's path; any status, never delayed. */
 int ipt_report_status(u64 id, u32 status)
 {
-	struct ipt_portal *p;
+	atomic64_t *p;
 	u64 state;
 	int err;
 
@@ -848,7 +931,7 @@ int ipt_report_status(u64 id, u32 status)
 	if (!p)
 		return err;
 
-	ipt_commit_status(p, state, status);
+	ipt_commit_status(p, id, state, status);
 	return 0;
 }
 
@@ -860,16 +943,16 @@ int ipt_report_status(u64 id, u32 status)
 static unsigned int ipt_list_batch(struct iscsi_portal_info *buf,
 				   unsigned int max, u64 *cursor)
 {
-	struct ipt_portal *p;
+	const struct ipt_entry *e;
 	unsigned int n = 0;
 	u64 id = *cursor, state;
 
 	rcu_read_lock_sched();
 	while (n < max) {
-		p = ipt_next(&id, &state);
-		if (!p)
+		e = ipt_next(&id, &state);
+		if (!e)
 			break;
-		ipt_fill_info(p, state, &buf[n++]);
+		ipt_fill_info(id, e, state, &buf[n++]);
 		*cursor = ++id;
 	}
 	rcu_read_unlock_sched();
@@ -943,7 +1026,7 @@ void ipt_table_shape(struct ipt_table_shape *shape)
 			continue;
 		shape->mids++;
 		for (i = 0; i < IPT_MID_SIZE; i++)
-			shape->chunks += !!rcu_access_pointer(mid->chunk[i]);
+			shape->chunks += !!rcu_access_pointer(mid->states[i]);
 	}
 	rcu_read_unlock_sched();
 }
@@ -1085,8 +1168,10 @@ void ipt_table_exit(void)
 		mid = rcu_dereference_protected(top->mid[m], true);
 		if (!mid)
 			continue;
-		for (i = 0; i < IPT_MID_SIZE; i++)
-			kfree(rcu_dereference_protected(mid->chunk[i], true));
+		for (i = 0; i < IPT_MID_SIZE; i++) {
+			kfree(rcu_dereference_protected(mid->states[i], true));
+			kvfree(rcu_dereference_protected(mid->entries[i], true));
+		}
 		kfree(mid);
 	}
 	kvfree(top);

@@ -63,7 +63,7 @@
  * The module's id table (Documentation/iscsi_portal.rst): ids per chunk and
  * per mid.  Not ABI; tests use them to place ids on the table's boundaries.
  */
-#define IP_CHUNK_IDS		64
+#define IP_CHUNK_IDS		256
 #define IP_MID_IDS		32768
 
 /* Timing used by busy tests: a held window and what "at once" means. */
