@@ -159,7 +159,10 @@ struct ipt_top {
 	struct ipt_mid __rcu *mid[] __counted_by(len);
 };
 
-/* Power-of-two sizes: kmalloc() serves each block without waste. */
+/*
+ * Power-of-two sizes: kmalloc() serves each block from a slab cache
+ * without waste (kmalloc-8k, order 1, is the largest).
+ */
 static_assert(sizeof(struct ipt_states) == 2048);
 static_assert(sizeof(struct ipt_entry) == 32);
 static_assert(sizeof(struct ipt_entries) == 8192);
@@ -667,8 +670,8 @@ static int ipt_pieces_alloc(struct ipt_pieces *pc)
 		return pc->mid ? 0 : -ENOMEM;
 	case IPT_NEED_CHUNK:
 		if (!pc->entries)
-			pc->entries = kvzalloc(sizeof(*pc->entries),
-					       GFP_KERNEL_ACCOUNT);
+			pc->entries = kzalloc(sizeof(*pc->entries),
+					      GFP_KERNEL_ACCOUNT);
 		if (!pc->entries)
 			return -ENOMEM;
 		if (!pc->states)
@@ -701,7 +704,7 @@ static void ipt_pieces_free(struct ipt_pieces *pc)
 	kvfree(pc->top);
 	kfree(pc->mid);
 	kfree(pc->states);
-	kvfree(pc->entries);
+	kfree(pc->entries);
 }
 
 /*
@@ -1170,7 +1173,7 @@ void ipt_table_exit(void)
 			continue;
 		for (i = 0; i < IPT_MID_SIZE; i++) {
 			kfree(rcu_dereference_protected(mid->states[i], true));
-			kvfree(rcu_dereference_protected(mid->entries[i], true));
+			kfree(rcu_dereference_protected(mid->entries[i], true));
 		}
 		kfree(mid);
 	}
