@@ -45,14 +45,15 @@ help:
 	@echo '                   kernel from linux-source-6.12; run the suite, kmemleak, fault_inject'
 	@echo '                   and ioctl_fuzz (FUZZ_SECONDS=$(FUZZ_SECONDS)) on it'
 	@echo '  demo             boot the VM and run a scripted portalctl session'
-	@echo '  bench            section 9 benchmark in the VM (KERNEL=$(KERNEL)); writes bench-results.json'
+	@echo '  bench            section 9 benchmark in the VM (KERNEL=$(KERNEL)); writes bench-results.json;'
+	@echo '                   PERF=1 also profiles the GET loops with perf inside the VM'
 	@echo '  lint             checkpatch --strict, sparse (C=2) and W=1 on the module,'
 	@echo '                   cppcheck on the userspace code'
 	@echo '  install          library, headers, portalctl and man page under PREFIX=$(PREFIX)'
 	@echo '  modules_install  install the module into the KDIR kernel'\''s module tree'
 	@echo '  clean            remove build products'
 	@echo 'Variables: KDIR (kernel build tree), KERNEL (VM kernel: 6.1, 6.12, 6.12-rt, debug),'
-	@echo '  KERNELS, FUZZ_SECONDS, PREFIX, DESTDIR'
+	@echo '  KERNELS, FUZZ_SECONDS, PERF, PREFIX, DESTDIR'
 
 module:
 	@test -n "$(KDIR)" || { echo 'no kernel headers: run make deps or set KDIR=' >&2; exit 1; }
@@ -106,7 +107,7 @@ demo: deps
 bench: deps
 	kdir=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL)) && $(MAKE) all KDIR=$$kdir
 	$(MAKE) -C tools/testing/bench
-	$(QEMU) --kernel $(KERNEL) --mode bench
+	$(QEMU) --kernel $(KERNEL) --mode bench $(if $(PERF),--perf)
 
 # Every step must be clean: checkpatch, sparse (C=2) and W=1 on the module,
 # cppcheck on the userspace code.  The checks run in a sub-make so that KDIR

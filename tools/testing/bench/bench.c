@@ -10,7 +10,7 @@
  * max_portals >= 1000002, runs as root, and adds ~1,000,000 portals.
  *
  *   bench [--json FILE] [--attr PATH] [--reps N] [--rep-ms MS]
- *         [--portals N] [--list-portals N]
+ *         [--portals N] [--list-portals N] [--perf PERF]
  *
  * Method: every figure is the median of --reps (>= 5) repetitions of a
  * timed loop (CLOCK_MONOTONIC around the whole loop, divided by the number
@@ -19,6 +19,12 @@
  * then rep 2, ...) so that drift hits them alike.  The main thread is
  * pinned to CPU 0; the two-thread figure pins one thread to each of CPU 0
  * and 1, each with an fd of its own and a portal of its own.
+ *
+ * --perf PERF (make bench PERF=1): before the timed figures of GET_STATUS
+ * with one portal, with 1M portals and one id and with 1M portals and
+ * random ids, run that loop for as long as "PERF record -a" samples the
+ * CPU clock, and print where the samples fell: by symbol, and by
+ * instruction inside the module.  Not part of the figures.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +40,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +60,7 @@ static long n_portals = 1000000;
 static long n_list = 100000;
 static const char *attr_path = DEF_ATTR;
 static const char *json_path;
+static const char *perf_path;
 
 static int dev_fd;
 
@@ -262,18 +270,92 @@ static void loop_get_status_seq(long n)
 	}
 }
 
-static void loop_get_status_rand(long n)
+/*
+ * The random ids folded into the first @window portals.  Controls with a
+ * small window show what a random lookup costs while the states it reads
+ * stay on few pages.
+ */
+static void get_status_rand_loop(long n, long window)
 {
 	struct iscsi_portal_status_arg arg;
 	static long pos;
 
 	for (long i = 0; i < n; i++) {
-		arg.id = rand_ids[pos];
+		arg.id = first_1m + (rand_ids[pos] - first_1m) % window;
 		if (++pos == n_rand)
 			pos = 0;
 		if (ioctl(dev_fd, ISCSI_PORTAL_IOC_GET_STATUS, &arg))
 			die("GET_STATUS %" PRIu64, arg.id);
 	}
+}
+
+static void loop_get_status_rand(long n)
+{
+	get_status_rand_loop(n, n_portals);
+}
+
+static void loop_get_status_rand_16k(long n)
+{
+	get_status_rand_loop(n, 16384);
+}
+
+static void loop_get_status_rand_128k(long n)
+{
+	get_status_rand_loop(n, 131072);
+}
+
+/* --- profiles (--perf) ---------------------------------------------------- */
+
+/* Run @cmd with /bin/sh; its output goes to ours. */
+static void shell(const char *cmd)
+{
+	int status = system(cmd);
+
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("'%s' failed (status %d)", cmd, status);
+}
+
+/*
+ * Sample the whole machine with perf for PROFILE_S seconds while @loop
+ * runs on this thread, then print the 12 hottest symbols and the 12
+ * hottest instructions of iscsi_portal's functions.
+ */
+#define PROFILE_S	"2"
+
+static void profile(const char *name, void (*loop)(long))
+{
+	char data[64], cmd[512];
+	int status;
+	pid_t pid;
+
+	snprintf(data, sizeof(data), "/tmp/perf-%s.data", name);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		execl(perf_path, "perf", "record", "-q", "--no-buildid",
+		      "-e", "cpu-clock", "-c", "20000", "-a", "-o", data,
+		      "--", "sleep", PROFILE_S, (char *)NULL);
+		_exit(127);
+	}
+	do {
+		loop(1000);
+	} while (!waitpid(pid, &status, WNOHANG));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("%s record failed (status %d)", perf_path, status);
+
+	printf("\nprofile %s (perf samples by symbol, then iscsi_portal by instruction):\n",
+	       name);
+	snprintf(cmd, sizeof(cmd),
+		 "%s script -i %s -F ip,sym 2>/dev/null | awk '{ print $2 }' | sort | uniq -c | sort -rn | head -n 12",
+		 perf_path, data);
+	shell(cmd);
+	snprintf(cmd, sizeof(cmd),
+		 "%s script -i %s -F ip,sym,symoff 2>/dev/null | grep -E ' (ipt|iscsi_portal)_' | sort | uniq -c | sort -rn | head -n 12",
+		 perf_path, data);
+	shell(cmd);
+	unlink(data);
 }
 
 /* --- timing --------------------------------------------------------------- */
@@ -551,7 +633,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench [--json FILE] [--attr PATH] [--reps N] [--rep-ms MS]\n"
-		"             [--portals N] [--list-portals N]\n");
+		"             [--portals N] [--list-portals N] [--perf PERF]\n");
 	exit(2);
 }
 
@@ -571,6 +653,8 @@ int main(int argc, char **argv)
 		{ .key = "get_status_ns_1m", .what = "GET_STATUS, 1M portals, random ids", .loop = loop_get_status_rand },
 		{ .key = "(1m, one id)", .what = "control: GET_STATUS, 1M portals, the same id", .loop = loop_get_status_same },
 		{ .key = "(1m, ascending)", .what = "control: GET_STATUS, 1M portals, ascending ids", .loop = loop_get_status_seq },
+		{ .key = "(1m, random in 16k)", .what = "control: random ids among the first 16,384 (states on 32 pages)", .loop = loop_get_status_rand_16k },
+		{ .key = "(1m, random in 128k)", .what = "control: random ids among the first 131,072 (states on 256 pages)", .loop = loop_get_status_rand_128k },
 	};
 	const int n_big = sizeof(big) / sizeof(big[0]);
 	struct bench list = { .key = "list_per_portal_ns", .what = "LIST 100k portals, pages of 256, per portal", .loop = loop_list };
@@ -597,6 +681,8 @@ int main(int argc, char **argv)
 			n_portals = atol(v);
 		else if (!strcmp(a, "--list-portals"))
 			n_list = atol(v);
+		else if (!strcmp(a, "--perf"))
+			perf_path = v;
 		else
 			usage();
 		i++;
@@ -637,6 +723,8 @@ int main(int argc, char **argv)
 	/* One portal (and a second for the other reader). */
 	add_portal(dev_fd, 0xc0000201, &portal_a);	/* 192.0.2.1 */
 	add_portal(dev_fd, 0xc0000202, &portal_b);	/* 192.0.2.2 */
+	if (perf_path)
+		profile("get-1-portal", loop_get_status);
 	run_interleaved(small, N_SMALL);
 
 	speed_n = small[GET_I].n;
@@ -660,6 +748,10 @@ int main(int argc, char **argv)
 		rand_ids[i] = first + x % n_portals;
 	}
 	first_1m = first;
+	if (perf_path) {
+		profile("get-1m-one-id", loop_get_status_same);
+		profile("get-1m-random", loop_get_status_rand);
+	}
 	run_interleaved(big, n_big);
 
 	/* LIST from the start: the two small portals, then the new ones. */

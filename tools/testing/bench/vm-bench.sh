@@ -6,7 +6,8 @@
 # target_core_mod, iscsi_target_mod and their dependencies, staged by run.sh
 # in /lib/bench-modules with their load order in /lib/bench-modules/order),
 # reloads iscsi_portal with room for a million portals, runs /bin/bench and
-# sends its JSON on ttyS3, a channel of its own.
+# sends its JSON on ttyS3, a channel of its own.  With /bin/perf in the
+# initramfs (make bench PERF=1) the benchmark also prints profiles.
 set -u
 
 IQN=iqn.2003-01.org.example.bench:t1
@@ -33,7 +34,14 @@ insmod "$ISCSI_PORTAL_KO" max_portals=$MAX_PORTALS ||
 
 echo "vm-bench: $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM," \
      "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-/bin/bench --json /tmp/bench.json --attr "$TPG/enable"
+set -- --json /tmp/bench.json --attr "$TPG/enable"
+if [ -x /bin/perf ]; then
+	# Kernel and module symbols for perf, samples of the whole machine.
+	echo 0 >/proc/sys/kernel/kptr_restrict || fail "kptr_restrict"
+	echo -1 >/proc/sys/kernel/perf_event_paranoid || fail "perf_event_paranoid"
+	set -- "$@" --perf /bin/perf
+fi
+/bin/bench "$@"
 rc=$?
 [ "$rc" -eq 0 ] || fail "bench exited with status $rc"
 cat /tmp/bench.json >/dev/ttyS3 || fail "cannot write the results to ttyS3"

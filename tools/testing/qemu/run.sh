@@ -21,6 +21,8 @@ usage: $0 --mode suite|demo|bench [options]
   --mode suite|demo    run the selftests, or the scripted portalctl session
   --mode bench         run tools/testing/bench/bench against a real LIO target;
                        its figures go to bench-results.json (not a test)
+  --perf               (bench) also profile the GET loops with the host's
+                       perf (Debian package linux-perf) inside the VM
   --unit-log FILE      add the host unit tests' "N passed, N failed" line
   --fuzz SECONDS       also run tools/testing/fuzz (ioctl_fuzz for SECONDS,
                        and fault_inject, which fails without fault injection)
@@ -48,6 +50,7 @@ memory=2G
 accel=auto
 keep=0
 fuzz=
+perf=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?--kernel needs a name}; shift 2 ;;
@@ -59,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--accel) accel=${2:?--accel needs auto, kvm or tcg}; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--fuzz) fuzz=${2:?--fuzz needs seconds}; shift 2 ;;
+	--perf) perf=$(command -v perf) || die "--perf needs perf (apt-get install linux-perf)"; shift ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -248,6 +252,10 @@ if [ "$mode" = bench ]; then
 		cp "$benchdir/$p" "$root/bin/$p"
 		copy_libs "$benchdir/$p"
 	done
+	if [ -n "$perf" ]; then
+		cp "$perf" "$root/bin/perf"
+		copy_libs "$perf"
+	fi
 	cp "$benchdir/vm-bench.sh" "$root/bench.sh"
 	chmod 0755 "$root/bench.sh"
 	mkdir -p "$root/lib/bench-modules"
