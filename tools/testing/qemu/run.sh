@@ -68,6 +68,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$mode" in suite|demo|bench) ;; *) usage ;; esac
+[ -z "$perf" ] || [ "$mode" = bench ] || die "--perf is for --mode bench"
 if [ -z "$timeout" ]; then
 	timeout=600
 	[ "$mode" != bench ] || timeout=3600
