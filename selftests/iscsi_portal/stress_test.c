@@ -38,7 +38,6 @@
 
 #include "harness.h"
 
-
 #define NSLOTS		64
 #define NWORKERS	4
 #define OPS_PER_WORKER	900	/* 64 + 4 * 900 changes at most < 4096 */
