@@ -22,42 +22,37 @@
 #endif
 
 /*
- * The state word: a portal's whole mutable state in one atomic64_t of the
- * id table (table.c), so a reader sees status, generation and the
- * live/busy/dead marks of one moment with a single load and never a torn
- * mix.  Bits 0-7 hold the status (section 2 of the contract uses 0-5),
- * bit 8 the busy mark (owned by the one mutating call in progress), bit 9
- * the dead mark (set once, by REMOVE), bit 10 the live mark (set once, by
- * ADD; a slot without it is free), bits 16-63 the portal's generation:
- * 2^48 committed changes of one portal, decades at any rate a caller can
- * reach.
+ * The state byte: what every call needs to know of a portal, one byte of
+ * the id table (table.c), so that a million portals' states fit in 1 MiB
+ * and a reader gets them with one load.  Bits 0-3 hold the status
+ * (section 2 of the contract uses 0-5), bit 4 the busy mark (owned by the
+ * one mutating call in progress), bit 5 the dead mark (set once, by
+ * REMOVE), bit 6 the live mark (set once, by ADD; a slot without it is
+ * free).  The portal's generation is kept apart and read together with
+ * the byte through a sequence (table.c, ipt_snapshot()).
  */
-#define IPT_STATE_STATUS	GENMASK_ULL(7, 0)
-#define IPT_STATE_BUSY		BIT_ULL(8)
-#define IPT_STATE_DEAD		BIT_ULL(9)
-#define IPT_STATE_LIVE		BIT_ULL(10)
-#define IPT_STATE_GEN_SHIFT	16
+#define IPT_STATE_STATUS	GENMASK(3, 0)
+#define IPT_STATE_BUSY		BIT(4)
+#define IPT_STATE_DEAD		BIT(5)
+#define IPT_STATE_LIVE		BIT(6)
 
-static inline u32 ipt_state_status(u64 state)
+static_assert(ISCSI_PORTAL_STATUS_FAILED <= IPT_STATE_STATUS);
+
+static inline u32 ipt_state_status(u8 state)
 {
 	return state & IPT_STATE_STATUS;
 }
 
 /* The ISCSI_PORTAL_INFO_* flags a reader reports. */
-static inline u32 ipt_state_flags(u64 state)
+static inline u32 ipt_state_flags(u8 state)
 {
 	return (state & IPT_STATE_BUSY) ? ISCSI_PORTAL_INFO_BUSY : 0;
 }
 
-static inline u64 ipt_state_gen(u64 state)
-{
-	return state >> IPT_STATE_GEN_SHIFT;
-}
-
 /* The state of a live portal. */
-static inline u64 ipt_state_make(u32 status, u64 gen)
+static inline u8 ipt_state_make(u32 status)
 {
-	return (gen << IPT_STATE_GEN_SHIFT) | IPT_STATE_LIVE | status;
+	return IPT_STATE_LIVE | status;
 }
 
 /* Module parameters (main.c), fixed once the module is loaded. */

@@ -6,20 +6,35 @@
  * =============
  *
  * Readers (GET_STATUS, GET_INFO, LIST, VERSION) take no lock and write no
- * shared memory: they find a portal's state word (ipt.h) in the id table
- * (below) under rcu_read_lock_sched() and read its whole state with one
- * load.  They never wait for a mutating call and never fail with EBUSY.
+ * shared memory: they find a portal's state byte (ipt.h) in the id table
+ * (below) under rcu_read_lock_sched() and read its status and marks with
+ * one load.  They never wait for a mutating call and never fail with
+ * EBUSY.
  *
- * A portal's state word (ipt_states.state[])
- *	Written only by the owner of IPT_STATE_BUSY.  A mutating call on one
+ * A portal's state byte (ipt_states.word[])
+ *	Written only by the owner of IPT_STATE_BUSY.  Four portals share a
+ *	32-bit word, one byte each, and every store to a byte is a cmpxchg of
+ *	the word that leaves the other three bytes as they are (the way
+ *	lib/cmpxchg-emu.c gives byte cmpxchg to any arch): a neighbour's
+ *	store costs a retry, never a lost change.  A mutating call on one
  *	portal (SET_STATUS, REPORT_STATUS, REMOVE) claims the busy bit with a
  *	fully ordered cmpxchg; if the bit is already set it fails with EBUSY
- *	at once, if the dead bit is set with EIDRM.  The owner may sleep while it
- *	holds the bit (it is a mark, not a lock anyone waits on) and gives it
- *	back with the release store that commits the new state.  Holding the
- *	bit also pins the portal: its memory goes only with its chunk, after
- *	every portal of the chunk was removed, and REMOVE needs the bit, so
- *	the owner may leave the RCU read section during its window.
+ *	at once, if the dead bit is set with EIDRM.  The owner may sleep while
+ *	it holds the bit (it is a mark, not a lock anyone waits on) and gives
+ *	it back with the release cmpxchg that commits the new state.  Holding
+ *	the bit also pins the portal: its memory goes only with its chunk,
+ *	after every portal of the chunk was removed, and REMOVE needs the bit,
+ *	so the owner may leave the RCU read section during its window.
+ *
+ * A portal's generation sequence (ipt_seqs.seq[])
+ *	Twice the portal's generation, odd while a commit stores a new
+ *	status: written only by the owner of the busy bit under
+ *	commit_mutex, with preemption disabled from the odd store to the even
+ *	one (ipt_commit_status()).  GET_INFO and LIST read the state byte
+ *	between two loads of it and retry until both are the same even value
+ *	(ipt_snapshot()), so status and generation are of one moment; the
+ *	most a reader can spin for is one store of a byte, never a busy
+ *	window or a sleeping writer.  GET_STATUS does not read it.
  *
  * IPT_TABLE_EXCL_BIT in ipt_table.flags
  *	Owned by the one table-wide call (REENUMERATE, REFRESH) in progress.
@@ -43,30 +58,33 @@
  *	again).  It is a mutex so that event queueing runs outside any
  *	spinlock.  Readers never take it.
  *
- * ipt_table.top, struct ipt_mid, ipt_states, ipt_entries (the id table)
+ * ipt_table.top, struct ipt_mid, ipt_states, ipt_seqs, ipt_entries
+ * (the id table)
  *	Ids are dense and never reused, so a portal lives at the place its id
- *	names.  A chunk of 256 ids is two blocks: the state words, which are
- *	all a GET_STATUS or a SET_STATUS reads (2 KiB, so the states of a
- *	million portals take 8 MiB), and the entries (address and hash node,
- *	8 KiB), which only ADD, REMOVE, GET_INFO and LIST touch.  A mid holds
- *	the block pointers of 128 chunks (32,768 ids), the top array the mids.
- *	A status lookup is three dependent loads with no call and no lock.
- *	Pieces are published with rcu_assign_pointer() and changed only under
- *	commit_mutex; a chunk's entries are published before its states and
- *	both go together.  A chunk is pruned once all of its ids were issued
- *	and every portal in it was removed, a mid once its chunks are all
- *	gone; the top array is replaced by a longer copy when ids outgrow it.
- *	Each retired piece is freed with kvfree_rcu_mightsleep() after the
- *	mutex is dropped.  A reader that saw a portal live may find its
- *	entries already pruned (the portal was removed since): it reports the
- *	portal removed.  Readers use rcu_read_lock_sched(): since v4.20 a
- *	grace period also waits for preemption-disabled sections, and
+ *	names.  A chunk of 256 ids is three blocks: the state bytes, which
+ *	are all a GET_STATUS reads (256 bytes, so the states of a million
+ *	portals take 1 MiB on 256 pages), the generation sequences (2 KiB),
+ *	which GET_INFO, LIST and status commits touch, and the entries
+ *	(address and hash node, 8 KiB), which ADD, REMOVE, GET_INFO and LIST
+ *	touch.  A mid holds the block pointers of 128 chunks (32,768 ids),
+ *	the top array the mids.  A status lookup is three dependent loads with
+ *	no call and no lock.  Pieces are published with rcu_assign_pointer()
+ *	and changed only under commit_mutex; a chunk's entries and sequences
+ *	are published before its states and the three go together.  A chunk
+ *	is pruned once all of its ids were issued and every portal in it was
+ *	removed, a mid once its chunks are all gone; the top array is
+ *	replaced by a longer copy when ids outgrow it.  Each retired piece is
+ *	freed with kvfree_rcu_mightsleep() after the mutex is dropped.  A
+ *	reader that saw a portal live may find its entries or sequences
+ *	already pruned (the portal was removed since): it reports the portal
+ *	removed.  Readers use rcu_read_lock_sched(): since v4.20 a grace
+ *	period also waits for preemption-disabled sections, and
  *	preempt_disable() is inline where rcu_read_lock() is a function call
  *	(PREEMPT_RCU).  A slot is free (state 0), holds a portal
- *	(IPT_STATE_LIVE, set by the release store that publishes the portal)
- *	or a removed one (also IPT_STATE_DEAD).  A slot holds one portal in
- *	its life, since its id is issued once; a failed ADD leaves it free for
- *	the next ADD.
+ *	(IPT_STATE_LIVE, set by the release cmpxchg that publishes the
+ *	portal) or a removed one (also IPT_STATE_DEAD).  A slot holds one
+ *	portal in its life, since its id is issued once; a failed ADD leaves
+ *	it free (and its sequence 0) for the next ADD.
  *
  * ipt_table.by_addr (rhashtable)
  *	address -> portal, used only to refuse a second ADD of one address.
@@ -130,9 +148,20 @@
 #define IPT_MID_SHIFT		(IPT_CHUNK_BITS + IPT_MID_BITS)	/* ids a mid */
 #define IPT_TOP_MIN		1	/* mids of the first top array */
 
-/* A chunk's state words (ipt.h): what status readers and writers touch. */
+/*
+ * A chunk's state bytes (ipt.h), four to a word: all a GET_STATUS reads.
+ * Id i's byte is bits 8 * (i % 4) and up of word i / 4 (ipt_state_of()):
+ * arithmetic on the word, the same on either byte order.
+ */
+#define IPT_WORD_IDS		4
+
 struct ipt_states {
-	atomic64_t state[IPT_CHUNK_SIZE];
+	atomic_t word[IPT_CHUNK_SIZE / IPT_WORD_IDS];
+};
+
+/* A chunk's generation sequences (see "Locking rules"). */
+struct ipt_seqs {
+	u64 seq[IPT_CHUNK_SIZE];
 };
 
 /*
@@ -148,9 +177,10 @@ struct ipt_entries {
 	struct ipt_entry entry[IPT_CHUNK_SIZE];
 };
 
-/* A chunk's two blocks are both present or both missing. */
+/* A chunk's three blocks are all present or all missing. */
 struct ipt_mid {
 	struct ipt_states __rcu *states[IPT_MID_SIZE];
+	struct ipt_seqs __rcu *seqs[IPT_MID_SIZE];
 	struct ipt_entries __rcu *entries[IPT_MID_SIZE];
 };
 
@@ -160,13 +190,16 @@ struct ipt_top {
 };
 
 /*
- * Power-of-two sizes: kmalloc() serves each block from a slab cache
- * without waste (kmalloc-8k, order 1, is the largest).
+ * Power-of-two sizes: kmalloc() serves each chunk block from a slab cache
+ * without waste (kmalloc-8k, order 1, is the largest), and the state bytes
+ * of sixteen chunks share a page.  A mid (kmalloc-4k) leaves 1 KiB unused
+ * per 32,768 ids.
  */
-static_assert(sizeof(struct ipt_states) == 2048);
+static_assert(sizeof(struct ipt_states) == 256);
+static_assert(sizeof(struct ipt_seqs) == 2048);
 static_assert(sizeof(struct ipt_entry) == 32);
 static_assert(sizeof(struct ipt_entries) == 8192);
-static_assert(sizeof(struct ipt_mid) == 2048);
+static_assert(sizeof(struct ipt_mid) == 3072);
 
 /*
  * Table pieces an ADD allocates outside commit_mutex for the slot it needs,
@@ -177,11 +210,12 @@ enum ipt_need { IPT_NEED_TOP = 1, IPT_NEED_MID, IPT_NEED_CHUNK };
 struct ipt_pieces {
 	struct ipt_top *top;
 	struct ipt_mid *mid;
-	struct ipt_states *states;	/* with @entries: a chunk */
+	struct ipt_states *states;	/* with @seqs and @entries: a chunk */
+	struct ipt_seqs *seqs;
 	struct ipt_entries *entries;
 	enum ipt_need need;		/* the piece ipt_make_slot() lacked */
 	unsigned long top_len;		/* with IPT_NEED_TOP: the length */
-	void *retired[3];
+	void *retired[4];
 };
 
 static struct {
@@ -316,10 +350,10 @@ static __always_inline struct ipt_mid *ipt_mid_of(u64 id)
 }
 
 /*
- * The state word of @id's slot, or NULL when its chunk is not in the
- * table: three dependent loads, no call.
+ * The word that holds the state byte of @id's slot, or NULL when its chunk
+ * is not in the table: three dependent loads, no call.
  */
-static __always_inline atomic64_t *ipt_slot(u64 id)
+static __always_inline atomic_t *ipt_slot(u64 id)
 {
 	struct ipt_mid *mid = ipt_mid_of(id);
 	struct ipt_states *st;
@@ -329,45 +363,83 @@ static __always_inline atomic64_t *ipt_slot(u64 id)
 	st = ipt_deref(mid->states[ipt_mid_index(id)]);
 	if (!st)
 		return NULL;
-	return &st->state[ipt_chunk_index(id)];
+	return &st->word[ipt_chunk_index(id) / IPT_WORD_IDS];
+}
+
+static __always_inline unsigned int ipt_state_shift(u64 id)
+{
+	return (id % IPT_WORD_IDS) * BITS_PER_BYTE;
+}
+
+/* @id's state byte in @word, a value of the word ipt_slot() gave. */
+static __always_inline u8 ipt_state_of(int word, u64 id)
+{
+	return (u32)word >> ipt_state_shift(id);
+}
+
+/* @word with @id's state byte replaced by @state. */
+static int ipt_state_put(int word, u64 id, u8 state)
+{
+	unsigned int shift = ipt_state_shift(id);
+
+	return ((u32)word & ~(0xffU << shift)) | ((u32)state << shift);
 }
 
 /*
- * The entry of @id, which the caller saw live (in this RCU section, or it
- * holds commit_mutex or the portal's busy bit).  NULL when the chunk has
- * been pruned since: the portal was removed.
+ * Store @state as @id's state byte in @w, with release, leaving the other
+ * bytes of @w as they are.  The caller owns the byte: it holds its busy
+ * bit, or commit_mutex while the slot is free.
  */
-static struct ipt_entry *ipt_entry(u64 id)
+static void ipt_state_store_release(atomic_t *w, u64 id, u8 state)
+{
+	int old = atomic_read(w);
+
+	while (!atomic_try_cmpxchg_release(w, &old,
+					   ipt_state_put(old, id, state)))
+		;
+}
+
+/*
+ * The entry of @id, and in *@seq its generation sequence, when the caller
+ * saw it live (in this RCU section, or it holds commit_mutex or the
+ * portal's busy bit).  NULL when the chunk has been pruned since: the
+ * portal was removed.
+ */
+static struct ipt_entry *ipt_cold(u64 id, u64 **seq)
 {
 	struct ipt_mid *mid = ipt_mid_of(id);
+	unsigned int ci = ipt_mid_index(id);
 	struct ipt_entries *en;
+	struct ipt_seqs *sq;
 
 	if (!mid)
 		return NULL;
-	en = ipt_deref(mid->entries[ipt_mid_index(id)]);
-	if (!en)
+	en = ipt_deref(mid->entries[ci]);
+	sq = ipt_deref(mid->seqs[ci]);
+	if (!en || !sq)
 		return NULL;
+	*seq = &sq->seq[ipt_chunk_index(id)];
 	return &en->entry[ipt_chunk_index(id)];
 }
 
-static bool ipt_state_present(u64 state)
+static bool ipt_state_present(u8 state)
 {
 	return (state & (IPT_STATE_LIVE | IPT_STATE_DEAD)) == IPT_STATE_LIVE;
 }
 
 /*
- * The entry of the first portal (removed ones skipped) with an id >= *@id,
- * and its state in *@state; *@id becomes its id.  NULL when there is none.
- * A reader's RCU section or commit_mutex; the walk skips a missing mid or
- * chunk at once, so it looks at most at 255 removed portals per portal it
- * finds.
+ * The word of the first portal (removed ones skipped) with an id >= *@id,
+ * and its state in *@state (read with acquire: its entry is seen); *@id
+ * becomes its id.  NULL when there is none.  A reader's RCU section or
+ * commit_mutex; the walk skips a missing mid or chunk at once, so it looks
+ * at most at 255 removed portals per portal it finds.
  */
-static struct ipt_entry *ipt_next(u64 *id, u64 *state)
+static atomic_t *ipt_next(u64 *id, u8 *state)
 {
 	const struct ipt_top *top = ipt_deref(ipt_table.top);
-	struct ipt_entries *en;
 	struct ipt_states *st;
 	struct ipt_mid *mid;
+	atomic_t *w;
 	u64 i = *id;
 
 	while ((i >> IPT_MID_SHIFT) < top->len) {
@@ -383,19 +455,13 @@ static struct ipt_entry *ipt_next(u64 *id, u64 *state)
 			i = (i | (IPT_CHUNK_SIZE - 1)) + 1;
 			continue;
 		}
-		*state = atomic64_read_acquire(&st->state[ipt_chunk_index(i)]);
-		if (!ipt_state_present(*state)) {
-			i++;
-			continue;
+		w = &st->word[ipt_chunk_index(i) / IPT_WORD_IDS];
+		*state = ipt_state_of(atomic_read_acquire(w), i);
+		if (ipt_state_present(*state)) {
+			*id = i;
+			return w;
 		}
-		en = ipt_deref(mid->entries[ipt_mid_index(i)]);
-		if (!en) {
-			/* Pruned since: every portal of the chunk is gone. */
-			i = (i | (IPT_CHUNK_SIZE - 1)) + 1;
-			continue;
-		}
-		*id = i;
-		return &en->entry[ipt_chunk_index(i)];
+		i++;
 	}
 	return NULL;
 }
@@ -404,7 +470,8 @@ static struct ipt_entry *ipt_next(u64 *id, u64 *state)
 static bool ipt_any_busy(void)
 {
 	bool busy = false;
-	u64 id = 1, state;
+	u64 id = 1;
+	u8 state;
 
 	rcu_read_lock_sched();
 	while (ipt_next(&id, &state)) {
@@ -450,18 +517,18 @@ static void ipt_excl_end(void)
 }
 
 /*
- * The state word of @id's portal, removed or not, and its state, read with
- * acquire (pairs with the release store that made it live: its entry is
- * seen).  NULL when the slot is missing or free.
+ * The word that holds the state byte of @id's portal, removed or not, and
+ * its state, read with acquire (pairs with the release that made it live:
+ * its entry is seen).  NULL when the slot is missing or free.
  */
-static __always_inline atomic64_t *ipt_find(u64 id, u64 *state)
+static __always_inline atomic_t *ipt_find(u64 id, u8 *state)
 {
-	atomic64_t *p = ipt_slot(id);
+	atomic_t *w = ipt_slot(id);
 
-	if (!p)
+	if (!w)
 		return NULL;
-	*state = atomic64_read_acquire(p);
-	return (*state & IPT_STATE_LIVE) ? p : NULL;
+	*state = ipt_state_of(atomic_read_acquire(w), id);
+	return (*state & IPT_STATE_LIVE) ? w : NULL;
 }
 
 /*
@@ -469,60 +536,63 @@ static __always_inline atomic64_t *ipt_find(u64 id, u64 *state)
  * removed and its chunk pruned (EIDRM); anything else was never issued
  * (ENOENT).
  */
-static noinline atomic64_t *ipt_lookup_miss(u64 id, u64 *state, int *err)
+static noinline atomic_t *ipt_lookup_miss(u64 id, u8 *state, int *err)
 {
-	atomic64_t *p;
+	atomic_t *w;
 	u64 last;
 
 	/* Before the second lookup; pairs with the release in ADD. */
 	last = smp_load_acquire(&ipt_table.last_id);
-	p = ipt_find(id, state);
-	if (!p)
+	w = ipt_find(id, state);
+	if (!w)
 		*err = id && id <= last ? -EIDRM : -ENOENT;
-	return p;
+	return w;
 }
 
 /*
  * Look up a portal in a reader's RCU section; callers check
  * IPT_STATE_DEAD in *@state.  The hit path reads nothing but the id table.
  */
-static __always_inline atomic64_t *ipt_lookup(u64 id, u64 *state, int *err)
+static __always_inline atomic_t *ipt_lookup(u64 id, u8 *state, int *err)
 {
-	atomic64_t *p = ipt_find(id, state);
+	atomic_t *w = ipt_find(id, state);
 
-	if (likely(p))
-		return p;
+	if (likely(w))
+		return w;
 	return ipt_lookup_miss(id, state, err);
 }
 
 /* Give the busy bit back without a change. */
-static void ipt_unclaim(atomic64_t *p, u64 state)
+static void ipt_unclaim(atomic_t *w, u64 id, u8 state)
 {
-	atomic64_set_release(p, state);
+	ipt_state_store_release(w, id, state);
 }
 
 /*
- * Claim the busy bit of @p (see "Locking rules"), unless a table-wide call
- * runs.  *@state is the state just read; on success it is the committed
- * state the caller now owns.
+ * Claim the busy bit of @id's byte in @w (see "Locking rules"), unless a
+ * table-wide call runs.  On success *@state is the committed state the
+ * caller now owns.
  */
-static int ipt_claim(atomic64_t *p, u64 *state)
+static int ipt_claim(atomic_t *w, u64 id, u8 *state)
 {
-	s64 old = *state;
+	int old = atomic_read(w);
+	u8 s;
 
 	do {
-		if (old & IPT_STATE_DEAD)
+		s = ipt_state_of(old, id);
+		if (s & IPT_STATE_DEAD)
 			return -EIDRM;
-		if (old & IPT_STATE_BUSY)
+		if (s & IPT_STATE_BUSY)
 			return -EBUSY;
 		/* Fully ordered: the claim is seen before the table bit is read. */
-	} while (!atomic64_try_cmpxchg(p, &old, old | IPT_STATE_BUSY));
+	} while (!atomic_try_cmpxchg(w, &old,
+				     ipt_state_put(old, id, s | IPT_STATE_BUSY)));
 
 	if (ipt_table_excl()) {
-		ipt_unclaim(p, old);
+		ipt_unclaim(w, id, s);
 		return -EBUSY;
 	}
-	*state = old;
+	*state = s;
 	return 0;
 }
 
@@ -532,23 +602,23 @@ static int ipt_claim(atomic64_t *p, u64 *state)
  * ENOENT/EIDRM, EBUSY).  On success the caller owns the busy bit and must
  * end with ipt_commit_status(), ipt_unclaim() or REMOVE's commit.
  */
-static __always_inline atomic64_t *ipt_begin(u64 id, u64 *state, int *err)
+static __always_inline atomic_t *ipt_begin(u64 id, u8 *state, int *err)
 {
-	atomic64_t *p;
+	atomic_t *w;
 
 	*err = ipt_check_corrupt();
 	if (*err)
 		return NULL;
 
 	rcu_read_lock_sched();
-	p = ipt_lookup(id, state, err);
-	if (p) {
-		*err = ipt_claim(p, state);
+	w = ipt_lookup(id, state, err);
+	if (w) {
+		*err = ipt_claim(w, id, state);
 		if (*err)
-			p = NULL;
+			w = NULL;
 	}
 	rcu_read_unlock_sched();
-	return p;
+	return w;
 }
 
 /*
@@ -563,44 +633,101 @@ static u64 ipt_bump_generation(void)
 
 /*
  * Commit a status change of a claimed portal; gives the busy bit back.
- * Inlined, like ipt_begin(), into SET_STATUS and REPORT_STATUS.
+ * Inlined, like ipt_begin(), into SET_STATUS and REPORT_STATUS.  The
+ * sequence is odd from before the new state is stored (the release of the
+ * store orders it) until after (the release of the even store): a reader
+ * that saw either end of the change sees the sequence move.  Preemption
+ * stays off in between, so no reader ever spins on a writer that is not
+ * running.
  */
-static __always_inline void ipt_commit_status(atomic64_t *p, u64 id,
-					      u64 state, u32 status)
+static __always_inline void ipt_commit_status(atomic_t *w, u64 id,
+					      u8 state, u32 status)
 {
 	u32 old = ipt_state_status(state);
-	u64 seq;
+	u64 tgen, *seqp, seq;
 
 	if (status == old) {
-		ipt_unclaim(p, state);
+		ipt_unclaim(w, id, state);
 		return;
 	}
 
 	mutex_lock(&ipt_table.commit_mutex);
-	atomic64_set_release(p, ipt_state_make(status, ipt_state_gen(state) + 1));
-	seq = ipt_bump_generation();
-	ipt_events_post(seq, id, ISCSI_PORTAL_EVENT_MODIFY, old, status);
+	/* Present while we hold the busy bit: its chunk is there. */
+	ipt_cold(id, &seqp);
+	seq = *seqp;	/* only we write it */
+	preempt_disable();
+	WRITE_ONCE(*seqp, seq + 1);
+	/* Release: the odd sequence is seen before the new state. */
+	ipt_state_store_release(w, id, ipt_state_make(status));
+	/* The new state is seen before the even sequence. */
+	smp_store_release(seqp, seq + 2);
+	preempt_enable();
+	tgen = ipt_bump_generation();
+	ipt_events_post(tgen, id, ISCSI_PORTAL_EVENT_MODIFY, old, status);
 	mutex_unlock(&ipt_table.commit_mutex);
 }
 
-static void ipt_fill_info(u64 id, const struct ipt_entry *e, u64 state,
-			  struct iscsi_portal_info *info)
+/*
+ * The state of a present portal and its generation, of one moment (see
+ * "Locking rules").  A reader's RCU section.
+ */
+static u8 ipt_snapshot(atomic_t *w, u64 id, const u64 *seqp, u64 *gen)
 {
+	u64 seq;
+	u8 state;
+
+	for (;;) {
+		/* Pairs with the even store: its state is seen. */
+		seq = smp_load_acquire(seqp);
+		if (seq & 1) {
+			cpu_relax();
+			continue;
+		}
+		state = ipt_state_of(atomic_read(w), id);
+		/*
+		 * The byte before the second look; pairs with the release
+		 * that orders the odd store before the byte's store.
+		 */
+		smp_rmb();
+		if (READ_ONCE(*seqp) == seq)
+			break;
+	}
+	*gen = seq >> 1;
+	return state;
+}
+
+/*
+ * Fill @info for @id, whose state word is @w and which the caller saw
+ * present in this RCU section.  -EIDRM when it has been removed since.
+ */
+static int ipt_fill_info(u64 id, atomic_t *w, struct iscsi_portal_info *info)
+{
+	const struct ipt_entry *e;
+	u64 *seqp, gen;
+	u8 state;
+
+	e = ipt_cold(id, &seqp);
+	if (!e)
+		return -EIDRM;	/* removed and pruned since */
+	state = ipt_snapshot(w, id, seqp, &gen);
+	if (state & IPT_STATE_DEAD)
+		return -EIDRM;
 	info->id = id;
 	info->addr = e->addr;
 	info->status = ipt_state_status(state);
 	info->flags = ipt_state_flags(state);
-	info->generation = ipt_state_gen(state);
+	info->generation = gen;
+	return 0;
 }
 
 /*
- * Under commit_mutex: the state word of @id's slot and its entry in *@e,
+ * Under commit_mutex: the word of @id's state byte and its entry in *@e,
  * with the table pieces they lack installed from @pc.  NULL when a piece
  * is missing and @pc has none: @pc->need then says which, for the caller
  * to allocate without the mutex.
  */
-static atomic64_t *ipt_make_slot(u64 id, struct ipt_pieces *pc,
-				 struct ipt_entry **e)
+static atomic_t *ipt_make_slot(u64 id, struct ipt_pieces *pc,
+			       struct ipt_entry **e)
 {
 	struct ipt_top *top = ipt_locked(ipt_table.top);
 	unsigned int ci = ipt_mid_index(id);
@@ -643,14 +770,16 @@ static atomic64_t *ipt_make_slot(u64 id, struct ipt_pieces *pc,
 		}
 		st = pc->states;
 		pc->states = NULL;
-		/* Entries first: a reader that finds the states finds them. */
+		/* The others first: a reader that finds the states finds them. */
 		rcu_assign_pointer(mid->entries[ci], pc->entries);
 		pc->entries = NULL;
+		rcu_assign_pointer(mid->seqs[ci], pc->seqs);
+		pc->seqs = NULL;
 		rcu_assign_pointer(mid->states[ci], st);
 	}
 	en = ipt_locked(mid->entries[ci]);
 	*e = &en->entry[ipt_chunk_index(id)];
-	return &st->state[ipt_chunk_index(id)];
+	return &st->word[ipt_chunk_index(id) / IPT_WORD_IDS];
 }
 
 /* Allocate the piece ipt_make_slot() asked for; no lock held. */
@@ -673,6 +802,10 @@ static int ipt_pieces_alloc(struct ipt_pieces *pc)
 			pc->entries = kzalloc(sizeof(*pc->entries),
 					      GFP_KERNEL_ACCOUNT);
 		if (!pc->entries)
+			return -ENOMEM;
+		if (!pc->seqs)
+			pc->seqs = kzalloc(sizeof(*pc->seqs), GFP_KERNEL_ACCOUNT);
+		if (!pc->seqs)
 			return -ENOMEM;
 		if (!pc->states)
 			pc->states = kzalloc(sizeof(*pc->states),
@@ -704,6 +837,7 @@ static void ipt_pieces_free(struct ipt_pieces *pc)
 	kvfree(pc->top);
 	kfree(pc->mid);
 	kfree(pc->states);
+	kfree(pc->seqs);
 	kfree(pc->entries);
 }
 
@@ -718,7 +852,7 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 {
 	u64 id = ipt_table.last_id + 1, seq;
 	struct ipt_entry *e;
-	atomic64_t *p;
+	atomic_t *w;
 
 	lockdep_assert_held(&ipt_table.commit_mutex);
 
@@ -729,8 +863,8 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 	if (ipt_table_excl())	/* set under this mutex */
 		return -EBUSY;
 
-	p = ipt_make_slot(id, pc, &e);
-	if (!p)
+	w = ipt_make_slot(id, pc, &e);
+	if (!w)
 		return -EAGAIN;
 	e->addr = *addr;
 	/* No duplicate (looked up above, under this mutex): only ENOMEM. */
@@ -739,7 +873,7 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 		return -ENOMEM;
 
 	/* Makes the slot live: pairs with the acquire in ipt_find(). */
-	atomic64_set_release(p, ipt_state_make(status, 0));
+	ipt_state_store_release(w, id, ipt_state_make(status));
 	/* After the portal is live; pairs with ipt_lookup(). */
 	smp_store_release(&ipt_table.last_id, id);
 	WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
@@ -797,11 +931,14 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 	mid = ipt_locked(top->mid[m]);
 	st = ipt_locked(mid->states[ci]);
 	for (i = 0; i < IPT_CHUNK_SIZE; i++)
-		if (ipt_state_present(atomic64_read(&st->state[i])))
+		if (ipt_state_present(ipt_state_of(atomic_read(&st->word[i / IPT_WORD_IDS]),
+						   i)))
 			return;
 	pc->retired[0] = st;
-	pc->retired[1] = ipt_locked(mid->entries[ci]);
+	pc->retired[1] = ipt_locked(mid->seqs[ci]);
+	pc->retired[2] = ipt_locked(mid->entries[ci]);
 	RCU_INIT_POINTER(mid->states[ci], NULL);
+	RCU_INIT_POINTER(mid->seqs[ci], NULL);
 	RCU_INIT_POINTER(mid->entries[ci], NULL);
 
 	if ((id | (BIT_ULL(IPT_MID_SHIFT) - 1)) > last)
@@ -810,25 +947,26 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 		if (rcu_access_pointer(mid->states[i]))
 			return;
 	RCU_INIT_POINTER(top->mid[m], NULL);
-	pc->retired[2] = mid;
+	pc->retired[3] = mid;
 }
 
 int ipt_remove(u64 id)
 {
 	struct ipt_pieces pc = {};
 	struct ipt_entry *e;
-	atomic64_t *p;
-	u64 state, seq;
+	u64 seq, *seqp;
+	atomic_t *w;
+	u8 state;
 	int err;
 
-	p = ipt_begin(id, &state, &err);
-	if (!p)
+	w = ipt_begin(id, &state, &err);
+	if (!w)
 		return err;
 
 	mutex_lock(&ipt_table.commit_mutex);
 	/* Present until the dead mark below: the entry is there. */
-	e = ipt_entry(id);
-	atomic64_set_release(p, state | IPT_STATE_DEAD);
+	e = ipt_cold(id, &seqp);
+	ipt_state_store_release(w, id, state | IPT_STATE_DEAD);
 	rhashtable_remove_fast(&ipt_table.by_addr, &e->node, ipt_addr_params);
 	WRITE_ONCE(ipt_table.count, ipt_table.count - 1);
 	seq = ipt_bump_generation();
@@ -845,10 +983,10 @@ int ipt_remove(u64 id)
  * Read one portal's state, and its whole info when @info is not NULL:
  * lockless, never EBUSY.
  */
-static __always_inline int ipt_read(u64 id, u64 *state,
+static __always_inline int ipt_read(u64 id, u8 *state,
 				    struct iscsi_portal_info *info)
 {
-	const struct ipt_entry *e;
+	atomic_t *w;
 	int err;
 
 	err = ipt_check_corrupt();
@@ -856,16 +994,12 @@ static __always_inline int ipt_read(u64 id, u64 *state,
 		return err;
 
 	rcu_read_lock_sched();
-	if (ipt_lookup(id, state, &err)) {
-		if (*state & IPT_STATE_DEAD) {
+	w = ipt_lookup(id, state, &err);
+	if (w) {
+		if (*state & IPT_STATE_DEAD)
 			err = -EIDRM;
-		} else if (info) {
-			e = ipt_entry(id);
-			if (e)
-				ipt_fill_info(id, e, *state, info);
-			else
-				err = -EIDRM;	/* removed and pruned since */
-		}
+		else if (info)
+			err = ipt_fill_info(id, w, info);
 	}
 	rcu_read_unlock_sched();
 	return err;
@@ -873,14 +1007,14 @@ static __always_inline int ipt_read(u64 id, u64 *state,
 
 int ipt_get_info(u64 id, struct iscsi_portal_info *info)
 {
-	u64 state;
+	u8 state;
 
 	return ipt_read(id, &state, info);
 }
 
 int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg)
 {
-	u64 state;
+	u8 state;
 	int err;
 
 	err = ipt_read(id, &state, NULL);
@@ -898,17 +1032,17 @@ int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg)
  */
 int ipt_set_status(u64 id, u32 status)
 {
-	atomic64_t *p;
 	unsigned int delay;
-	u64 state;
+	atomic_t *w;
+	u8 state;
 	int err;
 
 	if (status != ISCSI_PORTAL_STATUS_ONLINE &&
 	    status != ISCSI_PORTAL_STATUS_OFFLINE)
 		return ipt_status_valid(status) ? -EOPNOTSUPP : -EINVAL;
 
-	p = ipt_begin(id, &state, &err);
-	if (!p)
+	w = ipt_begin(id, &state, &err);
+	if (!w)
 		return err;
 
 	/* A test knob: the window is deterministic, a signal does not end it. */
@@ -916,25 +1050,25 @@ int ipt_set_status(u64 id, u32 status)
 	if (delay)
 		msleep(delay);
 
-	ipt_commit_status(p, id, state, status);
+	ipt_commit_status(w, id, state, status);
 	return 0;
 }
 
 /* REPORT_STATUS: the provider's path; any status, never delayed. */
 int ipt_report_status(u64 id, u32 status)
 {
-	atomic64_t *p;
-	u64 state;
+	atomic_t *w;
+	u8 state;
 	int err;
 
 	if (!ipt_status_valid(status))
 		return -EINVAL;
 
-	p = ipt_begin(id, &state, &err);
-	if (!p)
+	w = ipt_begin(id, &state, &err);
+	if (!w)
 		return err;
 
-	ipt_commit_status(p, id, state, status);
+	ipt_commit_status(w, id, state, status);
 	return 0;
 }
 
@@ -946,16 +1080,19 @@ int ipt_report_status(u64 id, u32 status)
 static unsigned int ipt_list_batch(struct iscsi_portal_info *buf,
 				   unsigned int max, u64 *cursor)
 {
-	const struct ipt_entry *e;
 	unsigned int n = 0;
-	u64 id = *cursor, state;
+	u64 id = *cursor;
+	atomic_t *w;
+	u8 state;
 
 	rcu_read_lock_sched();
 	while (n < max) {
-		e = ipt_next(&id, &state);
-		if (!e)
+		w = ipt_next(&id, &state);
+		if (!w)
 			break;
-		ipt_fill_info(id, e, state, &buf[n++]);
+		/* Skipped when removed since ipt_next() saw it. */
+		if (!ipt_fill_info(id, w, &buf[n]))
+			n++;
 		*cursor = ++id;
 	}
 	rcu_read_unlock_sched();
@@ -965,7 +1102,7 @@ static unsigned int ipt_list_batch(struct iscsi_portal_info *buf,
 static bool ipt_any_from(u64 id)
 {
 	bool any;
-	u64 state;
+	u8 state;
 
 	rcu_read_lock_sched();
 	any = ipt_next(&id, &state);
@@ -1173,6 +1310,7 @@ void ipt_table_exit(void)
 			continue;
 		for (i = 0; i < IPT_MID_SIZE; i++) {
 			kfree(rcu_dereference_protected(mid->states[i], true));
+			kfree(rcu_dereference_protected(mid->seqs[i], true));
 			kfree(rcu_dereference_protected(mid->entries[i], true));
 		}
 		kfree(mid);
