@@ -13,18 +13,20 @@
  *
  * A portal's state byte (ipt_states.word[])
  *	Written only by the owner of IPT_STATE_BUSY.  Four portals share a
- *	32-bit word, one byte each, and every store to a byte is a cmpxchg of
+ *	32-bit word, one byte each.  The busy bit is claimed with a cmpxchg of
  *	the word that leaves the other three bytes as they are (the way
- *	lib/cmpxchg-emu.c gives byte cmpxchg to any arch): a neighbour's
- *	store costs a retry, never a lost change.  A mutating call on one
- *	portal (SET_STATUS, REPORT_STATUS, REMOVE) claims the busy bit with a
- *	fully ordered cmpxchg; if the bit is already set it fails with EBUSY
- *	at once, if the dead bit is set with EIDRM.  The owner may sleep while
- *	it holds the bit (it is a mark, not a lock anyone waits on) and gives
- *	it back with the release cmpxchg that commits the new state.  Holding
- *	the bit also pins the portal: its memory goes only with its chunk,
- *	after every portal of the chunk was removed, and REMOVE needs the bit,
- *	so the owner may leave the RCU read section during its window.
+ *	lib/cmpxchg-emu.c gives byte cmpxchg to any arch); the owner's stores
+ *	are byte stores, which make a racing cmpxchg of a neighbour fail and
+ *	retry (as qspinlock's locked byte does): a neighbour costs a retry,
+ *	never a lost change.  A mutating call on one portal (SET_STATUS,
+ *	REPORT_STATUS, REMOVE) claims the busy bit with a fully ordered
+ *	cmpxchg; if the bit is already set it fails with EBUSY at once, if the
+ *	dead bit is set with EIDRM.  The owner may sleep while it holds the
+ *	bit (it is a mark, not a lock anyone waits on) and gives it back with
+ *	the release store that commits the new state.  Holding the bit also
+ *	pins the portal: its memory goes only with its chunk, after every
+ *	portal of the chunk was removed, and REMOVE needs the bit, so the
+ *	owner may leave the RCU read section during its window.
  *
  * A portal's generation sequence (ipt_seqs.seq[])
  *	Twice the portal's generation, odd while a commit stores a new
@@ -81,7 +83,7 @@
  *	period also waits for preemption-disabled sections, and
  *	preempt_disable() is inline where rcu_read_lock() is a function call
  *	(PREEMPT_RCU).  A slot is free (state 0), holds a portal
- *	(IPT_STATE_LIVE, set by the release cmpxchg that publishes the
+ *	(IPT_STATE_LIVE, set by the release byte store that publishes the
  *	portal) or a removed one (also IPT_STATE_DEAD).  A slot holds one
  *	portal in its life, since its id is issued once; a failed ADD leaves
  *	it free (and its sequence 0) for the next ADD.
@@ -386,17 +388,23 @@ static int ipt_state_put(int word, u64 id, u8 state)
 }
 
 /*
- * Store @state as @id's state byte in @w, with release, leaving the other
- * bytes of @w as they are.  The caller owns the byte: it holds its busy
- * bit, or commit_mutex while the slot is free.
+ * Store @state as @id's state byte in @w, with release.  The caller owns
+ * the byte: it holds its busy bit, or commit_mutex while the slot is free.
+ * A byte store leaves the other bytes of @w alone, and a neighbour's
+ * cmpxchg of the word that raced with it fails and retries, as with the
+ * locked byte of a qspinlock.
  */
 static void ipt_state_store_release(atomic_t *w, u64 id, u8 state)
 {
-	int old = atomic_read(w);
+	unsigned int i = id % IPT_WORD_IDS;
+	u8 *byte;
 
-	while (!atomic_try_cmpxchg_release(w, &old,
-					   ipt_state_put(old, id, state)))
-		;
+	/* The byte that holds bits 8 * (id % 4) and up of the word. */
+	if (IS_ENABLED(CONFIG_CPU_BIG_ENDIAN))
+		i ^= IPT_WORD_IDS - 1;
+	byte = (u8 *)&w->counter + i;
+	/* What the caller wrote before is seen before the new state. */
+	smp_store_release(byte, state);
 }
 
 /*
@@ -697,7 +705,7 @@ static u8 ipt_snapshot(atomic_t *w, u64 id, const u64 *seqp, u64 *gen)
 }
 
 /*
- * Fill @info for @id, whose state word is @w and which the caller saw
+ * Fill @info for @id, whose state byte is in @w and which the caller saw
  * present in this RCU section.  -EIDRM when it has been removed since.
  */
 static int ipt_fill_info(u64 id, atomic_t *w, struct iscsi_portal_info *info)
@@ -925,15 +933,17 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 	u64 last = ipt_table.last_id;
 	struct ipt_states *st;
 	struct ipt_mid *mid;
+	int word;
 
 	if ((id | (IPT_CHUNK_SIZE - 1)) > last)
 		return;
 	mid = ipt_locked(top->mid[m]);
 	st = ipt_locked(mid->states[ci]);
-	for (i = 0; i < IPT_CHUNK_SIZE; i++)
-		if (ipt_state_present(ipt_state_of(atomic_read(&st->word[i / IPT_WORD_IDS]),
-						   i)))
+	for (i = 0; i < IPT_CHUNK_SIZE; i++) {
+		word = atomic_read(&st->word[i / IPT_WORD_IDS]);
+		if (ipt_state_present(ipt_state_of(word, i)))
 			return;
+	}
 	pc->retired[0] = st;
 	pc->retired[1] = ipt_locked(mid->seqs[ci]);
 	pc->retired[2] = ipt_locked(mid->entries[ci]);

@@ -654,8 +654,8 @@ int main(int argc, char **argv)
 		{ .key = "get_status_ns_1m", .what = "GET_STATUS, 1M portals, random ids", .loop = loop_get_status_rand },
 		{ .key = "(1m, one id)", .what = "control: GET_STATUS, 1M portals, the same id", .loop = loop_get_status_same },
 		{ .key = "(1m, ascending)", .what = "control: GET_STATUS, 1M portals, ascending ids", .loop = loop_get_status_seq },
-		{ .key = "(1m, random in 16k)", .what = "control: random ids among the first 16,384 (states on 32 pages)", .loop = loop_get_status_rand_16k },
-		{ .key = "(1m, random in 128k)", .what = "control: random ids among the first 131,072 (states on 256 pages)", .loop = loop_get_status_rand_128k },
+		{ .key = "(1m, random in 16k)", .what = "control: random ids among the first 16,384 (states on 4 pages)", .loop = loop_get_status_rand_16k },
+		{ .key = "(1m, random in 128k)", .what = "control: random ids among the first 131,072 (states on 32 pages)", .loop = loop_get_status_rand_128k },
 	};
 	const int n_big = sizeof(big) / sizeof(big[0]);
 	struct bench list = { .key = "list_per_portal_ns", .what = "LIST 100k portals, pages of 256, per portal", .loop = loop_list };
