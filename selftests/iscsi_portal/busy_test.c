@@ -370,6 +370,7 @@ struct torn_reader {
 	unsigned long reads, bad, backwards, errors;
 	__u32 bad_status;
 	__u64 bad_gen;
+	__u64 last_info, last_list;	/* the generations seen last */
 };
 
 static void torn_check(struct torn_reader *r, __u32 status, __u64 gen,
@@ -391,24 +392,29 @@ static void torn_check(struct torn_reader *r, __u32 status, __u64 gen,
 	*last = gen;
 }
 
+/* One GET_INFO and one LIST of r->id, checked. */
+static void torn_read_once(struct torn_reader *r)
+{
+	struct iscsi_portal_info info, page[1];
+	struct iscsi_portal_list l;
+
+	if (ip_get_info(r->fd, r->id, &info))
+		r->errors++;
+	else
+		torn_check(r, info.status, info.generation, info.flags, &r->last_info);
+	if (ip_list(r->fd, r->id, page, 1, &l) || l.count != 1 || page[0].id != r->id)
+		r->errors++;
+	else
+		torn_check(r, page[0].status, page[0].generation, page[0].flags,
+			   &r->last_list);
+}
+
 static void *torn_reader_fn(void *p)
 {
 	struct torn_reader *r = p;
-	struct iscsi_portal_info info, page[1];
-	struct iscsi_portal_list l;
-	__u64 last_info = 0, last_list = 0;
 
-	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		if (ip_get_info(r->fd, r->id, &info))
-			r->errors++;
-		else
-			torn_check(r, info.status, info.generation, info.flags, &last_info);
-		if (ip_list(r->fd, r->id, page, 1, &l) || l.count != 1 || page[0].id != r->id)
-			r->errors++;
-		else
-			torn_check(r, page[0].status, page[0].generation, page[0].flags,
-				   &last_list);
-	}
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		torn_read_once(r);
 	return NULL;
 }
 
@@ -416,26 +422,11 @@ static void *torn_reader_fn(void *p)
 static void *torn_readers_fn(void *p)
 {
 	struct torn_reader *r = p;
-	struct iscsi_portal_info info, page[1];
-	__u64 last_info[MAX_EXTRA] = {}, last_list[MAX_EXTRA] = {};
-	struct iscsi_portal_list l;
 	int i;
 
-	while (!__atomic_load_n(&r[0].stop, __ATOMIC_ACQUIRE)) {
-		for (i = 0; i < MAX_EXTRA; i++) {
-			if (ip_get_info(r[i].fd, r[i].id, &info))
-				r[i].errors++;
-			else
-				torn_check(&r[i], info.status, info.generation, info.flags,
-					   &last_info[i]);
-			if (ip_list(r[i].fd, r[i].id, page, 1, &l) || l.count != 1 ||
-			    page[0].id != r[i].id)
-				r[i].errors++;
-			else
-				torn_check(&r[i], page[0].status, page[0].generation,
-					   page[0].flags, &last_list[i]);
-		}
-	}
+	while (!__atomic_load_n(&r[0].stop, __ATOMIC_ACQUIRE))
+		for (i = 0; i < MAX_EXTRA; i++)
+			torn_read_once(&r[i]);
 	return NULL;
 }
 
