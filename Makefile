@@ -46,7 +46,7 @@ help:
 	@echo '                   and ioctl_fuzz (FUZZ_SECONDS=$(FUZZ_SECONDS)) on it'
 	@echo '  demo             boot the VM and run a scripted portalctl session'
 	@echo '  bench            section 9 benchmark in the VM (KERNEL=$(KERNEL)); writes bench-results.json;'
-	@echo '                   PERF=1 also profiles the GET loops with perf inside the VM'
+	@echo '                   PERF=1 also profiles the GET and SET loops with perf inside the VM'
 	@echo '  lint             checkpatch --strict, sparse (C=2) and W=1 on the module,'
 	@echo '                   cppcheck on the userspace code'
 	@echo '  install          library, headers, portalctl and man page under PREFIX=$(PREFIX)'

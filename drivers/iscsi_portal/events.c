@@ -62,7 +62,7 @@ struct ipt_watcher {
 	struct iscsi_portal_event *ring;
 };
 
-static LIST_HEAD(ipt_watchers);
+LIST_HEAD(ipt_watchers);
 
 static void ipt_watcher_free(struct ipt_watcher *w)
 {
@@ -70,8 +70,9 @@ static void ipt_watcher_free(struct ipt_watcher *w)
 	kfree(w);
 }
 
-void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
-		     u32 new_status)
+/* Queue a change to every watcher: ipt_events_post() when there are some. */
+void ipt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
+		      u32 new_status)
 {
 	struct iscsi_portal_event *ev;
 	struct ipt_watcher *w;

@@ -5,15 +5,29 @@
 #ifndef _ISCSI_PORTAL_EVENTS_H
 #define _ISCSI_PORTAL_EVENTS_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 
 struct file;
 struct poll_table_struct;
 
-/* Called with the commit mutex held, once per committed change. */
-void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
-		     u32 new_status);
+/* The watchers, changed and walked under the commit mutex (events.c). */
+extern struct list_head ipt_watchers;
+
+void ipt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
+		      u32 new_status);
+
+/*
+ * Called with the commit mutex held, once per committed change.  Inline,
+ * so that a commit while nobody watches makes no call.
+ */
+static inline void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
+				   u32 new_status)
+{
+	if (!list_empty(&ipt_watchers))
+		ipt_events_queue(seq, id, type, old_status, new_status);
+}
 
 struct ipt_watcher;
 

@@ -230,7 +230,7 @@ static struct {
 	u64 last_id;
 
 	/* Written by mutating calls: kept off the readers' cache line. */
-	atomic64_t generation ____cacheline_aligned_in_smp;
+	u64 generation ____cacheline_aligned_in_smp;
 	unsigned int count;
 	struct mutex commit_mutex;	/* see "Locking rules" */
 	struct rhashtable by_addr;
@@ -571,7 +571,7 @@ static __always_inline atomic_t *ipt_lookup(u64 id, u8 *state, int *err)
 }
 
 /* Give the busy bit back without a change. */
-static void ipt_unclaim(atomic_t *w, u64 id, u8 state)
+static __always_inline void ipt_unclaim(atomic_t *w, u64 id, u8 state)
 {
 	ipt_state_store_release(w, id, state);
 }
@@ -581,7 +581,7 @@ static void ipt_unclaim(atomic_t *w, u64 id, u8 state)
  * table-wide call runs.  On success *@state is the committed state the
  * caller now owns.
  */
-static int ipt_claim(atomic_t *w, u64 id, u8 *state)
+static __always_inline int ipt_claim(atomic_t *w, u64 id, u8 *state)
 {
 	int old = atomic_read(w);
 	u8 s;
@@ -605,12 +605,28 @@ static int ipt_claim(atomic_t *w, u64 id, u8 *state)
 }
 
 /*
+ * The generation sequence of @id, whose busy bit the caller claimed in
+ * this RCU section: the chunk's blocks were published before its states
+ * and stay while the bit is held.  Three dependent loads, no call.
+ */
+static __always_inline u64 *ipt_seq_of(u64 id)
+{
+	struct ipt_seqs *sq;
+
+	sq = ipt_deref(ipt_mid_of(id)->seqs[ipt_mid_index(id)]);
+	return &sq->seq[ipt_chunk_index(id)];
+}
+
+/*
  * Find @id and claim the portal: the common head of SET_STATUS,
  * REPORT_STATUS and REMOVE, errors in contract order (EUCLEAN,
  * ENOENT/EIDRM, EBUSY).  On success the caller owns the busy bit and must
- * end with ipt_commit_status(), ipt_unclaim() or REMOVE's commit.
+ * end with ipt_commit_status(), ipt_unclaim() or REMOVE's commit; *@seqp,
+ * unless @seqp is NULL, is the portal's generation sequence, for
+ * ipt_commit_status().
  */
-static __always_inline atomic_t *ipt_begin(u64 id, u8 *state, int *err)
+static __always_inline atomic_t *ipt_begin(u64 id, u8 *state, u64 **seqp,
+					   int *err)
 {
 	atomic_t *w;
 
@@ -624,35 +640,49 @@ static __always_inline atomic_t *ipt_begin(u64 id, u8 *state, int *err)
 		*err = ipt_claim(w, id, state);
 		if (*err)
 			w = NULL;
+		else if (seqp)
+			*seqp = ipt_seq_of(id);
 	}
 	rcu_read_unlock_sched();
 	return w;
 }
 
 /*
- * Caller holds commit_mutex and has made its change visible.  Returns the
- * table generation of the change.
+ * Caller holds commit_mutex, which serialises the writers, and has made
+ * its change visible: a plain increment published with release.  Returns
+ * the table generation of the change.
  */
 static u64 ipt_bump_generation(void)
 {
+	u64 gen = ipt_table.generation + 1;
+
 	lockdep_assert_held(&ipt_table.commit_mutex);
-	return atomic64_inc_return_release(&ipt_table.generation);
+	/* Pairs with the acquire in ipt_read_generation(). */
+	smp_store_release(&ipt_table.generation, gen);
+	return gen;
+}
+
+/* Every change up to the value returned is seen after it. */
+static u64 ipt_read_generation(void)
+{
+	/* Pairs with the release in ipt_bump_generation(). */
+	return smp_load_acquire(&ipt_table.generation);
 }
 
 /*
- * Commit a status change of a claimed portal; gives the busy bit back.
- * Inlined, like ipt_begin(), into SET_STATUS and REPORT_STATUS.  The
- * sequence is odd from before the new state is stored (the release of the
- * store orders it) until after (the release of the even store): a reader
- * that saw either end of the change sees the sequence move.  Preemption
- * stays off in between, so no reader ever spins on a writer that is not
- * running.
+ * Commit a status change of a claimed portal whose generation sequence is
+ * @seqp (from ipt_begin()); gives the busy bit back.  Inlined, like
+ * ipt_begin(), into SET_STATUS and REPORT_STATUS.  The sequence is odd
+ * from before the new state is stored (the release of the store orders
+ * it) until after (the release of the even store): a reader that saw
+ * either end of the change sees the sequence move.  Preemption stays off
+ * in between, so no reader ever spins on a writer that is not running.
  */
-static __always_inline void ipt_commit_status(atomic_t *w, u64 id,
-					      u8 state, u32 status)
+static __always_inline void ipt_commit_status(atomic_t *w, u64 *seqp,
+					      u64 id, u8 state, u32 status)
 {
 	u32 old = ipt_state_status(state);
-	u64 tgen, *seqp, seq;
+	u64 tgen, seq;
 
 	if (status == old) {
 		ipt_unclaim(w, id, state);
@@ -660,8 +690,6 @@ static __always_inline void ipt_commit_status(atomic_t *w, u64 id,
 	}
 
 	mutex_lock(&ipt_table.commit_mutex);
-	/* Present while we hold the busy bit: its chunk is there. */
-	ipt_cold(id, &seqp);
 	seq = *seqp;	/* only we write it */
 	preempt_disable();
 	WRITE_ONCE(*seqp, seq + 1);
@@ -969,7 +997,7 @@ int ipt_remove(u64 id)
 	u8 state;
 	int err;
 
-	w = ipt_begin(id, &state, &err);
+	w = ipt_begin(id, &state, NULL, &err);
 	if (!w)
 		return err;
 
@@ -1043,6 +1071,7 @@ int ipt_get_status(u64 id, struct iscsi_portal_status_arg *arg)
 int ipt_set_status(u64 id, u32 status)
 {
 	unsigned int delay;
+	u64 *seqp;
 	atomic_t *w;
 	u8 state;
 	int err;
@@ -1051,7 +1080,7 @@ int ipt_set_status(u64 id, u32 status)
 	    status != ISCSI_PORTAL_STATUS_OFFLINE)
 		return ipt_status_valid(status) ? -EOPNOTSUPP : -EINVAL;
 
-	w = ipt_begin(id, &state, &err);
+	w = ipt_begin(id, &state, &seqp, &err);
 	if (!w)
 		return err;
 
@@ -1060,13 +1089,14 @@ int ipt_set_status(u64 id, u32 status)
 	if (delay)
 		msleep(delay);
 
-	ipt_commit_status(w, id, state, status);
+	ipt_commit_status(w, seqp, id, state, status);
 	return 0;
 }
 
 /* REPORT_STATUS: the provider's path; any status, never delayed. */
 int ipt_report_status(u64 id, u32 status)
 {
+	u64 *seqp;
 	atomic_t *w;
 	u8 state;
 	int err;
@@ -1074,11 +1104,11 @@ int ipt_report_status(u64 id, u32 status)
 	if (!ipt_status_valid(status))
 		return -EINVAL;
 
-	w = ipt_begin(id, &state, &err);
+	w = ipt_begin(id, &state, &seqp, &err);
 	if (!w)
 		return err;
 
-	ipt_commit_status(w, id, state, status);
+	ipt_commit_status(w, seqp, id, state, status);
 	return 0;
 }
 
@@ -1138,7 +1168,7 @@ int ipt_list(struct iscsi_portal_list *list,
 	if (err)
 		return err;
 
-	list->table_generation = atomic64_read_acquire(&ipt_table.generation);
+	list->table_generation = ipt_read_generation();
 	while (filled < want) {
 		ask = min_t(u32, want - filled, IPT_LIST_BATCH);
 		n = ipt_list_batch(buf, ask, &cursor);
@@ -1187,7 +1217,7 @@ void ipt_version(struct iscsi_portal_version *ver)
 	ver->api_version = ISCSI_PORTAL_API_VERSION;
 	ver->flags = ipt_is_corrupt() ? ISCSI_PORTAL_TABLE_CORRUPT : 0;
 	ver->portal_count = READ_ONCE(ipt_table.count);
-	ver->table_generation = atomic64_read_acquire(&ipt_table.generation);
+	ver->table_generation = ipt_read_generation();
 }
 
 /*
@@ -1293,7 +1323,7 @@ int ipt_table_init(void)
 	RCU_INIT_POINTER(ipt_table.top, top);
 	mutex_init(&ipt_table.commit_mutex);
 	spin_lock_init(&ipt_table.corrupt_lock);
-	atomic64_set(&ipt_table.generation, 0);
+	ipt_table.generation = 0;
 	err = rhashtable_init(&ipt_table.by_addr, &ipt_addr_params);
 	if (err)
 		kvfree(top);

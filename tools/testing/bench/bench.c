@@ -21,8 +21,8 @@
  * and 1, each with an fd of its own and a portal of its own.
  *
  * --perf PERF (make bench PERF=1): before the timed figures of GET_STATUS
- * with one portal, with 1M portals and one id and with 1M portals and
- * random ids, run that loop for as long as "PERF record -a" samples the
+ * and SET_STATUS with one portal, of GET_STATUS with 1M portals and one id
+ * and with 1M portals and random ids, run that loop for as long as "PERF record -a" samples the
  * CPU clock, and print where the samples fell: by symbol, and by
  * instruction inside the module.  Not part of the figures.
  */
@@ -724,8 +724,10 @@ int main(int argc, char **argv)
 	/* One portal (and a second for the other reader). */
 	add_portal(dev_fd, 0xc0000201, &portal_a);	/* 192.0.2.1 */
 	add_portal(dev_fd, 0xc0000202, &portal_b);	/* 192.0.2.2 */
-	if (perf_path)
+	if (perf_path) {
 		profile("get-1-portal", loop_get_status);
+		profile("set-1-portal", loop_set_status);
+	}
 	run_interleaved(small, N_SMALL);
 
 	speed_n = small[GET_I].n;
