@@ -557,6 +557,24 @@ static inline int ip_file_write(const char *path, const char *data, size_t len)
 	return (int)n;
 }
 
+/* debugfs "table": the pieces of the id table in use (a test aid). */
+struct ip_table_shape {
+	unsigned long chunks, mids, top;
+};
+
+static inline int ip_table_shape(struct ip_table_shape *sh)
+{
+	char buf[128];
+	int n = ip_file_read(IP_DEBUGFS_DIR "/table", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	if (sscanf(buf, "chunks %lu\nmids %lu\ntop %lu", &sh->chunks,
+		   &sh->mids, &sh->top) != 3)
+		return -EPROTO;
+	return 0;
+}
+
 /* Parse a number read from such a file: 0, or -EPROTO if it is not one. */
 static inline int ip_parse_u64(const char *buf, uint64_t *val)
 {

@@ -3,8 +3,8 @@
  * table_test - the id table across its internal boundaries
  * (Documentation/iscsi_portal.rst, "The id table").
  *
- * The module keeps a portal at the place its id names: 64 portals to a
- * chunk, 512 chunks (32768 ids) to a mid, the mids in a top array that
+ * The module keeps a portal at the place its id names: 256 portals to a
+ * chunk, 128 chunks (32768 ids) to a mid, the mids in a top array that
  * grows with the ids.  A chunk whose ids were all issued and all removed is
  * pruned, and so is a mid without chunks.  These tests walk the ids across
  * chunk and mid boundaries, prune pieces and check that nothing a user sees
@@ -17,24 +17,6 @@
 #include "harness.h"
 
 #define MAX_SURVIVORS	16
-
-/* debugfs "table": the pieces of the id table in use. */
-struct shape {
-	unsigned long chunks, mids, top;
-};
-
-static int read_shape(struct shape *sh)
-{
-	char buf[128];
-	int n = ip_file_read(IP_DEBUGFS_DIR "/table", buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	if (sscanf(buf, "chunks %lu\nmids %lu\ntop %lu", &sh->chunks,
-		   &sh->mids, &sh->top) != 3)
-		return -EPROTO;
-	return 0;
-}
 
 /* ADD a unique IPv4 portal that must get the id @want. */
 static int add_expect(int fd, __u32 status, __u64 want,
@@ -105,7 +87,7 @@ TEST(pruned_chunks_stay_eidrm)
 {
 	const int n = 3 * IP_CHUNK_IDS + 5;
 	__u64 first, id, listed[4];
-	struct shape s0, s1, s2;
+	struct ip_table_shape s0, s1, s2;
 	size_t nl;
 	int fd, i;
 
@@ -113,16 +95,16 @@ TEST(pruned_chunks_stay_eidrm)
 	ASSERT_LE(0, fd);
 	first = probe_next_id(fd);
 	ASSERT_NE(0ull, first);
-	ASSERT_EQ(0, read_shape(&s0));
+	ASSERT_EQ(0, ip_table_shape(&s0));
 
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, add_expect(fd, S_ONLINE, first + i, NULL));
-	ASSERT_EQ(0, read_shape(&s1));
+	ASSERT_EQ(0, ip_table_shape(&s1));
 	ASSERT_LE(s0.chunks + 3, s1.chunks);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, ip_remove(fd, first + i));
 	/* Left: at most the chunk of the last id, whose ids are not all issued. */
-	ASSERT_EQ(0, read_shape(&s2));
+	ASSERT_EQ(0, ip_table_shape(&s2));
 	ASSERT_GE(s0.chunks + 1, s2.chunks);
 	for (i = 0; i < n; i++)
 		expect_removed(_metadata, fd, first + i);
@@ -313,7 +295,7 @@ TEST_F_TIMEOUT(churn, across_mids_under_readers, 170)
 	struct reader r[2];
 	struct iscsi_portal_info info;
 	__u64 first, keep[2], id, end, count0, listed[2];
-	struct shape s0, s1;
+	struct ip_table_shape s0, s1;
 	size_t nl;
 	int fd, i;
 
@@ -322,7 +304,7 @@ TEST_F_TIMEOUT(churn, across_mids_under_readers, 170)
 	count0 = ip_portal_count(fd);
 	first = probe_next_id(fd);
 	ASSERT_NE(0ull, first);
-	ASSERT_EQ(0, read_shape(&s0));
+	ASSERT_EQ(0, ip_table_shape(&s0));
 	ASSERT_EQ(0, add_expect(fd, S_ONLINE, first, &kaddr[0]));
 	ASSERT_EQ(0, add_expect(fd, S_OFFLINE, first + 1, &kaddr[1]));
 	keep[0] = first;
@@ -377,7 +359,7 @@ TEST_F_TIMEOUT(churn, across_mids_under_readers, 170)
 	 * one) and the mid of the last id, whose ids are not all issued; the
 	 * last id ends a chunk, so its chunk is gone.
 	 */
-	ASSERT_EQ(0, read_shape(&s1));
+	ASSERT_EQ(0, ip_table_shape(&s1));
 	ASSERT_GE(s0.chunks + (first % IP_CHUNK_IDS == 0) +
 		  ((first + 1) % IP_CHUNK_IDS == 0), s1.chunks);
 	ASSERT_GE(s0.mids + 1 + (first % IP_MID_IDS == 0) +
