@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@
 #define NULL_IOC	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x7f, \
 			      struct iscsi_portal_status_arg)
 #define LIST_PAGE	256
+/* Above this max/min of the null ioctl's repetitions a run is flagged. */
+#define NOISY		1.25
 
 static int reps = 7;
 static double rep_ms = 300;
@@ -426,76 +429,112 @@ static void run_interleaved(struct bench *bs, int nb)
  */
 #define READER_BATCH	256
 
+/*
+ * The readers are two threads made once per figure and kept for all of
+ * its repetitions, so the reader on CPU 0 is the same thread, with the
+ * same stacks, alone and in pairs.  The main thread starts a round with
+ * the readers that take part; the others sleep through it.
+ */
 struct reader {
 	pthread_t thread;
 	int cpu;
 	int fd;
 	uint64_t id;
 	void (*fn)(int fd, uint64_t id, long n);
-	pthread_barrier_t *start;
-	const volatile int *stop;	/* fixed time: set by the main thread */
-	long n;				/* fixed work: calls to make */
-	long calls;			/* calls made */
-	double ns;			/* this reader's own loop time */
+	struct team *team;
+	long calls;			/* calls made in the last round */
+	double ns;			/* its own loop time in that round */
+};
+
+struct team {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* a round starts, a reader is done */
+	unsigned int round;		/* bumped to start one */
+	int active;			/* readers 0 .. active - 1 take part */
+	int running;			/* of those, not done yet */
+	bool quit;
+	long n;				/* calls each, or 0: until stop */
+	int stop;			/* ends a timed round (atomic) */
+	struct reader rd[2];
 };
 
 static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
+	struct team *t = r->team;
+	unsigned int seen = 0;
+	long n;
 	double t0;
 
 	pin(r->cpu);
 	r->fn(r->fd, r->id, 20 * READER_BATCH);	/* warm-up */
-	pthread_barrier_wait(r->start);
-	t0 = now_ns();
-	r->calls = 0;
-	if (r->n) {
-		r->fn(r->fd, r->id, r->n);
-		r->calls = r->n;
-	} else {
-		while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED)) {
-			r->fn(r->fd, r->id, READER_BATCH);
-			r->calls += READER_BATCH;
+	for (;;) {
+		pthread_mutex_lock(&t->lock);
+		while (t->round == seen && !t->quit)
+			pthread_cond_wait(&t->cond, &t->lock);
+		seen = t->round;
+		if (t->quit) {
+			pthread_mutex_unlock(&t->lock);
+			return NULL;
 		}
+		n = t->n;
+		if (r - t->rd >= t->active) {
+			pthread_mutex_unlock(&t->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&t->lock);
+
+		t0 = now_ns();
+		r->calls = 0;
+		if (n) {
+			r->fn(r->fd, r->id, n);
+			r->calls = n;
+		} else {
+			while (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
+				r->fn(r->fd, r->id, READER_BATCH);
+				r->calls += READER_BATCH;
+			}
+		}
+		r->ns = now_ns() - t0;
+
+		pthread_mutex_lock(&t->lock);
+		if (!--t->running)
+			pthread_cond_broadcast(&t->cond);
+		pthread_mutex_unlock(&t->lock);
 	}
-	r->ns = now_ns() - t0;
-	return NULL;
 }
 
 /*
- * Run @nthreads readers, each for @n calls or, with @n 0, for rep_ms.
- * Returns the wall time from the start to the last reader's end.
+ * One round: readers 0 .. @nthreads - 1, each for @n calls or, with @n 0,
+ * until rep_ms have passed.  Returns the wall time from the start to the
+ * last reader's end.
  */
-static double run_readers(struct reader *rd, int nthreads, long n)
+static double run_readers(struct team *t, int nthreads, long n)
 {
 	struct timespec window = {
 		.tv_sec = (time_t)(rep_ms / 1000),
 		.tv_nsec = (long)((rep_ms - 1000 * (long)(rep_ms / 1000)) * 1e6),
 	};
-	pthread_barrier_t start;
-	volatile int stop = 0;
-	double t0, t;
+	double t0;
 
-	pthread_barrier_init(&start, NULL, nthreads + 1);
-	for (int i = 0; i < nthreads; i++) {
-		rd[i].n = n;
-		rd[i].start = &start;
-		rd[i].stop = &stop;
-		if (pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]))
-			die("pthread_create");
-	}
-	pthread_barrier_wait(&start);
+	pthread_mutex_lock(&t->lock);
+	t->active = t->running = nthreads;
+	t->n = n;
+	__atomic_store_n(&t->stop, 0, __ATOMIC_RELAXED);
+	t->round++;
 	t0 = now_ns();
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
 	if (!n) {
 		while (nanosleep(&window, &window))
 			;
-		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->stop, 1, __ATOMIC_RELAXED);
 	}
-	for (int i = 0; i < nthreads; i++)
-		pthread_join(rd[i].thread, NULL);
-	t = now_ns() - t0;
-	pthread_barrier_destroy(&start);
-	return t;
+	pthread_mutex_lock(&t->lock);
+	while (t->running)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+	return now_ns() - t0;
 }
 
 /* A reader's rate, calls per second. */
@@ -524,36 +563,48 @@ static struct speedup get_speedup, get_shared_speedup, null_speedup;
 static struct speedup measure_speedup(int shared_fd, long fixed_n,
 				      void (*fn)(int fd, uint64_t id, long n))
 {
-	struct reader rd[2] = {
-		{ .cpu = 0, .id = portal_a, .fn = fn },
-		{ .cpu = 1, .id = portal_b, .fn = fn },
+	static struct team team = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
 	};
+	struct reader *rd = team.rd;
 	double s[MAX_REPS], ns1[MAX_REPS], ns2[2][MAX_REPS], fx[MAX_REPS];
 	struct speedup out = { 0 };
 
+	team.round = 0;
+	team.quit = false;
 	for (int i = 0; i < 2; i++) {
+		rd[i] = (struct reader){ .cpu = i, .id = i ? portal_b : portal_a,
+					 .fn = fn, .team = &team };
 		rd[i].fd = shared_fd ? dev_fd : open(ISCSI_PORTAL_DEVICE_PATH,
 						     O_RDONLY);
 		if (rd[i].fd < 0)
 			die("open %s", ISCSI_PORTAL_DEVICE_PATH);
+		if (pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]))
+			die("pthread_create");
 	}
 	for (int r = 0; r < reps; r++) {
 		double rate1;
 
-		run_readers(rd, 1, 0);
+		run_readers(&team, 1, 0);
 		rate1 = reader_rate(&rd[0]);
 		ns1[r] = 1e9 / rate1;
-		run_readers(rd, 2, 0);
+		run_readers(&team, 2, 0);
 		s[r] = (reader_rate(&rd[0]) + reader_rate(&rd[1])) / rate1;
 		for (int i = 0; i < 2; i++)
 			ns2[i][r] = 1e9 / reader_rate(&rd[i]);
 		if (fixed_n)
-			fx[r] = 2 * run_readers(rd, 1, fixed_n) /
-				run_readers(rd, 2, fixed_n);
+			fx[r] = 2 * run_readers(&team, 1, fixed_n) /
+				run_readers(&team, 2, fixed_n);
 	}
-	if (!shared_fd) {
-		close(rd[0].fd);
-		close(rd[1].fd);
+	pthread_mutex_lock(&team.lock);
+	team.quit = true;
+	pthread_cond_broadcast(&team.cond);
+	pthread_mutex_unlock(&team.lock);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(rd[i].thread, NULL);
+		if (!shared_fd)
+			close(rd[i].fd);
 	}
 	out.s = summarize(s, reps);
 	out.ns1 = summarize(ns1, reps);
@@ -733,7 +784,7 @@ int main(int argc, char **argv)
 	const int n_big = sizeof(big) / sizeof(big[0]);
 	struct bench list = { .key = "list_per_portal_ns", .what = "LIST 100k portals, pages of 256, per portal", .loop = loop_list };
 	uint64_t first = 0, last = 0, x = 0x9e3779b97f4a7c15ULL;
-	double get_vs_null, set_vs_null, attr_read_vs_get, scale;
+	double get_vs_null, set_vs_null, attr_read_vs_get, scale, noise;
 	long speed_n;
 	FILE *j;
 	int fd;
@@ -885,7 +936,16 @@ int main(int argc, char **argv)
 	printf("  %-22s %8.1f   target <= 256   %s\n", "bytes_per_portal",
 	       bytes_per_portal, bytes_per_portal <= 256 ? "met" : "MISSED");
 	ratio_row("get_status_2t_speedup", get_speedup.s.med, ">=", 1.7);
-	printf("\n  Absolute times under TCG (software emulation) are far above native;"
+	/*
+	 * The floor's own spread says whether the host let the run alone: the
+	 * null ioctl does the same work every repetition.
+	 */
+	noise = small[NULL_I].f.max / small[NULL_I].f.min;
+	printf("\n  host noise: the null ioctl's slowest repetition took %.2fx its fastest%s\n",
+	       noise, noise > NOISY ?
+	       "; the host disturbed this run, its ratios mean little: run it again" :
+	       "");
+	printf("  Absolute times under TCG (software emulation) are far above native;"
 	       " compare the ratios.\n");
 	fflush(stdout);
 
