@@ -315,6 +315,11 @@ static void loop_get_status_rand_128k(long n)
 	get_status_rand_loop(n, 131072 - 1);
 }
 
+static void loop_get_status_rand_512k(long n)
+{
+	get_status_rand_loop(n, 524288 - 1);
+}
+
 /* --- profiles (--perf) ---------------------------------------------------- */
 
 /* Run @cmd with /bin/sh; its output goes to ours. */
@@ -814,6 +819,7 @@ int main(int argc, char **argv)
 		{ .key = "(1m, ascending)", .what = "control: GET_STATUS, 1M portals, ascending ids", .loop = loop_get_status_seq },
 		{ .key = "(1m, random in 16k)", .what = "control: random ids among the first 16,384 (states on 4 pages)", .loop = loop_get_status_rand_16k },
 		{ .key = "(1m, random in 128k)", .what = "control: random ids among the first 131,072 (states on 32 pages)", .loop = loop_get_status_rand_128k },
+		{ .key = "(1m, random in 512k)", .what = "control: random ids among the first 524,288 (states on 128 pages)", .loop = loop_get_status_rand_512k },
 		{ .key = "(1m, null ioctl)", .what = "control: the null ioctl again, for the host's drift", .loop = loop_null },
 	};
 	enum { PAIR_GET, PAIR_SHARED, PAIR_NULL, N_PAIRS };
