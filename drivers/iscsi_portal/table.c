@@ -6,37 +6,38 @@
  * =============
  *
  * Readers (GET_STATUS, GET_INFO, LIST, VERSION) take no lock and write no
- * shared memory: they find a portal's state byte (ipt.h) in the id table
- * (below) under rcu_read_lock_sched() and read its status and marks with
- * one load.  They never wait for a mutating call and never fail with
+ * shared memory: they find a portal's state (four bits, ipt.h) in the id
+ * table (below) under rcu_read_lock_sched() and read its status and marks
+ * with one load.  They never wait for a mutating call and never fail with
  * EBUSY.
  *
- * A portal's state byte (ipt_states.word[])
- *	Written only by the owner of IPT_STATE_BUSY.  Four portals share a
- *	32-bit word, one byte each.  The busy bit is claimed with a cmpxchg of
- *	the word that leaves the other three bytes as they are (the way
- *	lib/cmpxchg-emu.c gives byte cmpxchg to any arch); the owner's stores
- *	are byte stores, which make a racing cmpxchg of a neighbour fail and
- *	retry (as qspinlock's locked byte does): a neighbour costs a retry,
- *	never a lost change.  A mutating call on one portal (SET_STATUS,
- *	REPORT_STATUS, REMOVE) claims the busy bit with a fully ordered
- *	cmpxchg; if the bit is already set it fails with EBUSY at once, if the
- *	dead bit is set with EIDRM.  The owner may sleep while it holds the
- *	bit (it is a mark, not a lock anyone waits on) and gives it back with
- *	the release store that commits the new state.  Holding the bit also
- *	pins the portal: its memory goes only with its chunk, after every
- *	portal of the chunk was removed, and REMOVE needs the bit, so the
- *	owner may leave the RCU read section during its window.
+ * A portal's state (ipt_states.word[])
+ *	Written only by the owner of IPT_STATE_BUSY.  Eight portals share a
+ *	32-bit word, four bits each.  The busy bit is claimed with a cmpxchg
+ *	of the word that leaves the other portals' bits as they are (the way
+ *	lib/cmpxchg-emu.c gives byte cmpxchg to any arch); the owner, which
+ *	knows its bits, changes them with an atomic XOR that leaves the others
+ *	alone.  A neighbour's cmpxchg that raced with either fails and
+ *	retries: a neighbour costs a retry, never a lost change.  A
+ *	mutating call on one portal (SET_STATUS, REPORT_STATUS, REMOVE)
+ *	claims the busy bit with a fully ordered cmpxchg; if the bit is
+ *	already set it fails with EBUSY at once, if the portal is dead with
+ *	EIDRM.  The owner may sleep while it holds the bit (it is a mark,
+ *	not a lock anyone waits on) and gives it back with the release XOR
+ *	that commits the new state.  Holding the bit also pins the portal:
+ *	its memory goes only with its chunk, after every portal of the chunk
+ *	was removed, and REMOVE needs the bit, so the owner may leave the RCU
+ *	read section during its window.
  *
  * A portal's generation sequence (ipt_seqs.seq[])
  *	Twice the portal's generation, odd while a commit stores a new
  *	status: written only by the owner of the busy bit under
  *	commit_mutex, with preemption disabled from the odd store to the even
- *	one (ipt_commit_status()).  GET_INFO and LIST read the state byte
- *	between two loads of it and retry until both are the same even value
+ *	one (ipt_commit_status()).  GET_INFO and LIST read the state between
+ *	two loads of it and retry until both are the same even value
  *	(ipt_snapshot()), so status and generation are of one moment; the
- *	most a reader can spin for is one store of a byte, never a busy
- *	window or a sleeping writer.  GET_STATUS does not read it.
+ *	most a reader can spin for is one atomic XOR, never a busy window or
+ *	a sleeping writer.  GET_STATUS does not read it.
  *
  * IPT_TABLE_EXCL_BIT in ipt_table.flags
  *	Owned by the one table-wide call (REENUMERATE, REFRESH) in progress.
@@ -63,9 +64,9 @@
  * ipt_table.top, struct ipt_mid, ipt_states, ipt_seqs, ipt_entries
  * (the id table)
  *	Ids are dense and never reused, so a portal lives at the place its id
- *	names.  A chunk of 256 ids is three blocks: the state bytes, which
- *	are all a GET_STATUS reads (256 bytes, so the states of a million
- *	portals take 1 MiB on 256 pages), the generation sequences (2 KiB),
+ *	names.  A chunk of 256 ids is three blocks: the states, which are
+ *	all a GET_STATUS reads (128 bytes, so the states of a million portals
+ *	take 512 KiB on 128 pages), the generation sequences (2 KiB),
  *	which GET_INFO, LIST and status commits touch, and the entries
  *	(address and hash node, 8 KiB), which ADD, REMOVE, GET_INFO and LIST
  *	touch.  A mid holds the block pointers of 128 chunks (32,768 ids),
@@ -82,11 +83,11 @@
  *	removed.  Readers use rcu_read_lock_sched(): since v4.20 a grace
  *	period also waits for preemption-disabled sections, and
  *	preempt_disable() is inline where rcu_read_lock() is a function call
- *	(PREEMPT_RCU).  A slot is free (state 0), holds a portal
- *	(IPT_STATE_LIVE, set by the release byte store that publishes the
- *	portal) or a removed one (also IPT_STATE_DEAD).  A slot holds one
- *	portal in its life, since its id is issued once; a failed ADD leaves
- *	it free (and its sequence 0) for the next ADD.
+ *	(PREEMPT_RCU).  A slot is free (IPT_STATE_FREE), holds a portal (a
+ *	live state, set by the release XOR that publishes the portal) or a
+ *	removed one (IPT_STATE_DEAD).  A slot holds one portal in its life,
+ *	since its id is issued once; a failed ADD leaves it free (and its
+ *	sequence 0) for the next ADD.
  *
  * ipt_table.by_addr (rhashtable)
  *	address -> portal, used only to refuse a second ADD of one address.
@@ -96,7 +97,7 @@
  *
  * ipt_table.last_id, .count, .generation
  *	Written under commit_mutex; read locklessly.  last_id is published
- *	with a release store after the portal's LIVE state, so a reader that
+ *	with a release store after the portal's live state, so a reader that
  *	loads it (acquire) before a second lookup tells EIDRM (issued, now
  *	gone) from ENOENT (never issued) without tombstones.  The generation
  *	is bumped (release) after the change it counts is visible, so a reader
@@ -151,11 +152,11 @@
 #define IPT_TOP_MIN		1	/* mids of the first top array */
 
 /*
- * A chunk's state bytes (ipt.h), four to a word: all a GET_STATUS reads.
- * Id i's byte is bits 8 * (i % 4) and up of word i / 4 (ipt_state_of()):
- * arithmetic on the word, the same on either byte order.
+ * A chunk's states (ipt.h), eight to a word: all a GET_STATUS reads.  Id
+ * i's state is bits 4 * (i % 8) to 4 * (i % 8) + 3 of word i / 8
+ * (ipt_state_of()): arithmetic on the word, the same on either byte order.
  */
-#define IPT_WORD_IDS		4
+#define IPT_WORD_IDS		(32 / IPT_STATE_BITS)
 
 struct ipt_states {
 	atomic_t word[IPT_CHUNK_SIZE / IPT_WORD_IDS];
@@ -168,7 +169,7 @@ struct ipt_seqs {
 
 /*
  * A portal's address and its node in ipt_table.by_addr, both written
- * before the release store that makes the portal live.
+ * before the release XOR that makes the portal live.
  */
 struct ipt_entry {
 	struct rhash_head node;
@@ -193,11 +194,11 @@ struct ipt_top {
 
 /*
  * Power-of-two sizes: kmalloc() serves each chunk block from a slab cache
- * without waste (kmalloc-8k, order 1, is the largest), and the state bytes
- * of sixteen chunks share a page.  A mid (kmalloc-4k) leaves 1 KiB unused
+ * without waste (kmalloc-8k, order 1, is the largest), and the states of
+ * thirty-two chunks share a page.  A mid (kmalloc-4k) leaves 1 KiB unused
  * per 32,768 ids.
  */
-static_assert(sizeof(struct ipt_states) == 256);
+static_assert(sizeof(struct ipt_states) == 128);
 static_assert(sizeof(struct ipt_seqs) == 2048);
 static_assert(sizeof(struct ipt_entry) == 32);
 static_assert(sizeof(struct ipt_entries) == 8192);
@@ -352,8 +353,8 @@ static __always_inline struct ipt_mid *ipt_mid_of(u64 id)
 }
 
 /*
- * The word that holds the state byte of @id's slot, or NULL when its chunk
- * is not in the table: three dependent loads, no call.
+ * The word that holds the state of @id's slot, or NULL when its chunk is
+ * not in the table: three dependent loads, no call.
  */
 static __always_inline atomic_t *ipt_slot(u64 id)
 {
@@ -370,41 +371,35 @@ static __always_inline atomic_t *ipt_slot(u64 id)
 
 static __always_inline unsigned int ipt_state_shift(u64 id)
 {
-	return (id % IPT_WORD_IDS) * BITS_PER_BYTE;
+	return (id % IPT_WORD_IDS) * IPT_STATE_BITS;
 }
 
-/* @id's state byte in @word, a value of the word ipt_slot() gave. */
+/* @id's state in @word, a value of the word ipt_slot() gave. */
 static __always_inline u8 ipt_state_of(int word, u64 id)
 {
-	return (u32)word >> ipt_state_shift(id);
+	return ((u32)word >> ipt_state_shift(id)) & IPT_STATE_MASK;
 }
 
-/* @word with @id's state byte replaced by @state. */
-static int ipt_state_put(int word, u64 id, u8 state)
+/* @word with @id's state replaced by @state. */
+static __always_inline int ipt_state_put(int word, u64 id, u8 state)
 {
 	unsigned int shift = ipt_state_shift(id);
 
-	return ((u32)word & ~(0xffU << shift)) | ((u32)state << shift);
+	return ((u32)word & ~(IPT_STATE_MASK << shift)) | ((u32)state << shift);
 }
 
 /*
- * Store @state as @id's state byte in @w, with release.  The caller owns
- * the byte: it holds its busy bit, or commit_mutex while the slot is free.
- * A byte store leaves the other bytes of @w alone, and a neighbour's
- * cmpxchg of the word that raced with it fails and retries, as with the
- * locked byte of a qspinlock.
+ * Change @id's state in @w from @old to @new, with release: what the
+ * caller wrote before is seen before the new state.  The caller owns the
+ * state (it holds its busy bit, or commit_mutex while the slot is free),
+ * so @old is what @w holds for @id.  One atomic XOR turns those four bits
+ * from @old to @new and leaves the others alone; a neighbour's cmpxchg of
+ * the word that raced with it fails and retries.
  */
-static void ipt_state_store_release(atomic_t *w, u64 id, u8 state)
+static __always_inline void ipt_state_change(atomic_t *w, u64 id, u8 old,
+					     u8 new)
 {
-	unsigned int i = id % IPT_WORD_IDS;
-	u8 *byte;
-
-	/* The byte that holds bits 8 * (id % 4) and up of the word. */
-	if (IS_ENABLED(CONFIG_CPU_BIG_ENDIAN))
-		i ^= IPT_WORD_IDS - 1;
-	byte = (u8 *)&w->counter + i;
-	/* What the caller wrote before is seen before the new state. */
-	smp_store_release(byte, state);
+	atomic_fetch_xor_release((u32)(old ^ new) << ipt_state_shift(id), w);
 }
 
 /*
@@ -428,11 +423,6 @@ static struct ipt_entry *ipt_cold(u64 id, u64 **seq)
 		return NULL;
 	*seq = &sq->seq[ipt_chunk_index(id)];
 	return &en->entry[ipt_chunk_index(id)];
-}
-
-static bool ipt_state_present(u8 state)
-{
-	return (state & (IPT_STATE_LIVE | IPT_STATE_DEAD)) == IPT_STATE_LIVE;
 }
 
 /*
@@ -525,7 +515,7 @@ static void ipt_excl_end(void)
 }
 
 /*
- * The word that holds the state byte of @id's portal, removed or not, and
+ * The word that holds the state of @id's portal, removed or not, and
  * its state, read with acquire (pairs with the release that made it live:
  * its entry is seen).  NULL when the slot is missing or free.
  */
@@ -536,7 +526,7 @@ static __always_inline atomic_t *ipt_find(u64 id, u8 *state)
 	if (!w)
 		return NULL;
 	*state = ipt_state_of(atomic_read_acquire(w), id);
-	return (*state & IPT_STATE_LIVE) ? w : NULL;
+	return *state != IPT_STATE_FREE ? w : NULL;
 }
 
 /*
@@ -570,14 +560,14 @@ static __always_inline atomic_t *ipt_lookup(u64 id, u8 *state, int *err)
 	return ipt_lookup_miss(id, state, err);
 }
 
-/* Give the busy bit back without a change. */
+/* Give the busy bit of claimed @state back without a change. */
 static __always_inline void ipt_unclaim(atomic_t *w, u64 id, u8 state)
 {
-	ipt_state_store_release(w, id, state);
+	ipt_state_change(w, id, state | IPT_STATE_BUSY, state);
 }
 
 /*
- * Claim the busy bit of @id's byte in @w (see "Locking rules"), unless a
+ * Claim the busy bit of @id's state in @w (see "Locking rules"), unless a
  * table-wide call runs.  On success *@state is the committed state the
  * caller now owns.
  */
@@ -588,7 +578,7 @@ static __always_inline int ipt_claim(atomic_t *w, u64 id, u8 *state)
 
 	do {
 		s = ipt_state_of(old, id);
-		if (s & IPT_STATE_DEAD)
+		if (ipt_state_dead(s))
 			return -EIDRM;
 		if (s & IPT_STATE_BUSY)
 			return -EBUSY;
@@ -673,7 +663,7 @@ static u64 ipt_read_generation(void)
  * Commit a status change of a claimed portal whose generation sequence is
  * @seqp (from ipt_begin()); gives the busy bit back.  Inlined, like
  * ipt_begin(), into SET_STATUS and REPORT_STATUS.  The sequence is odd
- * from before the new state is stored (the release of the store orders
+ * from before the new state is stored (the release of the XOR orders
  * it) until after (the release of the even store): a reader that saw
  * either end of the change sees the sequence move.  Preemption stays off
  * in between, so no reader ever spins on a writer that is not running.
@@ -694,7 +684,7 @@ static __always_inline void ipt_commit_status(atomic_t *w, u64 *seqp,
 	preempt_disable();
 	WRITE_ONCE(*seqp, seq + 1);
 	/* Release: the odd sequence is seen before the new state. */
-	ipt_state_store_release(w, id, ipt_state_make(status));
+	ipt_state_change(w, id, state | IPT_STATE_BUSY, ipt_state_make(status));
 	/* The new state is seen before the even sequence. */
 	smp_store_release(seqp, seq + 2);
 	preempt_enable();
@@ -721,8 +711,8 @@ static u8 ipt_snapshot(atomic_t *w, u64 id, const u64 *seqp, u64 *gen)
 		}
 		state = ipt_state_of(atomic_read(w), id);
 		/*
-		 * The byte before the second look; pairs with the release
-		 * that orders the odd store before the byte's store.
+		 * The state before the second look; pairs with the release
+		 * that orders the odd store before the state's change.
 		 */
 		smp_rmb();
 		if (READ_ONCE(*seqp) == seq)
@@ -733,7 +723,7 @@ static u8 ipt_snapshot(atomic_t *w, u64 id, const u64 *seqp, u64 *gen)
 }
 
 /*
- * Fill @info for @id, whose state byte is in @w and which the caller saw
+ * Fill @info for @id, whose state is in @w and which the caller saw
  * present in this RCU section.  -EIDRM when it has been removed since.
  */
 static int ipt_fill_info(u64 id, atomic_t *w, struct iscsi_portal_info *info)
@@ -746,7 +736,7 @@ static int ipt_fill_info(u64 id, atomic_t *w, struct iscsi_portal_info *info)
 	if (!e)
 		return -EIDRM;	/* removed and pruned since */
 	state = ipt_snapshot(w, id, seqp, &gen);
-	if (state & IPT_STATE_DEAD)
+	if (ipt_state_dead(state))
 		return -EIDRM;
 	info->id = id;
 	info->addr = e->addr;
@@ -757,7 +747,7 @@ static int ipt_fill_info(u64 id, atomic_t *w, struct iscsi_portal_info *info)
 }
 
 /*
- * Under commit_mutex: the word of @id's state byte and its entry in *@e,
+ * Under commit_mutex: the word of @id's state and its entry in *@e,
  * with the table pieces they lack installed from @pc.  NULL when a piece
  * is missing and @pc has none: @pc->need then says which, for the caller
  * to allocate without the mutex.
@@ -909,7 +899,7 @@ static int ipt_add_locked(const struct iscsi_portal_addr *addr, u32 status,
 		return -ENOMEM;
 
 	/* Makes the slot live: pairs with the acquire in ipt_find(). */
-	ipt_state_store_release(w, id, ipt_state_make(status));
+	ipt_state_change(w, id, IPT_STATE_FREE, ipt_state_make(status));
 	/* After the portal is live; pairs with ipt_lookup(). */
 	smp_store_release(&ipt_table.last_id, id);
 	WRITE_ONCE(ipt_table.count, ipt_table.count + 1);
@@ -1004,7 +994,7 @@ int ipt_remove(u64 id)
 	mutex_lock(&ipt_table.commit_mutex);
 	/* Present until the dead mark below: the entry is there. */
 	e = ipt_cold(id, &seqp);
-	ipt_state_store_release(w, id, state | IPT_STATE_DEAD);
+	ipt_state_change(w, id, state | IPT_STATE_BUSY, IPT_STATE_DEAD);
 	rhashtable_remove_fast(&ipt_table.by_addr, &e->node, ipt_addr_params);
 	WRITE_ONCE(ipt_table.count, ipt_table.count - 1);
 	seq = ipt_bump_generation();
@@ -1034,7 +1024,7 @@ static __always_inline int ipt_read(u64 id, u8 *state,
 	rcu_read_lock_sched();
 	w = ipt_lookup(id, state, &err);
 	if (w) {
-		if (*state & IPT_STATE_DEAD)
+		if (ipt_state_dead(*state))
 			err = -EIDRM;
 		else if (info)
 			err = ipt_fill_info(id, w, info);

@@ -15,7 +15,7 @@
  */
 #include "harness.h"
 
-#define MAX_EXTRA 8
+#define MAX_EXTRA 16
 
 FIXTURE(busy) {
 	int fd;
@@ -463,8 +463,8 @@ TEST_F_TIMEOUT(busy, readers_never_see_torn_state, 60)
 }
 
 /*
- * Eight portals with consecutive ids: the module keeps four portals' state
- * bytes in one word, so at least one word holds four of them.
+ * Sixteen portals with consecutive ids: the module keeps eight portals'
+ * states in one word, so at least one word holds eight of them.
  */
 static void add_neighbours(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(busy) *self)
@@ -536,7 +536,7 @@ TEST_F(busy, neighbours_are_not_busy)
 
 struct neighbour_writer {
 	int fd;
-	const __u64 *ids;	/* every other one of the eight */
+	const __u64 *ids;	/* every other one of the sixteen */
 	int flips;
 	int failed;		/* the first SET that failed, with its errno */
 	int err;

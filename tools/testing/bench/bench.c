@@ -817,9 +817,9 @@ int main(int argc, char **argv)
 		{ .key = "get_status_ns_1m", .what = "GET_STATUS, 1M portals, random ids", .loop = loop_get_status_rand },
 		{ .key = "(1m, one id)", .what = "control: GET_STATUS, 1M portals, the same id", .loop = loop_get_status_same },
 		{ .key = "(1m, ascending)", .what = "control: GET_STATUS, 1M portals, ascending ids", .loop = loop_get_status_seq },
-		{ .key = "(1m, random in 16k)", .what = "control: random ids among the first 16,384 (states on 4 pages)", .loop = loop_get_status_rand_16k },
-		{ .key = "(1m, random in 128k)", .what = "control: random ids among the first 131,072 (states on 32 pages)", .loop = loop_get_status_rand_128k },
-		{ .key = "(1m, random in 512k)", .what = "control: random ids among the first 524,288 (states on 128 pages)", .loop = loop_get_status_rand_512k },
+		{ .key = "(1m, random in 16k)", .what = "control: random ids among the first 16,384 (states on 2 pages)", .loop = loop_get_status_rand_16k },
+		{ .key = "(1m, random in 128k)", .what = "control: random ids among the first 131,072 (states on 16 pages)", .loop = loop_get_status_rand_128k },
+		{ .key = "(1m, random in 512k)", .what = "control: random ids among the first 524,288 (states on 64 pages)", .loop = loop_get_status_rand_512k },
 		{ .key = "(1m, null ioctl)", .what = "control: the null ioctl again, for the host's drift", .loop = loop_null },
 	};
 	enum { PAIR_GET, PAIR_SHARED, PAIR_NULL, N_PAIRS };

@@ -97,7 +97,7 @@ static const struct {
 } fi_blocks[] = {
 	{ "entries", "8k" },
 	{ "generation sequences", "2k" },
-	{ "state bytes", "256" },
+	{ "states", "128" },
 };
 
 #define FI_SLABS	"/sys/kernel/slab"
