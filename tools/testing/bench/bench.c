@@ -24,9 +24,10 @@
  *
  * --perf PERF (make bench PERF=1): before the timed figures of GET_STATUS
  * and SET_STATUS with one portal, of GET_STATUS with 1M portals and one id
- * and with 1M portals and random ids, run that loop for as long as "PERF record -a" samples the
- * CPU clock, and print where the samples fell: by symbol, and by
- * instruction inside the module.  Not part of the figures.
+ * and with 1M portals and random ids, run that loop for as long as
+ * "PERF record -a" samples the CPU clock, and print where the samples
+ * fell: by symbol, and by instruction inside the module.  Not part of the
+ * figures.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -828,7 +829,7 @@ int main(int argc, char **argv)
 		[PAIR_SHARED] = { .fn = get_status_loop, .shared_fd = true },
 		[PAIR_NULL] = { .fn = null_loop },
 	};
-	const int n_big = sizeof(big) / sizeof(big[0]), CANARY_I = n_big - 1;
+	const int n_big = sizeof(big) / sizeof(big[0]), canary_i = n_big - 1;
 	struct bench list = { .key = "list_per_portal_ns", .what = "LIST 100k portals, pages of 256, per portal", .loop = loop_list };
 	uint64_t first = 0, last = 0, x = 0x9e3779b97f4a7c15ULL;
 	double get_vs_null, set_vs_null, attr_read_vs_get, scale, slow[3], drift;
@@ -990,8 +991,8 @@ int main(int argc, char **argv)
 	 */
 	slow[0] = small[NULL_I].f.med / small[NULL_I].f.min;
 	slow[1] = pairs[PAIR_NULL].ns1_f.med / pairs[PAIR_NULL].ns1_f.min;
-	slow[2] = big[CANARY_I].f.med / big[CANARY_I].f.min;
-	drift = big[CANARY_I].f.med / small[NULL_I].f.med;
+	slow[2] = big[canary_i].f.med / big[canary_i].f.min;
+	drift = big[canary_i].f.med / small[NULL_I].f.med;
 	printf("\n  host: the null ioctl's median over its fastest repetition: %.2f with one\n"
 	       "  portal, %.2f alone in the two-reader phase, %.2f with 1M portals; its\n"
 	       "  median with 1M portals over the one with one portal: %.2f.\n",
