@@ -9,10 +9,15 @@
 #include <linux/types.h>
 #include <asm/barrier.h>
 
+#include "ipt.h"
+
 struct file;
 struct poll_table_struct;
 
-/* The watchers, changed and walked under the commit mutex (events.c). */
+/*
+ * The watchers: changed (only by events.c) and walked under the commit
+ * mutex.
+ */
 extern struct list_head ipt_watchers;
 
 void ipt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
@@ -25,6 +30,8 @@ void ipt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
 static inline void ipt_events_post(u64 seq, u64 id, u32 type, u32 old_status,
 				   u32 new_status)
 {
+	if (IS_ENABLED(CONFIG_LOCKDEP))
+		ipt_commit_assert_held();
 	if (!list_empty(&ipt_watchers))
 		ipt_events_queue(seq, id, type, old_status, new_status);
 }

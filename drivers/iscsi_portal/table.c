@@ -12,7 +12,8 @@
  * EBUSY.
  *
  * A portal's state (ipt_states.word[])
- *	Written only by the owner of IPT_STATE_BUSY.  Eight portals share a
+ *	Changed only by the owner of IPT_STATE_BUSY, and by ADD (under
+ *	commit_mutex) while the slot is free.  Eight portals share a
  *	32-bit word, four bits each.  The busy bit is claimed with a cmpxchg
  *	of the word that leaves the other portals' bits as they are (the way
  *	lib/cmpxchg-emu.c gives byte cmpxchg to any arch); the owner, which
@@ -51,7 +52,7 @@
  *	check to its commit, so no ADD straddles a table-wide call either.
  *
  * ipt_table.commit_mutex
- *	Serialises commits: the store of a new portal state, the growth and
+ *	Serialises commits: the change of a portal's state, the growth and
  *	the pruning of the id table, insertion into and removal from the
  *	address hash, the portal count, last_id, the table generation and the
  *	queueing of the change's event to every watcher, so that events leave
@@ -389,17 +390,24 @@ static __always_inline int ipt_state_put(int word, u64 id, u8 state)
 }
 
 /*
- * Change @id's state in @w from @old to @new, with release: what the
- * caller wrote before is seen before the new state.  The caller owns the
- * state (it holds its busy bit, or commit_mutex while the slot is free),
- * so @old is what @w holds for @id.  One atomic XOR turns those four bits
- * from @old to @new and leaves the others alone; a neighbour's cmpxchg of
- * the word that raced with it fails and retries.
+ * Change @id's state in @w from @old to @new, with (at least) release
+ * ordering: what the caller wrote before is seen before the new state.
+ * The caller owns the state (it holds its busy bit, or commit_mutex while
+ * the slot is free), so @old is what @w holds for @id, which the warning
+ * checks.  One atomic XOR turns those four bits from @old to @new and
+ * leaves the others alone; a neighbour's cmpxchg of the word that raced
+ * with it fails and retries.  atomic_xor() returns nothing, so it is a
+ * single locked instruction where the fetch variants are a cmpxchg loop
+ * (x86): the owner never retries against its neighbours, and a reader
+ * spinning on the odd sequence waits for one instruction.
  */
 static __always_inline void ipt_state_change(atomic_t *w, u64 id, u8 old,
 					     u8 new)
 {
-	atomic_fetch_xor_release((u32)(old ^ new) << ipt_state_shift(id), w);
+	WARN_ON_ONCE(ipt_state_of(atomic_read(w), id) != old);
+	/* Orders the caller's earlier stores before the XOR (release). */
+	smp_mb__before_atomic();
+	atomic_xor((u32)(old ^ new) << ipt_state_shift(id), w);
 }
 
 /*
@@ -596,8 +604,11 @@ static __always_inline int ipt_claim(atomic_t *w, u64 id, u8 *state)
 
 /*
  * The generation sequence of @id, whose busy bit the caller claimed in
- * this RCU section: the chunk's blocks were published before its states
- * and stay while the bit is held.  Three dependent loads, no call.
+ * this RCU section.  Its chunk's blocks were published before the ADD's
+ * release XOR that made the portal live, and the caller's acquire load and
+ * fully ordered claim read that XOR or a later change of the word: the
+ * seqs pointer is seen.  They stay while the bit is held.  Three dependent
+ * loads, no call.
  */
 static __always_inline u64 *ipt_seq_of(u64 id)
 {
