@@ -465,7 +465,7 @@ struct team {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* a round starts, a reader is done */
 	unsigned int round;		/* bumped to start one */
-	int active;			/* readers 0 .. active - 1 take part */
+	unsigned int active;		/* mask of the readers that take part */
 	int running;			/* of those, not done yet */
 	bool quit;
 	void (*fn)(int fd, uint64_t id, long n);
@@ -500,7 +500,7 @@ static void *reader_main(void *arg)
 			pthread_mutex_unlock(&t->lock);
 			return NULL;
 		}
-		if (r - t->rd >= t->active) {
+		if (!(t->active & 1U << (r - t->rd))) {
 			pthread_mutex_unlock(&t->lock);
 			continue;
 		}
@@ -556,13 +556,18 @@ static void team_stop(void)
 	}
 }
 
+/* Masks of readers for run_readers(). */
+#define CPU0		1U
+#define CPU1		2U
+#define BOTH		(CPU0 | CPU1)
+
 /*
- * One round: readers 0 .. @nthreads - 1 call @fn, each @n times or, with
- * @n 0, until rep_ms have passed.  Returns the wall time from the start to
- * the last reader's end.
+ * One round: the readers in @mask call @fn, each @n times or, with @n 0,
+ * until rep_ms have passed.  Returns the wall time from the start to the
+ * last reader's end.
  */
 static double run_readers(void (*fn)(int fd, uint64_t id, long n),
-			  bool shared_fd, int nthreads, long n)
+			  bool shared_fd, unsigned int mask, long n)
 {
 	struct timespec window = {
 		.tv_sec = (time_t)(rep_ms / 1000),
@@ -571,7 +576,8 @@ static double run_readers(void (*fn)(int fd, uint64_t id, long n),
 	double t0;
 
 	pthread_mutex_lock(&team.lock);
-	team.active = team.running = nthreads;
+	team.active = mask;
+	team.running = __builtin_popcount(mask);
 	team.fn = fn;
 	team.shared_fd = shared_fd;
 	team.n = n;
@@ -603,9 +609,11 @@ struct pair_bench {
 	void (*fn)(int fd, uint64_t id, long n);
 	bool shared_fd;
 	long fixed_n;		/* calls each for the fixed-work control, or 0 */
-	double s[MAX_REPS], ns1[MAX_REPS], ns2[2][MAX_REPS], fx[MAX_REPS];
+	double s[MAX_REPS], ns1[MAX_REPS], ns1b[MAX_REPS], ns2[2][MAX_REPS];
+	double fx[MAX_REPS];
 	struct fig f;		/* aggregate 2-reader rate over 1 reader's */
 	struct fig ns1_f;	/* ns per call, one reader on CPU 0 */
+	struct fig ns1b_f;	/* control: the reader on CPU 1 alone */
 	struct fig ns2_f[2];	/* ns per call of each of two readers */
 	struct fig fixed_f;	/* control: fixed work, 2 * T1 / T2 */
 };
@@ -621,24 +629,26 @@ static void run_pairs(struct pair_bench *pb, int npb)
 {
 	team_start();
 	for (int i = 0; i < npb; i++)	/* warm-up */
-		run_readers(pb[i].fn, pb[i].shared_fd, 2, 20 * READER_BATCH);
+		run_readers(pb[i].fn, pb[i].shared_fd, BOTH, 20 * READER_BATCH);
 	for (int r = 0; r < reps; r++) {
 		for (int i = 0; i < npb; i++) {
 			struct pair_bench *b = &pb[i];
 			double rate1;
 
-			run_readers(b->fn, b->shared_fd, 1, 0);
+			run_readers(b->fn, b->shared_fd, CPU1, 0);
+			b->ns1b[r] = 1e9 / reader_rate(&team.rd[1]);
+			run_readers(b->fn, b->shared_fd, CPU0, 0);
 			rate1 = reader_rate(&team.rd[0]);
 			b->ns1[r] = 1e9 / rate1;
-			run_readers(b->fn, b->shared_fd, 2, 0);
+			run_readers(b->fn, b->shared_fd, BOTH, 0);
 			b->s[r] = (reader_rate(&team.rd[0]) +
 				   reader_rate(&team.rd[1])) / rate1;
 			for (int k = 0; k < 2; k++)
 				b->ns2[k][r] = 1e9 / reader_rate(&team.rd[k]);
 			if (b->fixed_n)
-				b->fx[r] = 2 * run_readers(b->fn, b->shared_fd, 1,
+				b->fx[r] = 2 * run_readers(b->fn, b->shared_fd, CPU0,
 							   b->fixed_n) /
-					   run_readers(b->fn, b->shared_fd, 2,
+					   run_readers(b->fn, b->shared_fd, BOTH,
 						       b->fixed_n);
 		}
 	}
@@ -648,6 +658,7 @@ static void run_pairs(struct pair_bench *pb, int npb)
 
 		b->f = summarize(b->s, reps);
 		b->ns1_f = summarize(b->ns1, reps);
+		b->ns1b_f = summarize(b->ns1b, reps);
 		for (int k = 0; k < 2; k++)
 			b->ns2_f[k] = summarize(b->ns2[k], reps);
 		if (b->fixed_n)
@@ -945,12 +956,16 @@ int main(int argc, char **argv)
 	row(list.key, list.what, list.f, n_list);
 	row("(get, 1 thread)", "GET_STATUS, reader on CPU 0 alone, own fd",
 	    pairs[PAIR_GET].ns1_f, 0);
+	row("(get, CPU 1 alone)", "control: the reader on CPU 1 alone, own fd",
+	    pairs[PAIR_GET].ns1b_f, 0);
 	row("(get, 2 threads: 0)", "the reader on CPU 0 while CPU 1 reads too",
 	    pairs[PAIR_GET].ns2_f[0], 0);
 	row("(get, 2 threads: 1)", "the reader on CPU 1, own fd, another portal",
 	    pairs[PAIR_GET].ns2_f[1], 0);
 	row("(null, 1 thread)", "control: the null ioctl, reader on CPU 0 alone",
 	    pairs[PAIR_NULL].ns1_f, 0);
+	row("(null, CPU 1 alone)", "control: the null ioctl, reader on CPU 1 alone",
+	    pairs[PAIR_NULL].ns1b_f, 0);
 	row("(null, 2 threads: 0)", "control: the null ioctl, reader on CPU 0",
 	    pairs[PAIR_NULL].ns2_f[0], 0);
 	row("(null, 2 threads: 1)", "control: the null ioctl, reader on CPU 1",
