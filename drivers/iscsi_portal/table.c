@@ -353,6 +353,12 @@ static __always_inline struct ipt_mid *ipt_mid_of(u64 id)
 	return ipt_deref(top->mid[array_index_nospec(m, top->len)]);
 }
 
+/* The word of @st, @id's chunk, that holds @id's state. */
+static __always_inline atomic_t *ipt_word(struct ipt_states *st, u64 id)
+{
+	return &st->word[ipt_chunk_index(id) / IPT_WORD_IDS];
+}
+
 /*
  * The word that holds the state of @id's slot, or NULL when its chunk is
  * not in the table: three dependent loads, no call.
@@ -367,7 +373,7 @@ static __always_inline atomic_t *ipt_slot(u64 id)
 	st = ipt_deref(mid->states[ipt_mid_index(id)]);
 	if (!st)
 		return NULL;
-	return &st->word[ipt_chunk_index(id) / IPT_WORD_IDS];
+	return ipt_word(st, id);
 }
 
 static __always_inline unsigned int ipt_state_shift(u64 id)
@@ -461,7 +467,7 @@ static atomic_t *ipt_next(u64 *id, u8 *state)
 			i = (i | (IPT_CHUNK_SIZE - 1)) + 1;
 			continue;
 		}
-		w = &st->word[ipt_chunk_index(i) / IPT_WORD_IDS];
+		w = ipt_word(st, i);
 		*state = ipt_state_of(atomic_read_acquire(w), i);
 		if (ipt_state_present(*state)) {
 			*id = i;
@@ -816,7 +822,7 @@ static atomic_t *ipt_make_slot(u64 id, struct ipt_pieces *pc,
 	}
 	en = ipt_locked(mid->entries[ci]);
 	*e = &en->entry[ipt_chunk_index(id)];
-	return &st->word[ipt_chunk_index(id) / IPT_WORD_IDS];
+	return ipt_word(st, id);
 }
 
 /* Allocate the piece ipt_make_slot() asked for; no lock held. */
@@ -969,7 +975,7 @@ static void ipt_prune(u64 id, struct ipt_pieces *pc)
 	mid = ipt_locked(top->mid[m]);
 	st = ipt_locked(mid->states[ci]);
 	for (i = 0; i < IPT_CHUNK_SIZE; i++) {
-		word = atomic_read(&st->word[i / IPT_WORD_IDS]);
+		word = atomic_read(ipt_word(st, i));
 		if (ipt_state_present(ipt_state_of(word, i)))
 			return;
 	}
