@@ -790,6 +790,31 @@ static void row(const char *key, const char *what, struct fig f, long n)
 	       f.max, calls, what);
 }
 
+/*
+ * The ns per call of each reader of a two-reader figure, alone and in
+ * the pair; @name and @what say which figure.
+ */
+static void reader_rows(const char *name, const char *what,
+			const struct pair_bench *b)
+{
+	static const char *const keys[] = {
+		"1 thread", "CPU 1 alone", "2 threads: 0", "2 threads: 1",
+	};
+	static const char *const whos[] = {
+		"reader on CPU 0 alone", "reader on CPU 1 alone",
+		"reader on CPU 0 while CPU 1 reads too",
+		"reader on CPU 1 while CPU 0 reads too",
+	};
+	const struct fig figs[] = { b->ns1_f, b->ns1b_f, b->ns2_f[0], b->ns2_f[1] };
+	char key[32], line[128];
+
+	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
+		snprintf(key, sizeof(key), "(%s, %s)", name, keys[i]);
+		snprintf(line, sizeof(line), "%s, %s", what, whos[i]);
+		row(key, line, figs[i], 0);
+	}
+}
+
 static void speedup_row(const char *key, struct fig f, const char *what)
 {
 	printf("  %-22s %12.3f %12.3f %12.3f  (%s)\n", key, f.med, f.min,
@@ -954,22 +979,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n_big; i++)
 		row(big[i].key, big[i].what, big[i].f, big[i].n);
 	row(list.key, list.what, list.f, n_list);
-	row("(get, 1 thread)", "GET_STATUS, reader on CPU 0 alone, own fd",
-	    pairs[PAIR_GET].ns1_f, 0);
-	row("(get, CPU 1 alone)", "control: the reader on CPU 1 alone, own fd",
-	    pairs[PAIR_GET].ns1b_f, 0);
-	row("(get, 2 threads: 0)", "the reader on CPU 0 while CPU 1 reads too",
-	    pairs[PAIR_GET].ns2_f[0], 0);
-	row("(get, 2 threads: 1)", "the reader on CPU 1, own fd, another portal",
-	    pairs[PAIR_GET].ns2_f[1], 0);
-	row("(null, 1 thread)", "control: the null ioctl, reader on CPU 0 alone",
-	    pairs[PAIR_NULL].ns1_f, 0);
-	row("(null, CPU 1 alone)", "control: the null ioctl, reader on CPU 1 alone",
-	    pairs[PAIR_NULL].ns1b_f, 0);
-	row("(null, 2 threads: 0)", "control: the null ioctl, reader on CPU 0",
-	    pairs[PAIR_NULL].ns2_f[0], 0);
-	row("(null, 2 threads: 1)", "control: the null ioctl, reader on CPU 1",
-	    pairs[PAIR_NULL].ns2_f[1], 0);
+	reader_rows("get", "GET_STATUS, own fd and portal", &pairs[PAIR_GET]);
+	reader_rows("null", "control: the null ioctl", &pairs[PAIR_NULL]);
 	printf("\n  %-22s %12s %12s %12s  (aggregate calls/s of 2 readers over 1, ~%.0f ms windows)\n",
 	       "speedup", "median", "min", "max", rep_ms);
 	speedup_row("get_status_2t_speedup", pairs[PAIR_GET].f, "fd per reader");
