@@ -63,6 +63,8 @@ struct ipt_watcher {
 };
 
 LIST_HEAD(ipt_watchers);
+/* Entries on ipt_watchers, at most ipt_max_watchers; under the commit mutex. */
+static unsigned int ipt_nr_watchers;
 
 static void ipt_watcher_free(struct ipt_watcher *w)
 {
@@ -132,6 +134,12 @@ int ipt_watch(struct ipt_watcher **slot)
 		ipt_watcher_free(w);
 		return 0;
 	}
+	if (ipt_nr_watchers >= ipt_max_watchers) {
+		ipt_commit_unlock();
+		ipt_watcher_free(w);
+		return -ENOSPC;
+	}
+	ipt_nr_watchers++;
 	list_add_tail(&w->node, &ipt_watchers);
 	/* Publish the initialised watcher; pairs with ipt_watcher_of(). */
 	smp_store_release(slot, w);
@@ -146,6 +154,7 @@ void ipt_watch_release(struct ipt_watcher *w)
 		return;
 	ipt_commit_lock();
 	list_del(&w->node);
+	ipt_nr_watchers--;
 	ipt_commit_unlock();
 	ipt_watcher_free(w);
 }

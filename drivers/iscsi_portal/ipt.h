@@ -73,6 +73,7 @@ static inline bool ipt_state_present(u8 state)
 /* Module parameters (main.c), fixed once the module is loaded. */
 extern unsigned int ipt_max_portals;
 extern unsigned int ipt_event_queue_len;
+extern unsigned int ipt_max_watchers;
 /* Debugfs test knobs (main.c), read with READ_ONCE(). */
 extern u32 ipt_set_delay_ms;
 extern u32 ipt_table_delay_ms;
@@ -93,15 +94,6 @@ int ipt_reenumerate(void);
 int ipt_refresh(void);
 void ipt_mark_corrupt(void);
 bool ipt_is_corrupt(void);
-
-/* The id table's pieces in use (debugfs "table"; a test aid). */
-struct ipt_table_shape {
-	unsigned long chunks;
-	unsigned long mids;
-	unsigned long top_len;
-};
-
-void ipt_table_shape(struct ipt_table_shape *shape);
 
 /* The commit mutex (table.c), which also guards the list of watchers. */
 void ipt_commit_lock(void);

@@ -25,7 +25,6 @@
 #include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/poll.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
@@ -35,6 +34,7 @@
 
 #define IPT_MAX_PORTALS_LIMIT		16777216U
 #define IPT_EVENT_QUEUE_LEN_LIMIT	1048576U
+#define IPT_MAX_WATCHERS_LIMIT		65536U
 
 unsigned int ipt_max_portals = 65536;
 module_param_named(max_portals, ipt_max_portals, uint, 0444);
@@ -43,6 +43,10 @@ MODULE_PARM_DESC(max_portals, "Most portals the table holds (1-16777216, default
 unsigned int ipt_event_queue_len = 4096;
 module_param_named(event_queue_len, ipt_event_queue_len, uint, 0444);
 MODULE_PARM_DESC(event_queue_len, "Events queued per watcher before OVERFLOW (1-1048576, default 4096)");
+
+unsigned int ipt_max_watchers = 256;
+module_param_named(max_watchers, ipt_max_watchers, uint, 0444);
+MODULE_PARM_DESC(max_watchers, "Most fds that WATCH at once (1-65536, default 256)");
 
 u32 ipt_set_delay_ms;
 u32 ipt_table_delay_ms;
@@ -273,7 +277,7 @@ static int ipt_open(struct inode *inode, struct file *file)
 		f->writer_err = -EPERM;
 	/* Replaces the miscdevice misc_open() left here. */
 	file->private_data = f;
-	return nonseekable_open(inode, file);
+	return stream_open(inode, file);
 }
 
 static int ipt_release(struct inode *inode, struct file *file)
@@ -348,17 +352,6 @@ static const struct file_operations ipt_corrupt_fops = {
 	.llseek	= default_llseek,
 };
 
-static int ipt_table_show(struct seq_file *m, void *unused)
-{
-	struct ipt_table_shape shape;
-
-	ipt_table_shape(&shape);
-	seq_printf(m, "chunks %lu\nmids %lu\ntop %lu\n", shape.chunks,
-		   shape.mids, shape.top_len);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(ipt_table);
-
 /* Test knobs only: debugfs is not ABI, and a failure here is not fatal. */
 static void ipt_debugfs_init(void)
 {
@@ -367,7 +360,6 @@ static void ipt_debugfs_init(void)
 			   &ipt_set_delay_ms);
 	debugfs_create_u32("table_delay_ms", 0600, ipt_debugfs,
 			   &ipt_table_delay_ms);
-	debugfs_create_file("table", 0400, ipt_debugfs, NULL, &ipt_table_fops);
 	debugfs_create_file("corrupt", 0600, ipt_debugfs, NULL,
 			    &ipt_corrupt_fops);
 }
@@ -385,6 +377,11 @@ static int __init ipt_init(void)
 	    ipt_event_queue_len > IPT_EVENT_QUEUE_LEN_LIMIT) {
 		pr_err("event_queue_len=%u out of range 1-%u\n",
 		       ipt_event_queue_len, IPT_EVENT_QUEUE_LEN_LIMIT);
+		return -EINVAL;
+	}
+	if (!ipt_max_watchers || ipt_max_watchers > IPT_MAX_WATCHERS_LIMIT) {
+		pr_err("max_watchers=%u out of range 1-%u\n", ipt_max_watchers,
+		       IPT_MAX_WATCHERS_LIMIT);
 		return -EINVAL;
 	}
 

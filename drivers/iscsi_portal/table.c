@@ -133,6 +133,7 @@
 #include <linux/uaccess.h>
 #include <net/ipv6.h>
 
+#include "addr_check.h"
 #include "ipt.h"
 #include "events.h"
 
@@ -270,45 +271,6 @@ bool ipt_is_corrupt(void)
 static int ipt_check_corrupt(void)
 {
 	return ipt_is_corrupt() ? -EUCLEAN : 0;
-}
-
-/*
- * A portal address is valid when it could be a listening address:
- * AF_INET or AF_INET6, a port, no multicast and no IPv4 broadcast, the
- * unused bytes of an IPv4 address zero, a scope only (and always) for an
- * IPv6 link-local address.  IPv4-mapped IPv6 addresses are refused: the
- * same portal must have one spelling, and that is AF_INET.
- */
-static int ipt_addr_check(const struct iscsi_portal_addr *a)
-{
-	struct in6_addr in6;
-	__be32 in4;
-	bool linklocal;
-
-	if (!a->port)
-		return -EINVAL;
-
-	switch (a->family) {
-	case AF_INET:
-		memcpy(&in4, a->addr, sizeof(in4));
-		if (a->scope_id || memchr_inv(a->addr + sizeof(in4), 0,
-					      sizeof(a->addr) - sizeof(in4)))
-			return -EINVAL;
-		if (ipv4_is_multicast(in4) || ipv4_is_lbcast(in4))
-			return -EINVAL;
-		return 0;
-	case AF_INET6:
-		memcpy(&in6, a->addr, sizeof(in6));
-		if (ipv6_addr_is_multicast(&in6) || ipv6_addr_v4mapped(&in6))
-			return -EINVAL;
-		/* fe80::/10 */
-		linklocal = (in6.s6_addr32[0] & htonl(0xffc00000)) ==
-			    htonl(0xfe800000);
-		if (linklocal != !!a->scope_id)
-			return -EINVAL;
-		return 0;
-	}
-	return -EINVAL;
 }
 
 static bool ipt_table_excl(void)
@@ -932,7 +894,7 @@ int ipt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 	struct ipt_pieces pc = {};
 	int err;
 
-	if (!ipt_status_valid(status) || ipt_addr_check(addr))
+	if (!ipt_status_valid(status) || !iscsi_portal_addr_valid(addr))
 		return -EINVAL;
 	err = ipt_check_corrupt();
 	if (err)
@@ -1193,29 +1155,6 @@ int ipt_list(struct iscsi_portal_list *list,
 	list->count = filled;
 	list->cursor = cursor;
 	return 0;
-}
-
-/* Counted by a walk: debugfs reads are rare, commits should not pay. */
-void ipt_table_shape(struct ipt_table_shape *shape)
-{
-	const struct ipt_top *top;
-	struct ipt_mid *mid;
-	unsigned long m;
-	unsigned int i;
-
-	memset(shape, 0, sizeof(*shape));
-	rcu_read_lock_sched();
-	top = ipt_deref(ipt_table.top);
-	shape->top_len = top->len;
-	for (m = 0; m < top->len; m++) {
-		mid = ipt_deref(top->mid[m]);
-		if (!mid)
-			continue;
-		shape->mids++;
-		for (i = 0; i < IPT_MID_SIZE; i++)
-			shape->chunks += !!rcu_access_pointer(mid->states[i]);
-	}
-	rcu_read_unlock_sched();
 }
 
 void ipt_version(struct iscsi_portal_version *ver)
