@@ -10,9 +10,7 @@
 #include <sys/socket.h>
 
 #include "iscsiportal.h"
-#include "tap.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "harness.h"
 
 struct valid_case {
 	const char *in;
@@ -72,50 +70,59 @@ static const char *const malformed[] = {
 	"localhost", "example.com:3260", "::ffff:192.0.2.1:3260x",
 };
 
-static void test_parse_valid(void)
+/* addr: parse every valid form */
+TEST(addr_parse_valid)
 {
 	uint32_t lo = if_nametoindex("lo");
 	struct iscsi_portal_addr a;
 	char buf[IPL_ADDR_STRLEN];
+	bool ok;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(valid); i++) {
 		const struct valid_case *c = &valid[i];
 
-		if (!CHECK_INT(ipl_addr_parse(c->in, &a), 0)) {
-			tap_note("input \"%s\"", c->in);
-			continue;
+		ok = true;
+		EXPECT_EQ(0, ipl_addr_parse(c->in, &a)) {
+			TH_LOG("input \"%s\"", c->in);
+			ok = false;
 		}
-		CHECK_INT(a.family, c->family);
-		CHECK_INT(a.port, c->port);
-		CHECK_UINT(a.scope_id, c->scope_id);
-		CHECK_INT(ipl_addr_format(&a, buf, sizeof(buf)),
-			  (int)strlen(c->canon));
-		CHECK_STR(buf, c->canon);
+		if (!ok)
+			continue;
+		EXPECT_EQ(c->family, a.family);
+		EXPECT_EQ(c->port, a.port);
+		EXPECT_EQ(c->scope_id, a.scope_id);
+		EXPECT_EQ((int)strlen(c->canon),
+			  ipl_addr_format(&a, buf, sizeof(buf)));
+		EXPECT_STREQ(c->canon, buf);
 	}
 	/* An interface name zone becomes its index. */
-	if (CHECK(lo != 0)) {
-		CHECK_INT(ipl_addr_parse("[fe80::1%lo]", &a), 0);
-		CHECK_UINT(a.scope_id, lo);
-		CHECK_INT(ipl_addr_parse("fe80::1%lo", &a), 0);
-		CHECK_UINT(a.scope_id, lo);
+	ok = true;
+	EXPECT_NE(0U, lo) ok = false;
+	if (ok) {
+		EXPECT_EQ(0, ipl_addr_parse("[fe80::1%lo]", &a));
+		EXPECT_EQ(lo, a.scope_id);
+		EXPECT_EQ(0, ipl_addr_parse("fe80::1%lo", &a));
+		EXPECT_EQ(lo, a.scope_id);
 	}
 }
 
-static void test_parse_bytes(void)
+/* addr: parsed address bytes */
+TEST(addr_parse_bytes)
 {
 	static const uint8_t v4[16] = { 192, 0, 2, 1 };
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	struct iscsi_portal_addr a;
 
 	memset(&a, 0xaa, sizeof(a));
-	CHECK_INT(ipl_addr_parse("192.0.2.1:3260", &a), 0);
-	CHECK(!memcmp(a.addr, v4, sizeof(v4)));	/* rest zeroed */
-	CHECK_INT(ipl_addr_parse("[2001:db8::1]:3260", &a), 0);
-	CHECK(!memcmp(a.addr, v6, sizeof(v6)));
+	EXPECT_EQ(0, ipl_addr_parse("192.0.2.1:3260", &a));
+	EXPECT_EQ(0, memcmp(a.addr, v4, sizeof(v4)));	/* rest zeroed */
+	EXPECT_EQ(0, ipl_addr_parse("[2001:db8::1]:3260", &a));
+	EXPECT_EQ(0, memcmp(a.addr, v6, sizeof(v6)));
 }
 
-static void test_parse_malformed(void)
+/* addr: reject every malformed form with EINVAL */
+TEST(addr_parse_malformed)
 {
 	struct iscsi_portal_addr a, before;
 	size_t i;
@@ -123,64 +130,70 @@ static void test_parse_malformed(void)
 	memset(&before, 0x5a, sizeof(before));
 	for (i = 0; i < ARRAY_SIZE(malformed); i++) {
 		a = before;
-		if (!CHECK_INT(ipl_addr_parse(malformed[i], &a), -EINVAL))
-			tap_note("input \"%s\"", malformed[i]);
+		EXPECT_EQ(-EINVAL, ipl_addr_parse(malformed[i], &a))
+			TH_LOG("input \"%s\"", malformed[i]);
 		/* The output is left alone on failure. */
-		CHECK(!memcmp(&a, &before, sizeof(a)));
+		EXPECT_EQ(0, memcmp(&a, &before, sizeof(a)));
 	}
-	CHECK_INT(ipl_addr_parse(NULL, &a), -EINVAL);
-	CHECK_INT(ipl_addr_parse("192.0.2.1", NULL), -EINVAL);
+	EXPECT_EQ(-EINVAL, ipl_addr_parse(NULL, &a));
+	EXPECT_EQ(-EINVAL, ipl_addr_parse("192.0.2.1", NULL));
 }
 
-static void test_parse_unknown_zone(void)
+/* addr: unknown interface zone is ENODEV */
+TEST(addr_parse_unknown_zone)
 {
 	struct iscsi_portal_addr a;
 
-	CHECK_INT(ipl_addr_parse("[fe80::1%nosuchif0]:3260", &a), -ENODEV);
+	EXPECT_EQ(-ENODEV, ipl_addr_parse("[fe80::1%nosuchif0]:3260", &a));
 	/* A name zone on a non-link-local address is malformed either way. */
-	CHECK_INT(ipl_addr_parse("[2001:db8::1%nosuchif0]", &a), -EINVAL);
+	EXPECT_EQ(-EINVAL, ipl_addr_parse("[2001:db8::1%nosuchif0]", &a));
 }
 
-static void test_round_trip(void)
+/* addr: format/parse round trips */
+TEST(addr_round_trip)
 {
 	struct iscsi_portal_addr a, b;
 	char buf[IPL_ADDR_STRLEN], again[IPL_ADDR_STRLEN];
+	bool ok;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(valid); i++) {
-		if (!CHECK_INT(ipl_addr_parse(valid[i].in, &a), 0))
+		ok = true;
+		EXPECT_EQ(0, ipl_addr_parse(valid[i].in, &a)) ok = false;
+		if (!ok)
 			continue;
-		CHECK(ipl_addr_format(&a, buf, sizeof(buf)) > 0);
-		CHECK_INT(ipl_addr_parse(buf, &b), 0);
-		CHECK(ipl_addr_equal(&a, &b));
-		CHECK(ipl_addr_format(&b, again, sizeof(again)) > 0);
-		CHECK_STR(again, buf);
+		EXPECT_LT(0, ipl_addr_format(&a, buf, sizeof(buf)));
+		EXPECT_EQ(0, ipl_addr_parse(buf, &b));
+		EXPECT_TRUE(ipl_addr_equal(&a, &b));
+		EXPECT_LT(0, ipl_addr_format(&b, again, sizeof(again)));
+		EXPECT_STREQ(buf, again);
 	}
 }
 
-static void test_format_errors(void)
+/* addr: format errors and buffer sizes */
+TEST(addr_format_errors)
 {
 	struct iscsi_portal_addr a, bad;
 	const char *canon = "[2001:db8::1]:3260";
 	size_t len = strlen(canon);
 	char buf[IPL_ADDR_STRLEN];
 
-	CHECK_INT(ipl_addr_parse(canon, &a), 0);
-	CHECK_INT(ipl_addr_format(&a, buf, len + 1), (int)len);
-	CHECK_STR(buf, canon);
-	CHECK_INT(ipl_addr_format(&a, buf, len), -ENOSPC);
-	CHECK_STR(buf, "");
-	CHECK_INT(ipl_addr_format(&a, buf, 0), -ENOSPC);
-	CHECK_INT(ipl_addr_format(&a, NULL, 10), -EINVAL);
-	CHECK_INT(ipl_addr_format(NULL, buf, sizeof(buf)), -EINVAL);
+	EXPECT_EQ(0, ipl_addr_parse(canon, &a));
+	EXPECT_EQ((int)len, ipl_addr_format(&a, buf, len + 1));
+	EXPECT_STREQ(canon, buf);
+	EXPECT_EQ(-ENOSPC, ipl_addr_format(&a, buf, len));
+	EXPECT_STREQ("", buf);
+	EXPECT_EQ(-ENOSPC, ipl_addr_format(&a, buf, 0));
+	EXPECT_EQ(-EINVAL, ipl_addr_format(&a, NULL, 10));
+	EXPECT_EQ(-EINVAL, ipl_addr_format(NULL, buf, sizeof(buf)));
 	bad = a;
 	bad.port = 0;
-	CHECK_INT(ipl_addr_format(&bad, buf, sizeof(buf)), -EINVAL);
+	EXPECT_EQ(-EINVAL, ipl_addr_format(&bad, buf, sizeof(buf)));
 	/* The longest form fits IPL_ADDR_STRLEN. */
-	CHECK_INT(ipl_addr_parse(
+	EXPECT_EQ(0, ipl_addr_parse(
 		"[fe80:ffff:ffff:ffff:ffff:ffff:255.255.255.255%4294967295]:65535",
-		&a), 0);
-	CHECK(ipl_addr_format(&a, buf, sizeof(buf)) > 0);
+		&a));
+	EXPECT_LT(0, ipl_addr_format(&a, buf, sizeof(buf)));
 }
 
 static const struct {
@@ -210,9 +223,11 @@ static const struct {
 	{ AF_UNIX, 3260, 0, NULL, -EINVAL },
 };
 
-static void test_validate(void)
+/* addr: validator rules */
+TEST(addr_validate)
 {
 	struct iscsi_portal_addr a;
+	bool ok;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(validate_cases); i++) {
@@ -220,12 +235,16 @@ static void test_validate(void)
 		a.family = validate_cases[i].family;
 		a.port = validate_cases[i].port;
 		a.scope_id = validate_cases[i].scope_id;
-		if (validate_cases[i].text &&
-		    !CHECK(inet_pton(a.family, validate_cases[i].text,
-				     a.addr) == 1))
-			continue;
-		if (!CHECK_INT(ipl_addr_validate(&a), validate_cases[i].want))
-			tap_note("case %zu: %s", i, validate_cases[i].text);
+		if (validate_cases[i].text) {
+			ok = true;
+			EXPECT_EQ(1, inet_pton(a.family, validate_cases[i].text,
+					       a.addr))
+				ok = false;
+			if (!ok)
+				continue;
+		}
+		EXPECT_EQ(validate_cases[i].want, ipl_addr_validate(&a))
+			TH_LOG("case %zu: %s", i, validate_cases[i].text);
 	}
 	/* IPv4 with a nonzero byte past addr[3]. */
 	memset(&a, 0, sizeof(a));
@@ -233,37 +252,28 @@ static void test_validate(void)
 	a.port = 3260;
 	a.addr[0] = 192;
 	a.addr[4] = 1;
-	CHECK_INT(ipl_addr_validate(&a), -EINVAL);
-	CHECK_INT(ipl_addr_validate(NULL), -EINVAL);
+	EXPECT_EQ(-EINVAL, ipl_addr_validate(&a));
+	EXPECT_EQ(-EINVAL, ipl_addr_validate(NULL));
 }
 
-static void test_equal(void)
+/* addr: equality */
+TEST(addr_equal)
 {
 	struct iscsi_portal_addr a, b;
 
-	CHECK_INT(ipl_addr_parse("192.0.2.1:3260", &a), 0);
-	CHECK_INT(ipl_addr_parse("192.0.2.1", &b), 0);
-	CHECK(ipl_addr_equal(&a, &b));
-	CHECK_INT(ipl_addr_parse("192.0.2.1:3261", &b), 0);
-	CHECK(!ipl_addr_equal(&a, &b));
-	CHECK_INT(ipl_addr_parse("192.0.2.2:3260", &b), 0);
-	CHECK(!ipl_addr_equal(&a, &b));
-	CHECK_INT(ipl_addr_parse("[fe80::1%2]", &a), 0);
-	CHECK_INT(ipl_addr_parse("[fe80::1%3]", &b), 0);
-	CHECK(!ipl_addr_equal(&a, &b));
-	CHECK_INT(ipl_addr_parse("[::ffff:192.0.2.1]", &a), 0);
-	CHECK_INT(ipl_addr_parse("192.0.2.1", &b), 0);
-	CHECK(!ipl_addr_equal(&a, &b));
+	EXPECT_EQ(0, ipl_addr_parse("192.0.2.1:3260", &a));
+	EXPECT_EQ(0, ipl_addr_parse("192.0.2.1", &b));
+	EXPECT_TRUE(ipl_addr_equal(&a, &b));
+	EXPECT_EQ(0, ipl_addr_parse("192.0.2.1:3261", &b));
+	EXPECT_FALSE(ipl_addr_equal(&a, &b));
+	EXPECT_EQ(0, ipl_addr_parse("192.0.2.2:3260", &b));
+	EXPECT_FALSE(ipl_addr_equal(&a, &b));
+	EXPECT_EQ(0, ipl_addr_parse("[fe80::1%2]", &a));
+	EXPECT_EQ(0, ipl_addr_parse("[fe80::1%3]", &b));
+	EXPECT_FALSE(ipl_addr_equal(&a, &b));
+	EXPECT_EQ(0, ipl_addr_parse("[::ffff:192.0.2.1]", &a));
+	EXPECT_EQ(0, ipl_addr_parse("192.0.2.1", &b));
+	EXPECT_FALSE(ipl_addr_equal(&a, &b));
 }
 
-const struct test addr_tests[] = {
-	{ "addr: parse every valid form", test_parse_valid },
-	{ "addr: parsed address bytes", test_parse_bytes },
-	{ "addr: reject every malformed form with EINVAL", test_parse_malformed },
-	{ "addr: unknown interface zone is ENODEV", test_parse_unknown_zone },
-	{ "addr: format/parse round trips", test_round_trip },
-	{ "addr: format errors and buffer sizes", test_format_errors },
-	{ "addr: validator rules", test_validate },
-	{ "addr: equality", test_equal },
-	{ NULL, NULL },
-};
+TEST_HARNESS_MAIN

@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "iscsiportal.h"
-#include "tap.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "harness.h"
 
 /* CONTRACT section 4, row by row. */
 static const struct {
@@ -36,60 +34,60 @@ static const struct {
 	{ ENOTTY, 0x80004001, "E_NOTIMPL", "command" },
 };
 
-static void test_hresult_rows(void)
+/* errors: errno -> HRESULT for every contract row */
+TEST(errors_hresult_rows)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
-		CHECK_UINT(ipl_errno_to_hresult(rows[i].err), rows[i].hr);
-		CHECK_UINT(ipl_errno_to_hresult(-rows[i].err), rows[i].hr);
-		CHECK_STR(ipl_hresult_name(rows[i].hr), rows[i].name);
+		EXPECT_EQ(rows[i].hr, ipl_errno_to_hresult(rows[i].err));
+		EXPECT_EQ(rows[i].hr, ipl_errno_to_hresult(-rows[i].err));
+		EXPECT_STREQ(rows[i].name, ipl_hresult_name(rows[i].hr));
 	}
 }
 
-static void test_hresult_others(void)
+/* errors: other errnos are E_FAIL */
+TEST(errors_hresult_others)
 {
 	static const int others[] = { E2BIG, EAGAIN, EINTR, EIO, ENODEV,
 				      EPROTO, 4095, INT_MAX, INT_MIN };
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(others); i++)
-		CHECK_UINT(ipl_errno_to_hresult(others[i]), 0x80004005);
-	CHECK_STR(ipl_hresult_name(0x80004005), "E_FAIL");
-	CHECK_STR(ipl_hresult_name(0x12345678), "unknown HRESULT");
+	for (i = 0; i < ARRAY_SIZE(others); i++) {
+		EXPECT_EQ(0x80004005U, ipl_errno_to_hresult(others[i]));
+	}
+	EXPECT_STREQ("E_FAIL", ipl_hresult_name(0x80004005));
+	EXPECT_STREQ("unknown HRESULT", ipl_hresult_name(0x12345678));
 	/* The macros of the header agree with the table. */
-	CHECK_UINT(IPL_VDS_E_OBJECT_DELETED, 0x8004240B);
-	CHECK_UINT(IPL_E_ALREADY_EXISTS, 0x800700B7);
+	EXPECT_EQ(0x8004240BU, IPL_VDS_E_OBJECT_DELETED);
+	EXPECT_EQ(0x800700B7U, IPL_E_ALREADY_EXISTS);
 }
 
-static void test_strerror(void)
+/* errors: strerror messages */
+TEST(errors_strerror)
 {
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		const char *m = ipl_strerror(rows[i].err);
 
-		if (!CHECK(strstr(m, rows[i].msg_part)))
-			tap_note("errno %d: \"%s\"", rows[i].err, m);
-		CHECK_STR(ipl_strerror(-rows[i].err), m);
+		EXPECT_NE(NULL, strstr(m, rows[i].msg_part))
+			TH_LOG("errno %d: \"%s\"", rows[i].err, m);
+		EXPECT_STREQ(m, ipl_strerror(-rows[i].err));
 		/* Specific to each errno: no two rows share a message. */
-		for (j = 0; j < i; j++)
-			CHECK(strcmp(m, ipl_strerror(rows[j].err)));
+		for (j = 0; j < i; j++) {
+			EXPECT_STRNE(m, ipl_strerror(rows[j].err));
+		}
 	}
-	CHECK_STR(ipl_strerror(-EBUSY),
-		  "another call on this portal is in progress");
+	EXPECT_STREQ("another call on this portal is in progress",
+		     ipl_strerror(-EBUSY));
 	/* Others fall back to the C library's text, or a generic one. */
-	CHECK_STR(ipl_strerror(EIO), "Input/output error");
-	CHECK_STR(ipl_strerror(-EIO), "Input/output error");
-	CHECK_STR(ipl_strerror(100000), "unexpected error");
-	CHECK_STR(ipl_strerror(INT_MIN), "unexpected error");
-	CHECK(strstr(ipl_strerror(EPROTONOSUPPORT), "version") != NULL);
-	CHECK(strstr(ipl_strerror(-EPROTO), "module") != NULL);
+	EXPECT_STREQ("Input/output error", ipl_strerror(EIO));
+	EXPECT_STREQ("Input/output error", ipl_strerror(-EIO));
+	EXPECT_STREQ("unexpected error", ipl_strerror(100000));
+	EXPECT_STREQ("unexpected error", ipl_strerror(INT_MIN));
+	EXPECT_NE(NULL, strstr(ipl_strerror(EPROTONOSUPPORT), "version"));
+	EXPECT_NE(NULL, strstr(ipl_strerror(-EPROTO), "module"));
 }
 
-const struct test errors_tests[] = {
-	{ "errors: errno -> HRESULT for every contract row", test_hresult_rows },
-	{ "errors: other errnos are E_FAIL", test_hresult_others },
-	{ "errors: strerror messages", test_strerror },
-	{ NULL, NULL },
-};
+TEST_HARNESS_MAIN

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 
 #include "iscsiportal.h"
-#include "tap.h"
+#include "harness.h"
 
 /* A handle on one end of a stream socket pair; *@peer is the other. */
 static struct ipl_handle *pair_open(int *peer, bool nonblock)
@@ -49,16 +49,20 @@ static bool send_all(int fd, const void *buf, size_t len)
 }
 
 /* A pair with the first @queued of @in's @n made-up records written. */
-static struct ipl_handle *pair_with(int *peer, bool nonblock,
+static struct ipl_handle *pair_with(struct __test_metadata *_metadata,
+				    int *peer, bool nonblock,
 				    struct iscsi_portal_event *in,
 				    unsigned int n, size_t queued)
 {
 	struct ipl_handle *h = pair_open(peer, nonblock);
+	bool ok = true;
 
-	if (!CHECK(h))
+	EXPECT_NE(NULL, h) ok = false;
+	if (!ok)
 		return NULL;
 	make_events(in, n);
-	if (!CHECK(send_all(*peer, in, queued))) {
+	EXPECT_TRUE(send_all(*peer, in, queued)) ok = false;
+	if (!ok) {
 		close(*peer);
 		ipl_close(h);
 		return NULL;
@@ -66,85 +70,80 @@ static struct ipl_handle *pair_with(int *peer, bool nonblock,
 	return h;
 }
 
-static void test_read_records(void)
+/* events: whole records, fewer slots, EOF */
+TEST(events_read_records)
 {
 	struct iscsi_portal_event in[3], out[8];
 	struct ipl_handle *h;
 	int peer;
 
-	h = pair_with(&peer, false, in, 3, sizeof(in));
+	h = pair_with(_metadata, &peer, false, in, 3, sizeof(in));
 	if (!h)
 		return;
-	CHECK_INT(ipl_read_events(h, out, 8), 3);
-	CHECK(!memcmp(in, out, sizeof(in)));
+	EXPECT_EQ(3, ipl_read_events(h, out, 8));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
 
 	/* Fewer slots than queued records: the rest stays for later. */
-	CHECK(send_all(peer, in, sizeof(in)));
-	CHECK_INT(ipl_read_events(h, out, 2), 2);
-	CHECK_UINT(out[1].seq, 11);
-	CHECK_INT(ipl_read_events(h, out, 8), 1);
-	CHECK_UINT(out[0].seq, 12);
+	EXPECT_TRUE(send_all(peer, in, sizeof(in)));
+	EXPECT_EQ(2, ipl_read_events(h, out, 2));
+	EXPECT_EQ(11U, out[1].seq);
+	EXPECT_EQ(1, ipl_read_events(h, out, 8));
+	EXPECT_EQ(12U, out[0].seq);
 
-	CHECK_INT(ipl_read_events(h, out, 0), -EINVAL);
-	CHECK_INT(ipl_read_events(h, NULL, 1), -EINVAL);
-	CHECK_INT(ipl_read_events(NULL, out, 1), -EINVAL);
+	EXPECT_EQ(-EINVAL, ipl_read_events(h, out, 0));
+	EXPECT_EQ(-EINVAL, ipl_read_events(h, NULL, 1));
+	EXPECT_EQ(-EINVAL, ipl_read_events(NULL, out, 1));
 
 	close(peer);				/* end of file */
-	CHECK_INT(ipl_read_events(h, out, 8), 0);
+	EXPECT_EQ(0, ipl_read_events(h, out, 8));
 	ipl_close(h);
 }
 
-static void test_partial_record(void)
+/* events: a partial record is EPROTO */
+TEST(events_partial_record)
 {
 	struct iscsi_portal_event in[1], out[2];
 	struct ipl_handle *h;
 	int peer;
 
-	h = pair_with(&peer, false, in, 1, sizeof(in) - 12);
+	h = pair_with(_metadata, &peer, false, in, 1, sizeof(in) - 12);
 	if (!h)
 		return;
-	CHECK_INT(ipl_read_events(h, out, 2), -EPROTO);
+	EXPECT_EQ(-EPROTO, ipl_read_events(h, out, 2));
 	close(peer);
 	ipl_close(h);
 }
 
-static void test_nonblocking(void)
+/* events: EAGAIN when non-blocking and empty */
+TEST(events_nonblocking)
 {
 	struct iscsi_portal_event in[1], out[2];
 	struct ipl_handle *h;
 	int peer;
 
-	h = pair_with(&peer, true, in, 1, 0);
+	h = pair_with(_metadata, &peer, true, in, 1, 0);
 	if (!h)
 		return;
-	CHECK_INT(ipl_read_events(h, out, 2), -EAGAIN);
-	CHECK(send_all(peer, in, sizeof(in)));
-	CHECK_INT(ipl_read_events(h, out, 2), 1);
-	CHECK_INT(ipl_read_events(h, out, 2), -EAGAIN);
+	EXPECT_EQ(-EAGAIN, ipl_read_events(h, out, 2));
+	EXPECT_TRUE(send_all(peer, in, sizeof(in)));
+	EXPECT_EQ(1, ipl_read_events(h, out, 2));
+	EXPECT_EQ(-EAGAIN, ipl_read_events(h, out, 2));
 	close(peer);
 	ipl_close(h);
 }
 
-static void test_read_error(void)
+/* events: read errors are passed on */
+TEST(events_read_error)
 {
 	struct iscsi_portal_event out[1];
 	struct ipl_handle *h;
 	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
-	if (!CHECK(fd >= 0))
-		return;
-	if (!CHECK_INT(ipl_open_fd(&h, fd), 0)) {
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ipl_open_fd(&h, fd))
 		close(fd);
-		return;
-	}
-	CHECK_INT(ipl_read_events(h, out, 1), -EBADF);
+	EXPECT_EQ(-EBADF, ipl_read_events(h, out, 1));
 	ipl_close(h);
 }
 
-const struct test event_tests[] = {
-	{ "events: whole records, fewer slots, EOF", test_read_records },
-	{ "events: a partial record is EPROTO", test_partial_record },
-	{ "events: EAGAIN when non-blocking and empty", test_nonblocking },
-	{ "events: read errors are passed on", test_read_error },
-	{ NULL, NULL },
-};
+TEST_HARNESS_MAIN

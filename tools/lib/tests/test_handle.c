@@ -9,34 +9,39 @@
 
 #include "iscsiportal.h"
 #include "fake.h"
-#include "tap.h"
+#include "harness.h"
 
-static void check_open_mode(unsigned int flags, int accmode, bool nonblock)
+static void check_open_mode(struct __test_metadata *_metadata,
+			    unsigned int flags, int accmode, bool nonblock)
 {
 	struct ipl_handle *h = NULL;
+	bool ok = true;
 	int fl;
 
-	if (!CHECK_INT(ipl_open(&h, "/dev/null", flags), 0))
+	EXPECT_EQ(0, ipl_open(&h, "/dev/null", flags)) ok = false;
+	if (!ok)
 		return;
 	fl = fcntl(ipl_fd(h), F_GETFL);
-	CHECK_INT(fl & O_ACCMODE, accmode);
-	CHECK_INT(!!(fl & O_NONBLOCK), nonblock);
-	CHECK_INT(fcntl(ipl_fd(h), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	EXPECT_EQ(accmode, fl & O_ACCMODE);
+	EXPECT_EQ(nonblock, !!(fl & O_NONBLOCK));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(ipl_fd(h), F_GETFD) & FD_CLOEXEC);
 	ipl_close(h);
 }
 
-static void test_open(void)
+/* handle: open modes, O_CLOEXEC, errors */
+TEST(handle_open)
 {
 	struct ipl_handle *h = NULL;
 
-	check_open_mode(IPL_OPEN_RDONLY, O_RDONLY, false);
-	check_open_mode(IPL_OPEN_RDWR, O_RDWR, false);
-	check_open_mode(IPL_OPEN_RDONLY | IPL_OPEN_NONBLOCK, O_RDONLY, true);
-	CHECK_INT(ipl_open(&h, "/nonexistent/iscsi_portal", 0), -ENOENT);
-	CHECK_INT(ipl_open(&h, "/dev/null", 0x4), -EINVAL);
-	CHECK_INT(ipl_open(NULL, "/dev/null", 0), -EINVAL);
-	CHECK_INT(ipl_open_fd(&h, -1), -EINVAL);
-	CHECK_INT(ipl_fd(NULL), -EINVAL);
+	check_open_mode(_metadata, IPL_OPEN_RDONLY, O_RDONLY, false);
+	check_open_mode(_metadata, IPL_OPEN_RDWR, O_RDWR, false);
+	check_open_mode(_metadata, IPL_OPEN_RDONLY | IPL_OPEN_NONBLOCK,
+			O_RDONLY, true);
+	EXPECT_EQ(-ENOENT, ipl_open(&h, "/nonexistent/iscsi_portal", 0));
+	EXPECT_EQ(-EINVAL, ipl_open(&h, "/dev/null", 0x4));
+	EXPECT_EQ(-EINVAL, ipl_open(NULL, "/dev/null", 0));
+	EXPECT_EQ(-EINVAL, ipl_open_fd(&h, -1));
+	EXPECT_EQ(-EINVAL, ipl_fd(NULL));
 	ipl_close(NULL);
 }
 
@@ -77,158 +82,162 @@ static int replies(unsigned long req, void *arg)
 	return 0;
 }
 
-static void test_version(void)
+/* ioctl: VERSION and the compatibility check */
+TEST(ioctl_version)
 {
 	struct ipl_handle *h = fake_open(replies);
 	struct iscsi_portal_version ver;
 
-	if (!CHECK(h))
-		return;
+	ASSERT_NE(NULL, h);
 	memset(&ver, 0xff, sizeof(ver));
-	CHECK_INT(ipl_version(h, &ver), 0);
-	CHECK_UINT(fake.last_req, ISCSI_PORTAL_IOC_VERSION);
+	EXPECT_EQ(0, ipl_version(h, &ver));
+	EXPECT_EQ(ISCSI_PORTAL_IOC_VERSION, fake.last_req);
 	/* The library zeroed the struct (reserved included) before the call. */
-	CHECK(fake.last_arg[0] == 0 && fake.last_arg[39] == 0);
-	CHECK_UINT(ver.portal_count, 3);
-	CHECK_UINT(ver.table_generation, 17);
-	CHECK_INT(ipl_check_version(h, NULL), 0);
-	CHECK_INT(ipl_version(h, NULL), -EINVAL);
+	EXPECT_TRUE(fake.last_arg[0] == 0 && fake.last_arg[39] == 0);
+	EXPECT_EQ(3U, ver.portal_count);
+	EXPECT_EQ(17U, ver.table_generation);
+	EXPECT_EQ(0, ipl_check_version(h, NULL));
+	EXPECT_EQ(-EINVAL, ipl_version(h, NULL));
 	fake_close(h);
 
 	h = fake_open(no_reply);	/* api_version stays 0 */
-	if (!CHECK(h))
-		return;
-	CHECK_INT(ipl_check_version(h, &ver), -EPROTONOSUPPORT);
-	CHECK_UINT(ver.api_version, 0);
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(-EPROTONOSUPPORT, ipl_check_version(h, &ver));
+	EXPECT_EQ(0U, ver.api_version);
 	fake.fail_errno = ENOTTY;
-	CHECK_INT(ipl_check_version(h, &ver), -ENOTTY);
+	EXPECT_EQ(-ENOTTY, ipl_check_version(h, &ver));
 	fake_close(h);
 }
 
-static void test_add(void)
+/* ioctl: ADD sends zeroed flags, returns the id */
+TEST(ioctl_add)
 {
 	struct ipl_handle *h = fake_open(replies);
 	struct iscsi_portal_add sent;
 	struct iscsi_portal_addr a;
 	uint64_t id = 0;
 
-	if (!CHECK(h))
-		return;
-	CHECK_INT(ipl_addr_parse("192.0.2.1:3260", &a), 0);
-	CHECK_INT(ipl_add(h, &a, ISCSI_PORTAL_STATUS_FAILED, &id), 0);
-	CHECK_UINT(id, 42);
-	CHECK_UINT(fake.last_req, ISCSI_PORTAL_IOC_ADD);
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(0, ipl_addr_parse("192.0.2.1:3260", &a));
+	EXPECT_EQ(0, ipl_add(h, &a, ISCSI_PORTAL_STATUS_FAILED, &id));
+	EXPECT_EQ(42U, id);
+	EXPECT_EQ(ISCSI_PORTAL_IOC_ADD, fake.last_req);
 	memcpy(&sent, fake.last_arg, sizeof(sent));
-	CHECK(ipl_addr_equal(&sent.addr, &a));
-	CHECK_UINT(sent.status, ISCSI_PORTAL_STATUS_FAILED);
-	CHECK_UINT(sent.flags, 0);
-	CHECK_UINT(sent.id, 0);
-	CHECK_INT(ipl_add(h, &a, ISCSI_PORTAL_STATUS_ONLINE, NULL), 0);
-	CHECK_INT(ipl_add(h, NULL, 0, &id), -EINVAL);
+	EXPECT_TRUE(ipl_addr_equal(&sent.addr, &a));
+	EXPECT_EQ((uint32_t)ISCSI_PORTAL_STATUS_FAILED, sent.status);
+	EXPECT_EQ(0U, sent.flags);
+	EXPECT_EQ(0U, sent.id);
+	EXPECT_EQ(0, ipl_add(h, &a, ISCSI_PORTAL_STATUS_ONLINE, NULL));
+	EXPECT_EQ(-EINVAL, ipl_add(h, NULL, 0, &id));
 	fake.fail_errno = EEXIST;
 	id = 5;
-	CHECK_INT(ipl_add(h, &a, ISCSI_PORTAL_STATUS_ONLINE, &id), -EEXIST);
-	CHECK_UINT(id, 5);
+	EXPECT_EQ(-EEXIST, ipl_add(h, &a, ISCSI_PORTAL_STATUS_ONLINE, &id));
+	EXPECT_EQ(5U, id);
 	fake_close(h);
 }
 
-static void test_get(void)
+/* ioctl: GET_INFO and GET_STATUS */
+TEST(ioctl_get)
 {
 	struct ipl_handle *h = fake_open(replies);
 	struct iscsi_portal_status_arg st;
 	struct iscsi_portal_info info;
 	uint32_t status = 0, flags = 0;
 
-	if (!CHECK(h))
-		return;
+	ASSERT_NE(NULL, h);
 	memset(&info, 0xff, sizeof(info));
-	CHECK_INT(ipl_get_info(h, 12, &info), 0);
-	CHECK_UINT(fake.last_req, ISCSI_PORTAL_IOC_GET_INFO);
-	CHECK_UINT(((struct iscsi_portal_info *)fake.last_arg)->id, 12);
-	CHECK_UINT(((struct iscsi_portal_info *)fake.last_arg)->flags, 0);
-	CHECK_UINT(info.status, ISCSI_PORTAL_STATUS_OFFLINE);
-	CHECK_UINT(info.generation, 9);
+	EXPECT_EQ(0, ipl_get_info(h, 12, &info));
+	EXPECT_EQ(ISCSI_PORTAL_IOC_GET_INFO, fake.last_req);
+	EXPECT_EQ(12U, ((struct iscsi_portal_info *)fake.last_arg)->id);
+	EXPECT_EQ(0U, ((struct iscsi_portal_info *)fake.last_arg)->flags);
+	EXPECT_EQ((uint32_t)ISCSI_PORTAL_STATUS_OFFLINE, info.status);
+	EXPECT_EQ(9U, info.generation);
 
-	CHECK_INT(ipl_get_status(h, 13, &status, &flags), 0);
-	CHECK_UINT(fake.last_req, ISCSI_PORTAL_IOC_GET_STATUS);
+	EXPECT_EQ(0, ipl_get_status(h, 13, &status, &flags));
+	EXPECT_EQ(ISCSI_PORTAL_IOC_GET_STATUS, fake.last_req);
 	memcpy(&st, fake.last_arg, sizeof(st));
-	CHECK_UINT(st.id, 13);
-	CHECK_UINT(st.flags, 0);
-	CHECK_UINT(status, 7);
-	CHECK_UINT(flags, ISCSI_PORTAL_INFO_BUSY);
-	CHECK_INT(ipl_get_status(h, 13, &status, NULL), 0);
-	CHECK_INT(ipl_get_status(h, 13, NULL, NULL), -EINVAL);
-	CHECK_INT(ipl_get_info(h, 13, NULL), -EINVAL);
+	EXPECT_EQ(13U, st.id);
+	EXPECT_EQ(0U, st.flags);
+	EXPECT_EQ(7U, status);
+	EXPECT_EQ(ISCSI_PORTAL_INFO_BUSY, flags);
+	EXPECT_EQ(0, ipl_get_status(h, 13, &status, NULL));
+	EXPECT_EQ(-EINVAL, ipl_get_status(h, 13, NULL, NULL));
+	EXPECT_EQ(-EINVAL, ipl_get_info(h, 13, NULL));
 	fake.fail_errno = EIDRM;
-	CHECK_INT(ipl_get_info(h, 13, &info), -EIDRM);
-	CHECK_INT(ipl_get_status(h, 13, &status, &flags), -EIDRM);
+	EXPECT_EQ(-EIDRM, ipl_get_info(h, 13, &info));
+	EXPECT_EQ(-EIDRM, ipl_get_status(h, 13, &status, &flags));
 	fake_close(h);
 }
 
-static void check_status_call(int (*fn)(struct ipl_handle *, uint64_t,
+static void check_status_call(struct __test_metadata *_metadata,
+			      int (*fn)(struct ipl_handle *, uint64_t,
 					uint32_t), unsigned long req)
 {
 	struct ipl_handle *h = fake_open(no_reply);
 	struct iscsi_portal_status_arg st;
+	bool ok = true;
 
-	if (!CHECK(h))
+	EXPECT_NE(NULL, h) ok = false;
+	if (!ok)
 		return;
-	CHECK_INT(fn(h, 77, 9), 0);
-	CHECK_UINT(fake.last_req, req);
+	EXPECT_EQ(0, fn(h, 77, 9));
+	EXPECT_EQ(req, fake.last_req);
 	memcpy(&st, fake.last_arg, sizeof(st));
-	CHECK_UINT(st.id, 77);
-	CHECK_UINT(st.status, 9);
-	CHECK_UINT(st.flags, 0);
+	EXPECT_EQ(77U, st.id);
+	EXPECT_EQ(9U, st.status);
+	EXPECT_EQ(0U, st.flags);
 	fake.fail_errno = EBUSY;
-	CHECK_INT(fn(h, 77, ISCSI_PORTAL_STATUS_OFFLINE), -EBUSY);
+	EXPECT_EQ(-EBUSY, fn(h, 77, ISCSI_PORTAL_STATUS_OFFLINE));
 	fake_close(h);
 }
 
-static void test_set_report(void)
+/* ioctl: SET_STATUS and REPORT_STATUS */
+TEST(ioctl_set_report)
 {
-	check_status_call(ipl_set_status, ISCSI_PORTAL_IOC_SET_STATUS);
-	check_status_call(ipl_report_status, ISCSI_PORTAL_IOC_REPORT_STATUS);
+	check_status_call(_metadata, ipl_set_status,
+			  ISCSI_PORTAL_IOC_SET_STATUS);
+	check_status_call(_metadata, ipl_report_status,
+			  ISCSI_PORTAL_IOC_REPORT_STATUS);
 }
 
-static void check_plain_call(int (*fn)(struct ipl_handle *),
+static void check_plain_call(struct __test_metadata *_metadata,
+			     int (*fn)(struct ipl_handle *),
 			     unsigned long req)
 {
 	struct ipl_handle *h = fake_open(no_reply);
+	bool ok = true;
 
-	if (!CHECK(h))
+	EXPECT_NE(NULL, h) ok = false;
+	if (!ok)
 		return;
-	CHECK_INT(fn(h), 0);
-	CHECK_UINT(fake.last_req, req);
-	CHECK(fake.last_arg_null);
+	EXPECT_EQ(0, fn(h));
+	EXPECT_EQ(req, fake.last_req);
+	EXPECT_TRUE(fake.last_arg_null);
 	fake.fail_errno = EPERM;
-	CHECK_INT(fn(h), -EPERM);
-	CHECK_INT(fn(NULL), -EINVAL);
+	EXPECT_EQ(-EPERM, fn(h));
+	EXPECT_EQ(-EINVAL, fn(NULL));
 	fake_close(h);
 }
 
-static void test_remove_and_table_calls(void)
+/* ioctl: REMOVE, REENUMERATE, REFRESH, WATCH */
+TEST(ioctl_remove_and_table_calls)
 {
 	struct ipl_handle *h = fake_open(no_reply);
+	bool ok = true;
 
-	if (CHECK(h)) {
-		CHECK_INT(ipl_remove(h, 5), 0);
-		CHECK_UINT(fake.last_req, ISCSI_PORTAL_IOC_REMOVE);
-		CHECK_UINT(((struct iscsi_portal_ref *)fake.last_arg)->id, 5);
+	EXPECT_NE(NULL, h) ok = false;
+	if (ok) {
+		EXPECT_EQ(0, ipl_remove(h, 5));
+		EXPECT_EQ(ISCSI_PORTAL_IOC_REMOVE, fake.last_req);
+		EXPECT_EQ(5U, ((struct iscsi_portal_ref *)fake.last_arg)->id);
 		fake.fail_errno = ENOENT;
-		CHECK_INT(ipl_remove(h, 5), -ENOENT);
+		EXPECT_EQ(-ENOENT, ipl_remove(h, 5));
 		fake_close(h);
 	}
-	check_plain_call(ipl_reenumerate, ISCSI_PORTAL_IOC_REENUMERATE);
-	check_plain_call(ipl_refresh, ISCSI_PORTAL_IOC_REFRESH);
-	check_plain_call(ipl_watch, ISCSI_PORTAL_IOC_WATCH);
+	check_plain_call(_metadata, ipl_reenumerate,
+			 ISCSI_PORTAL_IOC_REENUMERATE);
+	check_plain_call(_metadata, ipl_refresh, ISCSI_PORTAL_IOC_REFRESH);
+	check_plain_call(_metadata, ipl_watch, ISCSI_PORTAL_IOC_WATCH);
 }
 
-const struct test handle_tests[] = {
-	{ "handle: open modes, O_CLOEXEC, errors", test_open },
-	{ "ioctl: VERSION and the compatibility check", test_version },
-	{ "ioctl: ADD sends zeroed flags, returns the id", test_add },
-	{ "ioctl: GET_INFO and GET_STATUS", test_get },
-	{ "ioctl: SET_STATUS and REPORT_STATUS", test_set_report },
-	{ "ioctl: REMOVE, REENUMERATE, REFRESH, WATCH", test_remove_and_table_calls },
-	{ NULL, NULL },
-};
+TEST_HARNESS_MAIN

@@ -8,7 +8,7 @@
 
 #include "iscsiportal.h"
 #include "fake.h"
-#include "tap.h"
+#include "harness.h"
 
 #define MAX_IDS	64
 
@@ -77,104 +77,121 @@ static int list_reply(unsigned long req, void *arg)
 }
 
 /* Walk with @it; check every id arrives once, in order.  Returns the error. */
-static int walk_all(struct ipl_list_iter *it)
+static int walk_all(struct __test_metadata *_metadata,
+		    struct ipl_list_iter *it)
 {
 	const struct iscsi_portal_info *info;
 	unsigned int seen = 0;
+	bool ok;
 	int ret;
 
 	while ((ret = ipl_list_iter_next(it, &info)) > 0) {
-		if (!CHECK(seen < lst.n))
+		ok = true;
+		EXPECT_LT(seen, lst.n) ok = false;
+		if (!ok)
 			return -E2BIG;
-		CHECK_UINT(info->id, lst.ids[seen]);
-		CHECK_UINT(info->generation, lst.ids[seen] * 10);
+		EXPECT_EQ(lst.ids[seen], info->id);
+		EXPECT_EQ(lst.ids[seen] * 10, info->generation);
 		seen++;
 	}
-	if (!ret)
-		CHECK_INT(seen, lst.n);
+	if (!ret) {
+		EXPECT_EQ(lst.n, seen);
+	}
 	return ret;
 }
 
-static void run_walk(uint32_t capacity, unsigned int expect_calls)
+static void run_walk(struct __test_metadata *_metadata, uint32_t capacity,
+		     unsigned int expect_calls)
 {
 	struct ipl_handle *h = fake_open(list_reply);
 	struct ipl_list_iter *it = NULL;
+	bool ok = true;
 
-	if (!CHECK(h))
+	EXPECT_NE(NULL, h) ok = false;
+	if (!ok)
 		return;
-	if (CHECK_INT(ipl_list_iter_new(h, NULL, capacity, &it), 0)) {
-		CHECK_INT(walk_all(it), 0);
-		CHECK_INT(lst.calls, expect_calls);
-		CHECK(!ipl_list_iter_changed(it));
-		CHECK_UINT(ipl_list_iter_generation(it), 100);
+	EXPECT_EQ(0, ipl_list_iter_new(h, NULL, capacity, &it)) ok = false;
+	if (ok) {
+		EXPECT_EQ(0, walk_all(_metadata, it));
+		EXPECT_EQ(expect_calls, lst.calls);
+		EXPECT_FALSE(ipl_list_iter_changed(it));
+		EXPECT_EQ(100U, ipl_list_iter_generation(it));
 		ipl_list_iter_free(it);
 	}
 	fake_close(h);
 }
 
-static void test_pages(void)
+/* list: iterator over full, short and empty pages */
+TEST(list_pages)
 {
 	table(0, 1);
-	run_walk(3, 1);				/* empty table */
+	run_walk(_metadata, 3, 1);		/* empty table */
 	table(10, 3);
-	run_walk(3, 4);				/* 3+3+3+1 */
+	run_walk(_metadata, 3, 4);		/* 3+3+3+1 */
 	table(9, 1);
-	run_walk(3, 3);				/* exact fit */
+	run_walk(_metadata, 3, 3);		/* exact fit */
 	table(10, 1);
-	run_walk(0, 1);				/* default capacity */
+	run_walk(_metadata, 0, 1);		/* default capacity */
 	table(10, 2);
 	lst.page_limit = 2;			/* short pages */
-	run_walk(4, 5);
+	run_walk(_metadata, 4, 5);
 	table(5, 7);
 	lst.empty_first = true;			/* an empty page mid-walk */
-	run_walk(2, 4);
+	run_walk(_metadata, 2, 4);
 }
 
-static void test_caller_buffer(void)
+/* list: caller buffer and reset */
+TEST(list_caller_buffer)
 {
 	struct iscsi_portal_info buf[2];
 	struct ipl_handle *h = fake_open(list_reply);
 	struct ipl_list_iter *it = NULL;
+	bool ok = true;
 
-	if (!CHECK(h))
-		return;
+	ASSERT_NE(NULL, h);
 	table(5, 1);
-	CHECK_INT(ipl_list_iter_new(h, buf, 0, &it), -EINVAL);
-	if (CHECK_INT(ipl_list_iter_new(h, buf, 2, &it), 0)) {
-		CHECK_INT(walk_all(it), 0);
-		CHECK(lst.last_entries == (void *)buf);
-		CHECK_INT(lst.calls, 3);
+	EXPECT_EQ(-EINVAL, ipl_list_iter_new(h, buf, 0, &it));
+	EXPECT_EQ(0, ipl_list_iter_new(h, buf, 2, &it)) ok = false;
+	if (ok) {
+		EXPECT_EQ(0, walk_all(_metadata, it));
+		EXPECT_EQ((void *)buf, lst.last_entries);
+		EXPECT_EQ(3U, lst.calls);
 		/* Reset walks again from the start. */
 		ipl_list_iter_reset(it);
-		CHECK_INT(walk_all(it), 0);
-		CHECK_INT(lst.calls, 6);
+		EXPECT_EQ(0, walk_all(_metadata, it));
+		EXPECT_EQ(6U, lst.calls);
 		ipl_list_iter_free(it);
 	}
-	CHECK_INT(ipl_list_iter_new(NULL, NULL, 0, &it), -EINVAL);
+	EXPECT_EQ(-EINVAL, ipl_list_iter_new(NULL, NULL, 0, &it));
 	ipl_list_iter_free(NULL);
 	fake_close(h);
 }
 
-static void test_errors(void)
+/* list: errors mid-walk and a stuck cursor */
+TEST(list_errors)
 {
 	struct iscsi_portal_info buf[2];
 	struct ipl_handle *h = fake_open(list_reply);
 	struct iscsi_portal_list l;
 	struct ipl_list_iter *it = NULL;
+	bool ok;
 
-	if (!CHECK(h))
-		return;
+	ASSERT_NE(NULL, h);
 	table(5, 1);
 	lst.fail_call = 2;
 	lst.fail_err = EUCLEAN;
-	if (CHECK_INT(ipl_list_iter_new(h, buf, 2, &it), 0)) {
-		CHECK_INT(walk_all(it), -EUCLEAN);
+	ok = true;
+	EXPECT_EQ(0, ipl_list_iter_new(h, buf, 2, &it)) ok = false;
+	if (ok) {
+		EXPECT_EQ(-EUCLEAN, walk_all(_metadata, it));
 		ipl_list_iter_free(it);
 	}
 	table(5, 1);
 	lst.stuck = true;
-	if (CHECK_INT(ipl_list_iter_new(h, buf, 2, &it), 0)) {
-		CHECK_INT(walk_all(it), -EPROTO);
+	ok = true;
+	EXPECT_EQ(0, ipl_list_iter_new(h, buf, 2, &it)) ok = false;
+	if (ok) {
+		EXPECT_EQ(-EPROTO, walk_all(_metadata, it));
 		ipl_list_iter_free(it);
 	}
 	/* A module claiming more entries than the buffer holds. */
@@ -182,11 +199,11 @@ static void test_errors(void)
 	memset(&l, 0, sizeof(l));
 	l.capacity = 2;
 	l.entries = (uintptr_t)buf;
-	CHECK_INT(ipl_list(h, &l), 0);
-	CHECK_UINT(l.count, 0);
+	EXPECT_EQ(0, ipl_list(h, &l));
+	EXPECT_EQ(0U, l.count);
 	fake.fail_errno = EFAULT;
-	CHECK_INT(ipl_list(h, &l), -EFAULT);
-	CHECK_INT(ipl_list(h, NULL), -EINVAL);
+	EXPECT_EQ(-EFAULT, ipl_list(h, &l));
+	EXPECT_EQ(-EINVAL, ipl_list(h, NULL));
 	fake_close(h);
 }
 
@@ -199,7 +216,8 @@ static int overfull_reply(unsigned long req, void *arg)
 	return 0;
 }
 
-static void test_overfull(void)
+/* list: count above capacity is EPROTO */
+TEST(list_overfull)
 {
 	struct iscsi_portal_info buf[2];
 	struct ipl_handle *h = fake_open(overfull_reply);
@@ -207,89 +225,86 @@ static void test_overfull(void)
 		.entries = (uintptr_t)buf, .capacity = 2,
 	};
 
-	if (!CHECK(h))
-		return;
-	CHECK_INT(ipl_list(h, &l), -EPROTO);
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(-EPROTO, ipl_list(h, &l));
 	fake_close(h);
 }
 
-static void test_generations(void)
+/* list: per-page table generations */
+TEST(list_generations)
 {
 	struct ipl_handle *h = fake_open(list_reply);
 	struct ipl_list_iter *it = NULL;
 	const struct iscsi_portal_info *info;
+	bool ok = true;
 
-	if (!CHECK(h))
-		return;
+	ASSERT_NE(NULL, h);
 	table(4, 1);
 	lst.gen_moves = true;
-	if (CHECK_INT(ipl_list_iter_new(h, NULL, 2, &it), 0)) {
-		CHECK_UINT(ipl_list_iter_first_generation(it), 0);
-		CHECK_INT(ipl_list_iter_next(it, &info), 1);
-		CHECK_UINT(ipl_list_iter_generation(it), 101);
-		CHECK(!ipl_list_iter_changed(it));
-		CHECK_INT(ipl_list_iter_next(it, &info), 1);
-		CHECK_INT(ipl_list_iter_next(it, &info), 1);
-		CHECK_UINT(ipl_list_iter_generation(it), 102);
-		CHECK_UINT(ipl_list_iter_first_generation(it), 101);
-		CHECK(ipl_list_iter_changed(it));
+	EXPECT_EQ(0, ipl_list_iter_new(h, NULL, 2, &it)) ok = false;
+	if (ok) {
+		EXPECT_EQ(0U, ipl_list_iter_first_generation(it));
+		EXPECT_EQ(1, ipl_list_iter_next(it, &info));
+		EXPECT_EQ(101U, ipl_list_iter_generation(it));
+		EXPECT_FALSE(ipl_list_iter_changed(it));
+		EXPECT_EQ(1, ipl_list_iter_next(it, &info));
+		EXPECT_EQ(1, ipl_list_iter_next(it, &info));
+		EXPECT_EQ(102U, ipl_list_iter_generation(it));
+		EXPECT_EQ(101U, ipl_list_iter_first_generation(it));
+		EXPECT_TRUE(ipl_list_iter_changed(it));
 		ipl_list_iter_reset(it);
-		CHECK(!ipl_list_iter_changed(it));
+		EXPECT_FALSE(ipl_list_iter_changed(it));
 		ipl_list_iter_free(it);
 	}
 	fake_close(h);
 }
 
-static void test_list_all(void)
+/* list: ipl_list_all collects, retries, fails cleanly */
+TEST(list_all)
 {
 	struct ipl_handle *h = fake_open(list_reply);
 	struct iscsi_portal_info *all = NULL;
 	uint64_t gen = 0;
 	size_t n = 99;
+	bool ok = true;
 
-	if (!CHECK(h))
-		return;
+	ASSERT_NE(NULL, h);
 	table(0, 1);
-	CHECK_INT(ipl_list_all(h, &all, &n, &gen), 0);
-	CHECK_INT(n, 0);
-	CHECK(all == NULL);
-	CHECK_UINT(gen, 100);
+	EXPECT_EQ(0, ipl_list_all(h, &all, &n, &gen));
+	EXPECT_EQ(0U, n);
+	EXPECT_NULL(all);
+	EXPECT_EQ(100U, gen);
 
 	table(MAX_IDS, 5);		/* many short pages */
 	lst.page_limit = 7;
-	CHECK_INT(ipl_list_all(h, &all, &n, &gen), 0);
-	if (CHECK_INT(n, MAX_IDS))
-		for (size_t i = 0; i < n; i++)
-			CHECK_UINT(all[i].id, lst.ids[i]);
+	EXPECT_EQ(0, ipl_list_all(h, &all, &n, &gen));
+	EXPECT_EQ((size_t)MAX_IDS, n) ok = false;
+	if (ok) {
+		for (size_t i = 0; i < n; i++) {
+			EXPECT_EQ(lst.ids[i], all[i].id);
+		}
+	}
 	free(all);
 	all = NULL;
 
 	/* A table that keeps changing: a few walks, then the last one. */
 	lst.calls = 0;
 	lst.gen_moves = true;
-	CHECK_INT(ipl_list_all(h, &all, &n, &gen), 0);
-	CHECK_INT(n, MAX_IDS);
-	CHECK_INT(lst.calls, 4 * 10);
-	CHECK_UINT(gen, 100 + 3 * 10 + 1);	/* first page of the last walk */
+	EXPECT_EQ(0, ipl_list_all(h, &all, &n, &gen));
+	EXPECT_EQ((size_t)MAX_IDS, n);
+	EXPECT_EQ(4U * 10, lst.calls);
+	EXPECT_EQ(100U + 3 * 10 + 1, gen);	/* first page of the last walk */
 	free(all);
 	all = NULL;
 
 	lst.fail_call = lst.calls + 2;
 	lst.fail_err = ENOMEM;
 	n = 99;
-	CHECK_INT(ipl_list_all(h, &all, &n, NULL), -ENOMEM);
-	CHECK(all == NULL);
-	CHECK_INT(n, 99);
-	CHECK_INT(ipl_list_all(h, NULL, &n, NULL), -EINVAL);
+	EXPECT_EQ(-ENOMEM, ipl_list_all(h, &all, &n, NULL));
+	EXPECT_NULL(all);
+	EXPECT_EQ(99U, n);
+	EXPECT_EQ(-EINVAL, ipl_list_all(h, NULL, &n, NULL));
 	fake_close(h);
 }
 
-const struct test list_tests[] = {
-	{ "list: iterator over full, short and empty pages", test_pages },
-	{ "list: caller buffer and reset", test_caller_buffer },
-	{ "list: errors mid-walk and a stuck cursor", test_errors },
-	{ "list: count above capacity is EPROTO", test_overfull },
-	{ "list: per-page table generations", test_generations },
-	{ "list: ipl_list_all collects, retries, fails cleanly", test_list_all },
-	{ NULL, NULL },
-};
+TEST_HARNESS_MAIN
