@@ -12,6 +12,9 @@
  *   bench [--json FILE] [--attr PATH] [--reps N] [--rep-ms MS]
  *         [--portals N] [--list-portals N] [--perf PERF]
  *
+ * It also needs max_watchers >= 64: SET_STATUS is timed with 64 idle
+ * watchers and with one that never reads, against SET_STATUS with none.
+ *
  * Method: every figure is the median of --reps (>= 5) repetitions of a
  * timed loop (CLOCK_MONOTONIC around the whole loop, divided by the number
  * of calls); each loop is calibrated after a warm-up to last about --rep-ms.
@@ -90,6 +93,9 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
+/* die() for a failure that no call reported: no errno. */
+#define die_plain(...)	(errno = 0, die(__VA_ARGS__))
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -132,6 +138,22 @@ static struct fig summarize(const double *v, int n)
 	f.max = s[n - 1];
 	f.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 	return f;
+}
+
+/* A parameter of the loaded module. */
+static long read_param(const char *name)
+{
+	char path[128];
+	long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/iscsi_portal/parameters/%s",
+		 name);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld", &v) != 1 || v < 1)
+		die("read %s", path);
+	fclose(f);
+	return v;
 }
 
 /* --- the calls ------------------------------------------------------------ */
@@ -223,6 +245,106 @@ static void loop_set_status(long n)
 		next = next == ISCSI_PORTAL_STATUS_OFFLINE ?
 		       ISCSI_PORTAL_STATUS_ONLINE : ISCSI_PORTAL_STATUS_OFFLINE;
 	}
+}
+
+/*
+ * SET_STATUS with watchers, interleaved with set_status_ns (no watcher):
+ * with 64 idle watchers, whose queues are drained every half queue with
+ * the clock stopped, so that every SET queues a record to each of them;
+ * and with one watcher that never reads, overflowed before the clock
+ * starts, so that every SET finds its queue full (the figure
+ * events_test's unread_watcher_does_not_slow_writers used to time).  A
+ * figure's watchers exist only for its own repetitions.
+ */
+#define N_IDLE		64
+
+static int watchers[N_IDLE];
+static int n_watchers;
+static long queue_len;		/* the module's event_queue_len */
+static long queued;		/* SETs since the last drain */
+static double untimed_ns;	/* of the loop being timed: not its calls */
+
+static void watch(int n)
+{
+	for (n_watchers = 0; n_watchers < n; n_watchers++) {
+		int w = open(ISCSI_PORTAL_DEVICE_PATH, O_RDONLY | O_NONBLOCK);
+
+		if (w < 0 || ioctl(w, ISCSI_PORTAL_IOC_WATCH))
+			die("WATCH (watcher %d; max_watchers too low?)",
+			    n_watchers + 1);
+		watchers[n_watchers] = w;
+	}
+	queued = 0;
+}
+
+/* Read every watcher's queue empty; the number of OVERFLOW records. */
+static long drain(void)
+{
+	struct iscsi_portal_event ev[256];
+	long overflows = 0;
+	ssize_t got;
+
+	for (int i = 0; i < n_watchers; i++) {
+		while ((got = read(watchers[i], ev, sizeof(ev))) > 0)
+			for (size_t k = 0; k < got / sizeof(ev[0]); k++)
+				overflows += ev[k].type ==
+					     ISCSI_PORTAL_EVENT_OVERFLOW;
+		if (!got || errno != EAGAIN)
+			die("read a watcher");
+	}
+	queued = 0;
+	return overflows;
+}
+
+static void unwatch(void)
+{
+	while (n_watchers)
+		close(watchers[--n_watchers]);
+}
+
+static void watch_idle(void)
+{
+	watch(N_IDLE);
+}
+
+static void loop_set_idle_watchers(long n)
+{
+	long half = queue_len > 1 ? queue_len / 2 : 1;
+
+	while (n) {
+		long k = half - queued < n ? half - queued : n;
+		double t0;
+
+		loop_set_status(k);
+		queued += k;
+		n -= k;
+		if (queued == half) {
+			t0 = now_ns();
+			if (drain())
+				die_plain("an idle watcher overflowed");
+			untimed_ns += now_ns() - t0;
+		}
+	}
+}
+
+static void unwatch_idle(void)
+{
+	if (drain())
+		die_plain("an idle watcher overflowed");
+	unwatch();
+}
+
+static void watch_unread(void)
+{
+	watch(1);
+	loop_set_status(queue_len + 1);
+}
+
+static void unwatch_unread(void)
+{
+	if (drain() != 1)
+		die_plain("the unread watcher did not overflow once");
+	unwatch();
 }
 
 /* The way tools read target state today: open, read, close. */
@@ -381,6 +503,8 @@ struct bench {
 	const char *key;
 	const char *what;
 	void (*loop)(long n);
+	void (*setup)(void);	/* before each repetition, if set */
+	void (*teardown)(void);	/* and after it */
 	long n;			/* calls per repetition */
 	double v[MAX_REPS];	/* ns per call */
 	struct fig f;
@@ -388,10 +512,25 @@ struct bench {
 
 static double time_loop(void (*loop)(long), long n)
 {
-	double t0 = now_ns();
+	double t0;
 
+	untimed_ns = 0;
+	t0 = now_ns();
 	loop(n);
-	return (now_ns() - t0) / n;
+	return (now_ns() - t0 - untimed_ns) / n;
+}
+
+/* One repetition of @b, between its setup and teardown. */
+static double time_rep(struct bench *b, long n)
+{
+	double ns;
+
+	if (b->setup)
+		b->setup();
+	ns = time_loop(b->loop, n);
+	if (b->teardown)
+		b->teardown();
+	return ns;
 }
 
 /* Warm up, then pick the calls per repetition so one lasts ~rep_ms. */
@@ -400,9 +539,9 @@ static void calibrate(struct bench *b)
 	long n = 1000;
 	double ns;
 
-	b->loop(n);
+	time_rep(b, n);
 	for (;;) {
-		ns = time_loop(b->loop, n) * n;
+		ns = time_rep(b, n) * n;
 		if (ns >= rep_ms * 1e6 / 10 || n >= 100000000L)
 			break;
 		n *= 4;
@@ -410,7 +549,7 @@ static void calibrate(struct bench *b)
 	b->n = (long)(n * (rep_ms * 1e6 / ns));
 	if (b->n < 1000)
 		b->n = 1000;
-	b->loop(b->n / 10);	/* warm-up at the final size */
+	time_rep(b, b->n / 10);	/* warm-up at the final size */
 }
 
 /* Repetition r of each bench in turn. */
@@ -420,7 +559,7 @@ static void run_interleaved(struct bench *bs, int nb)
 		calibrate(&bs[i]);
 	for (int r = 0; r < reps; r++)
 		for (int i = 0; i < nb; i++)
-			bs[i].v[r] = time_loop(bs[i].loop, bs[i].n);
+			bs[i].v[r] = time_rep(&bs[i], bs[i].n);
 	for (int i = 0; i < nb; i++)
 		bs[i].f = summarize(bs[i].v, reps);
 }
@@ -860,10 +999,13 @@ int main(int argc, char **argv)
 		{ .key = "get_status_ns", .what = "GET_STATUS, 1 portal", .loop = loop_get_status },
 		{ .key = "get_info_ns", .what = "GET_INFO, 1 portal", .loop = loop_get_info },
 		{ .key = "set_status_ns", .what = "SET_STATUS ONLINE<->OFFLINE", .loop = loop_set_status },
+		{ .key = "set_64_watchers_ns", .what = "SET_STATUS, 64 idle watchers (drained untimed)", .loop = loop_set_idle_watchers, .setup = watch_idle, .teardown = unwatch_idle },
+		{ .key = "set_unread_watcher_ns", .what = "SET_STATUS, 1 watcher that never reads (overflowed)", .loop = loop_set_status, .setup = watch_unread, .teardown = unwatch_unread },
 		{ .key = "attr_read_ns", .what = "LIO tpgt_1/enable: open+read+close", .loop = loop_attr_read },
 		{ .key = "attr_write_ns", .what = "LIO tpgt_1/enable: open+write+close (same value)", .loop = loop_attr_write },
 	};
-	enum { NULL_I, VERSION_I, GET_I, INFO_I, SET_I, AREAD_I, AWRITE_I, N_SMALL };
+	enum { NULL_I, VERSION_I, GET_I, INFO_I, SET_I, SET64_I, UNREAD_I,
+	       AREAD_I, AWRITE_I, N_SMALL };
 	struct bench big[] = {
 		{ .key = "get_status_ns_1m", .what = "GET_STATUS, 1M portals, random ids", .loop = loop_get_status_rand },
 		{ .key = "(1m, one id)", .what = "control: GET_STATUS, 1M portals, the same id", .loop = loop_get_status_same },
@@ -926,6 +1068,8 @@ int main(int argc, char **argv)
 	if ((ssize_t)attr_len <= 0)
 		die("read %s", attr_path);
 	close(fd);
+
+	queue_len = read_param("event_queue_len");
 
 	/* Everything this process needs, allocated and touched up front. */
 	n_rand = n_portals < 1000000 ? n_portals : 1000000;
@@ -1019,6 +1163,8 @@ int main(int argc, char **argv)
 		{ "scale_1m_vs_1", big[0].f.med / small[GET_I].f.med, '<', 2.0 },
 		{ "bytes_per_portal", bytes_per_portal, '<', 256 },
 		{ "get_status_2t_speedup", pairs[PAIR_GET].f.med, '>', 1.7 },
+		{ "set_64_watchers_vs_none", small[SET64_I].f.med / small[SET_I].f.med, 0, 0 },
+		{ "set_unread_watcher_vs_none", small[UNREAD_I].f.med / small[SET_I].f.med, 0, 0 },
 	};
 	const int n_ratios = sizeof(ratios) / sizeof(ratios[0]);
 
