@@ -1,36 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iscsi_portal: events for watchers.
- *
- * An fd that called WATCH owns a struct ipt_watcher (in its struct
- * ipt_file, main.c): a ring of ipt_event_queue_len records.  Every committed change is posted to
- * every watcher by ipt_events_post(), called by the table with its commit
- * mutex held, so records are queued in commit order and their seq (the
- * table generation the change produced) increases by exactly one.  An fd
- * that never called WATCH is not on the list and costs nothing.
- *
- * Overflow: when a record does not fit, it and every later one are dropped
- * and the watcher is marked overflowed, remembering the seq of the last
- * dropped change.  read() hands out the queued records and then one
- * OVERFLOW record carrying that seq; once it has been consumed the queue is
- * drained and records flow again.  The reader resynchronises with LIST.
- * A change dropped while a reader copies an OVERFLOW record out keeps the
- * watcher overflowed, so a second OVERFLOW with the newer seq follows and
- * no change goes unannounced.
- *
- * Locking rules
- *	ipt_watchers: the list, changed and walked under the table's commit
- *		mutex (ipt_commit_lock()).
- *	ipt_watcher.lock (spinlock): head, len, overflowed, overflow_seq and
- *		the ring contents.  Held only to copy records in or out of the
- *		ring; never across copy_to_user() or a wakeup.
- *	ipt_watcher.read_mutex: serialises readers of one fd, so that the
- *		records a reader peeked are still the ones it consumes after
- *		its copy_to_user().
- *	Lock order: commit mutex -> ipt_watcher.lock;
- *		read_mutex -> ipt_watcher.lock.
  */
 
+/**
+ * DOC: Events
+ *
+ * An fd that called WATCH owns a &struct ispt_watcher: a ring of
+ * event_queue_len records.  The table posts every committed change to
+ * every watcher with ispt_commit_mutex held, so records are queued in
+ * commit order and their seq (the table generation the change produced)
+ * increases by one.  An fd that never called WATCH is on no list and costs
+ * nothing; at most max_watchers fds watch at once (ENOSPC past that).
+ *
+ * When a record does not fit, it and every later one are dropped and the
+ * watcher is marked overflowed, remembering the seq of the last dropped
+ * change.  read() hands out the queued records and then one OVERFLOW
+ * record carrying that seq; once it is consumed, records flow again.  A
+ * change dropped while a reader copies an OVERFLOW record out keeps the
+ * watcher overflowed, so a second OVERFLOW with the newer seq follows.
+ *
+ * Locking: the list of watchers and their count are changed and walked
+ * under ispt_commit_mutex.  ``ispt_watcher.lock`` (a spinlock) covers the
+ * ring and the overflow mark; it is held only to copy records in or out of
+ * the ring, never across copy_to_user() or a wakeup.
+ * ``ispt_watcher.read_mutex`` serialises the readers of one fd, so that
+ * the records a reader peeked are the ones it consumes after its
+ * copy_to_user().  Lock order: ispt_commit_mutex, then the watcher's lock;
+ * read_mutex, then the watcher's lock.
+ */
+
+#include <linux/cleanup.h>
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
@@ -43,13 +43,13 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
-#include "ipt.h"
+#include "ispt.h"
 #include "events.h"
 
 /* Records copied per ring lock section in read(). */
-#define IPT_READ_BATCH	16
+#define ISPT_READ_BATCH	8
 
-struct ipt_watcher {
+struct ispt_watcher {
 	struct list_head node;
 	spinlock_t lock;		/* ring, head, len, overflow* */
 	struct mutex read_mutex;	/* one reader at a time */
@@ -62,26 +62,35 @@ struct ipt_watcher {
 	struct iscsi_portal_event *ring;
 };
 
-LIST_HEAD(ipt_watchers);
-/* Entries on ipt_watchers, at most ipt_max_watchers; under the commit mutex. */
-static unsigned int ipt_nr_watchers;
+LIST_HEAD(ispt_watchers);
+static unsigned int ispt_nr_watchers;	/* at most ispt_max_watchers */
 
-static void ipt_watcher_free(struct ipt_watcher *w)
+static void ispt_watcher_free(struct ispt_watcher *w)
 {
 	kvfree(w->ring);
 	kfree(w);
 }
 
-/* Queue a change to every watcher: ipt_events_post() when there are some. */
-void ipt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
-		      u32 new_status)
+/**
+ * ispt_events_queue() - queue a committed change to every watcher.
+ * @seq: the table generation the change produced.
+ * @id: the portal.
+ * @type: ISCSI_PORTAL_EVENT_ARRIVE, _DEPART or _MODIFY.
+ * @old_status: the status before.
+ * @new_status: the status after.
+ *
+ * Context: ispt_commit_mutex held (through ispt_events_post()); takes each
+ * watcher's spinlock in turn and wakes its readers outside it.
+ */
+void ispt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
+		       u32 new_status)
 {
 	struct iscsi_portal_event *ev;
-	struct ipt_watcher *w;
+	struct ispt_watcher *w;
 	bool wake;
 
-	ipt_commit_assert_held();
-	list_for_each_entry(w, &ipt_watchers, node) {
+	lockdep_assert_held(&ispt_commit_mutex);
+	list_for_each_entry(w, &ispt_watchers, node) {
 		spin_lock(&w->lock);
 		wake = !w->len && !w->overflowed;
 		if (w->overflowed || w->len == w->size) {
@@ -104,18 +113,25 @@ void ipt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
 	}
 }
 
-/* Subscribe the fd whose watcher pointer is @slot; WATCH twice is harmless. */
-int ipt_watch(struct ipt_watcher **slot)
+/**
+ * ispt_watch() - WATCH: subscribe an fd to events.
+ * @slot: the fd's watcher pointer; set once.  WATCH twice is harmless.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -ENOMEM, or -ENOSPC when max_watchers fds already watch.
+ */
+int ispt_watch(struct ispt_watcher **slot)
 {
-	struct ipt_watcher *w;
+	struct ispt_watcher *w;
+	int err;
 
-	if (ipt_watcher_of(slot))
+	if (ispt_watcher_of(slot))
 		return 0;
 
 	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		return -ENOMEM;
-	w->size = ipt_event_queue_len;
+	w->size = ispt_event_queue_len;
 	/* Its size is the user's choice; ENOMEM says enough, no warning. */
 	w->ring = kvmalloc_array(w->size, sizeof(*w->ring),
 				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -127,39 +143,42 @@ int ipt_watch(struct ipt_watcher **slot)
 	mutex_init(&w->read_mutex);
 	init_waitqueue_head(&w->wait);
 
-	ipt_commit_lock();
-	if (*slot) {
-		/* A concurrent WATCH on the same fd won: harmless. */
-		ipt_commit_unlock();
-		ipt_watcher_free(w);
-		return 0;
+	scoped_guard(mutex, &ispt_commit_mutex) {
+		if (*slot) {
+			err = 0;	/* a concurrent WATCH on this fd won */
+		} else if (ispt_nr_watchers >= ispt_max_watchers) {
+			err = -ENOSPC;
+		} else {
+			ispt_nr_watchers++;
+			list_add_tail(&w->node, &ispt_watchers);
+			/* Publish it initialised; pairs with ispt_watcher_of(). */
+			smp_store_release(slot, w);
+			return 0;
+		}
 	}
-	if (ipt_nr_watchers >= ipt_max_watchers) {
-		ipt_commit_unlock();
-		ipt_watcher_free(w);
-		return -ENOSPC;
-	}
-	ipt_nr_watchers++;
-	list_add_tail(&w->node, &ipt_watchers);
-	/* Publish the initialised watcher; pairs with ipt_watcher_of(). */
-	smp_store_release(slot, w);
-	ipt_commit_unlock();
-	return 0;
+	ispt_watcher_free(w);
+	return err;
 }
 
-/* The fd is being released: no read, poll or WATCH runs on it any more. */
-void ipt_watch_release(struct ipt_watcher *w)
+/**
+ * ispt_watch_release() - free an fd's watcher and its slot.
+ * @w: the watcher, or NULL if the fd never watched.
+ *
+ * Context: process context, at the fd's release: no read, poll or WATCH
+ * runs on it any more.
+ */
+void ispt_watch_release(struct ispt_watcher *w)
 {
 	if (!w)
 		return;
-	ipt_commit_lock();
-	list_del(&w->node);
-	ipt_nr_watchers--;
-	ipt_commit_unlock();
-	ipt_watcher_free(w);
+	scoped_guard(mutex, &ispt_commit_mutex) {
+		list_del(&w->node);
+		ispt_nr_watchers--;
+	}
+	ispt_watcher_free(w);
 }
 
-static bool ipt_watcher_ready(struct ipt_watcher *w)
+static bool ispt_watcher_ready(struct ispt_watcher *w)
 {
 	bool ready;
 
@@ -174,8 +193,8 @@ static bool ipt_watcher_ready(struct ipt_watcher *w)
  * they are gone) into @buf without consuming them.  Returns how many; the
  * last is the OVERFLOW record when buf[n - 1].type says so.
  */
-static unsigned int ipt_peek(struct ipt_watcher *w,
-			     struct iscsi_portal_event *buf, unsigned int max)
+static unsigned int ispt_peek(struct ispt_watcher *w,
+			      struct iscsi_portal_event *buf, unsigned int max)
 {
 	unsigned int n;
 
@@ -193,9 +212,9 @@ static unsigned int ipt_peek(struct ipt_watcher *w,
 	return n;
 }
 
-/* Consume the @n records ipt_peek() returned in @buf. */
-static void ipt_consume(struct ipt_watcher *w,
-			const struct iscsi_portal_event *buf, unsigned int n)
+/* Consume the @n records ispt_peek() returned in @buf. */
+static void ispt_consume(struct ispt_watcher *w,
+			 const struct iscsi_portal_event *buf, unsigned int n)
 {
 	const struct iscsi_portal_event *last = &buf[n - 1];
 
@@ -211,17 +230,28 @@ static void ipt_consume(struct ipt_watcher *w,
 	spin_unlock(&w->lock);
 }
 
-static int ipt_read_lock(struct ipt_watcher *w, bool nonblock)
+static int ispt_read_lock(struct ispt_watcher *w, bool nonblock)
 {
 	if (nonblock)
 		return mutex_trylock(&w->read_mutex) ? 0 : -EAGAIN;
 	return mutex_lock_interruptible(&w->read_mutex) ? -ERESTARTSYS : 0;
 }
 
-ssize_t ipt_events_read(struct ipt_watcher *w, bool nonblock,
-			char __user *buf, size_t count)
+/**
+ * ispt_events_read() - read(): as many whole records as fit and are queued.
+ * @w: the fd's watcher, or NULL.
+ * @nonblock: O_NONBLOCK: -EAGAIN rather than wait when nothing is queued.
+ * @buf: the user's buffer.
+ * @count: its size.
+ *
+ * Context: process context; may sleep (interruptibly) for the first record.
+ * Return: bytes read, or -EINVAL (no WATCH, or @count below one record),
+ * -EAGAIN, -ERESTARTSYS or -EFAULT.
+ */
+ssize_t ispt_events_read(struct ispt_watcher *w, bool nonblock,
+			 char __user *buf, size_t count)
 {
-	struct iscsi_portal_event batch[IPT_READ_BATCH];
+	struct iscsi_portal_event batch[ISPT_READ_BATCH];
 	size_t max = count / sizeof(batch[0]);
 	size_t done = 0;
 	unsigned int n;
@@ -230,19 +260,19 @@ ssize_t ipt_events_read(struct ipt_watcher *w, bool nonblock,
 	if (!w || !max)
 		return -EINVAL;
 
-	err = ipt_read_lock(w, nonblock);
+	err = ispt_read_lock(w, nonblock);
 	if (err)
 		return err;
 	for (;;) {
-		n = ipt_peek(w, batch, min_t(size_t, max - done,
-					     IPT_READ_BATCH));
+		n = ispt_peek(w, batch, min_t(size_t, max - done,
+					      ISPT_READ_BATCH));
 		if (n) {
 			if (copy_to_user(buf + done * sizeof(batch[0]), batch,
 					 n * sizeof(batch[0]))) {
 				err = -EFAULT;
 				break;
 			}
-			ipt_consume(w, batch, n);
+			ispt_consume(w, batch, n);
 			done += n;
 			if (done == max)
 				break;
@@ -256,10 +286,10 @@ ssize_t ipt_events_read(struct ipt_watcher *w, bool nonblock,
 			break;
 		}
 		mutex_unlock(&w->read_mutex);
-		err = wait_event_interruptible(w->wait, ipt_watcher_ready(w));
+		err = wait_event_interruptible(w->wait, ispt_watcher_ready(w));
 		if (err)
 			return err;
-		err = ipt_read_lock(w, nonblock);
+		err = ispt_read_lock(w, nonblock);
 		if (err)
 			return err;
 	}
@@ -269,11 +299,20 @@ ssize_t ipt_events_read(struct ipt_watcher *w, bool nonblock,
 	return err;
 }
 
-__poll_t ipt_events_poll(struct ipt_watcher *w, struct file *file,
-			 struct poll_table_struct *wait)
+/**
+ * ispt_events_poll() - poll(): readable while a record is queued.
+ * @w: the fd's watcher, or NULL (never readable).
+ * @file: the fd.
+ * @wait: the poll table.
+ *
+ * Context: process context.
+ * Return: EPOLLIN | EPOLLRDNORM when a record is queued, else 0.
+ */
+__poll_t ispt_events_poll(struct ispt_watcher *w, struct file *file,
+			  struct poll_table_struct *wait)
 {
 	if (!w)
 		return 0;
 	poll_wait(file, &w->wait, wait);
-	return ipt_watcher_ready(w) ? EPOLLIN | EPOLLRDNORM : 0;
+	return ispt_watcher_ready(w) ? EPOLLIN | EPOLLRDNORM : 0;
 }
