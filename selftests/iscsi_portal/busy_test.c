@@ -7,8 +7,7 @@
  * is deterministically inside its window while this thread checks that
  * competing mutating calls fail with EBUSY at once (well under the window)
  * and readers see the last committed state with ISCSI_PORTAL_INFO_BUSY.
- * Also: readers never see a torn (status, generation) pair, and portals
- * whose state the module keeps in one word (neighbours) are independent.
+ * Also: readers never see a torn (status, generation) pair.
  *
  * The fixture teardown joins the held call and resets both knobs, even
  * when an ASSERT failed.
@@ -418,18 +417,6 @@ static void *torn_reader_fn(void *p)
 	return NULL;
 }
 
-/* torn_reader_fn() over MAX_EXTRA portals; r[0].stop ends it. */
-static void *torn_readers_fn(void *p)
-{
-	struct torn_reader *r = p;
-	int i;
-
-	while (!__atomic_load_n(&r[0].stop, __ATOMIC_ACQUIRE))
-		for (i = 0; i < MAX_EXTRA; i++)
-			torn_read_once(&r[i]);
-	return NULL;
-}
-
 TEST_F_TIMEOUT(busy, readers_never_see_torn_state, 60)
 {
 	struct torn_reader r = { .fd = self->fd, .id = self->p };
@@ -460,155 +447,6 @@ TEST_F_TIMEOUT(busy, readers_never_see_torn_state, 60)
 	EXPECT_EQ(0UL, r.backwards) TH_LOG("generation went backwards");
 	ASSERT_EQ(0, ip_get_info(self->fd, self->p, &info));
 	EXPECT_EQ((__u64)flips, info.generation);
-}
-
-/*
- * Sixteen portals with consecutive ids: the module keeps eight portals'
- * states in one word, so at least one word holds eight of them.
- */
-static void add_neighbours(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(busy) *self)
-{
-	int i;
-
-	for (i = 0; i < MAX_EXTRA; i++) {
-		ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
-					   &self->extra[i], NULL));
-		self->nextra++;
-		ASSERT_EQ(self->extra[0] + i, self->extra[i])
-			TH_LOG("ids not consecutive: another ADD ran?");
-	}
-}
-
-/*
- * A held SET makes its own portal busy and no other: neighbours are not
- * busy, take REPORT_STATUS and REMOVE at once, and when the held SET
- * commits, every neighbour keeps the status it was given meanwhile.
- */
-TEST_F(busy, neighbours_are_not_busy)
-{
-	static const __u32 st[] = { ISCSI_PORTAL_STATUS_FAILED,
-				    ISCSI_PORTAL_STATUS_NOT_READY,
-				    ISCSI_PORTAL_STATUS_UNKNOWN };
-	struct iscsi_portal_info info;
-	__u64 held;
-	int i;
-
-	add_neighbours(_metadata, self);
-	held = self->extra[3];
-	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_SET_DELAY, IP_WINDOW_MS));
-	start_held_set(_metadata, self->fd, &self->a, &self->arg_a, held,
-		       ISCSI_PORTAL_STATUS_OFFLINE);
-
-	for (i = 0; i < MAX_EXTRA; i++) {
-		if (self->extra[i] == held)
-			continue;
-		EXPECT_AT_ONCE(0, ip_report_status(self->fd, self->extra[i], st[i % 3]),
-			       "REPORT_STATUS on a neighbour of the held portal");
-		ASSERT_EQ(0, ip_get_info(self->fd, self->extra[i], &info));
-		EXPECT_EQ(0U, info.flags) TH_LOG("neighbour %d shows busy", i);
-	}
-	EXPECT_AT_ONCE(0, ip_remove(self->fd, self->extra[2]), "REMOVE of a neighbour");
-	ASSERT_EQ(0, ip_get_info(self->fd, held, &info));
-	EXPECT_EQ((__u32)ISCSI_PORTAL_INFO_BUSY, info.flags);
-	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_ONLINE, info.status);
-	EXPECT_FALSE(ip_async_done(&self->a))
-		TH_LOG("the held call returned before the checks ended");
-	EXPECT_EQ(0, ip_async_join(&self->a));
-
-	ASSERT_EQ(0, ip_get_info(self->fd, held, &info));
-	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, info.status);
-	EXPECT_EQ(0U, info.flags);
-	EXPECT_EQ(1ULL, info.generation);
-	for (i = 0; i < MAX_EXTRA; i++) {
-		if (self->extra[i] == held)
-			continue;
-		if (i == 2) {
-			EXPECT_EQ(-EIDRM, ip_get_info(self->fd, self->extra[i], &info));
-			continue;
-		}
-		ASSERT_EQ(0, ip_get_info(self->fd, self->extra[i], &info));
-		EXPECT_EQ(st[i % 3], info.status) TH_LOG("neighbour %d lost its change", i);
-		EXPECT_EQ(1ULL, info.generation);
-		EXPECT_EQ(0U, info.flags);
-	}
-}
-
-struct neighbour_writer {
-	int fd;
-	const __u64 *ids;	/* every other one of the sixteen */
-	int flips;
-	int failed;		/* the first SET that failed, with its errno */
-	int err;
-};
-
-static void *neighbour_writer_fn(void *p)
-{
-	struct neighbour_writer *w = p;
-	int i, k, ret;
-
-	for (i = 1; i <= w->flips; i++) {
-		for (k = 0; k < MAX_EXTRA; k += 2) {
-			ret = ip_set_status(w->fd, w->ids[k],
-					    i & 1 ? ISCSI_PORTAL_STATUS_OFFLINE :
-						    ISCSI_PORTAL_STATUS_ONLINE);
-			if (ret && !w->err) {
-				w->failed = i;
-				w->err = ret;
-			}
-		}
-	}
-	return NULL;
-}
-
-/*
- * Two threads flip interleaved neighbours (the same words) while a reader
- * checks every portal's (status, generation) pairs: no SET on a portal of
- * its own fails, none is lost, no read is torn.
- */
-TEST_F_TIMEOUT(busy, neighbours_change_concurrently, 90)
-{
-	struct neighbour_writer w[2];
-	struct torn_reader r[MAX_EXTRA];
-	struct iscsi_portal_info info;
-	pthread_t wt[2], rt;
-	unsigned long reads = 0;
-	int i, k;
-
-	add_neighbours(_metadata, self);
-	for (k = 0; k < 2; k++) {
-		w[k] = (struct neighbour_writer){ .fd = self->fd, .ids = self->extra + k,
-						  .flips = 2000 };
-	}
-	memset(r, 0, sizeof(r));
-	for (i = 0; i < MAX_EXTRA; i++) {
-		r[i].fd = self->fd;
-		r[i].id = self->extra[i];
-	}
-	ASSERT_EQ(0, pthread_create(&rt, NULL, torn_readers_fn, r));
-	for (k = 0; k < 2; k++)
-		ASSERT_EQ(0, pthread_create(&wt[k], NULL, neighbour_writer_fn, &w[k]));
-	for (k = 0; k < 2; k++)
-		pthread_join(wt[k], NULL);
-	__atomic_store_n(&r[0].stop, 1, __ATOMIC_RELEASE);
-	pthread_join(rt, NULL);
-
-	EXPECT_EQ(0, w[0].err) TH_LOG("writer 0: flip %d failed", w[0].failed);
-	EXPECT_EQ(0, w[1].err) TH_LOG("writer 1: flip %d failed", w[1].failed);
-	for (i = 0; i < MAX_EXTRA; i++) {
-		reads += r[i].reads;
-		EXPECT_EQ(0UL, r[i].errors) TH_LOG("reads of neighbour %d failed", i);
-		EXPECT_EQ(0UL, r[i].bad) TH_LOG("neighbour %d: torn read: status %u, generation %llu",
-						i, r[i].bad_status,
-						(unsigned long long)r[i].bad_gen);
-		EXPECT_EQ(0UL, r[i].backwards) TH_LOG("neighbour %d: generation went back", i);
-		ASSERT_EQ(0, ip_get_info(self->fd, self->extra[i], &info));
-		EXPECT_EQ(2000ULL, info.generation) TH_LOG("neighbour %d lost changes", i);
-		EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_ONLINE, info.status);
-		EXPECT_EQ(0U, info.flags);
-	}
-	TH_LOG("%lu reads", reads);
-	EXPECT_LT(0UL, reads);
 }
 
 TEST_HARNESS_MAIN

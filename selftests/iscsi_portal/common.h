@@ -59,13 +59,6 @@
 #define IP_DEFAULT_MAX_PORTALS		65536
 #define IP_DEFAULT_EVENT_QUEUE_LEN	4096
 
-/*
- * The module's id table (Documentation/iscsi_portal.rst): ids per chunk and
- * per mid.  Not ABI; tests use them to place ids on the table's boundaries.
- */
-#define IP_CHUNK_IDS		256
-#define IP_MID_IDS		32768
-
 /* Timing used by busy tests: a held window and what "at once" means. */
 #define IP_WINDOW_MS		1500
 #define IP_AT_ONCE_MS		300
@@ -555,24 +548,6 @@ static inline int ip_file_write(const char *path, const char *data, size_t len)
 		n = 0;
 	close(fd);
 	return (int)n;
-}
-
-/* debugfs "table": the pieces of the id table in use (a test aid). */
-struct ip_table_shape {
-	unsigned long chunks, mids, top;
-};
-
-static inline int ip_table_shape(struct ip_table_shape *sh)
-{
-	char buf[128];
-	int n = ip_file_read(IP_DEBUGFS_DIR "/table", buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	if (sscanf(buf, "chunks %lu\nmids %lu\ntop %lu", &sh->chunks,
-		   &sh->mids, &sh->top) != 3)
-		return -EPROTO;
-	return 0;
 }
 
 /* Parse a number read from such a file: 0, or -EPROTO if it is not one. */

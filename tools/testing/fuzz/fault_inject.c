@@ -87,19 +87,6 @@ static void fi_fail(FIXTURE_DATA(fault) *self, bool on)
 	}
 }
 
-/*
- * The blocks of a new chunk, in the order ADD allocates them, and the size
- * of the kmalloc cache each comes from (kmalloc-SIZE, or kmalloc-cg-SIZE
- * when memory cgroups account kernel memory).
- */
-static const struct {
-	const char *what, *size;
-} fi_blocks[] = {
-	{ "entries", "8k" },
-	{ "generation sequences", "2k" },
-	{ "states", "128" },
-};
-
 #define FI_SLABS	"/sys/kernel/slab"
 
 /* Mark (or unmark) the caches of @size for failslab's cache filter. */
@@ -315,16 +302,16 @@ FIXTURE_DATA(fault) *self, const char *when)
 }
 
 /*
- * An ADD whose id opens a new chunk of the id table, with every allocation
- * failing: ENOMEM, nothing changes (generation, count, the id is not
+ * An ADD with every allocation failing (ADD allocates its portal object
+ * each time): ENOMEM, nothing changes (generation, count, the id is not
  * issued), and the same ADD without injection gets exactly that id.
  */
-TEST_F(fault, add_at_chunk_boundary)
+TEST_F(fault, add_with_every_allocation_failing)
 {
 	struct iscsi_portal_version v0, v1;
 	struct iscsi_portal_addr a;
 	struct iscsi_portal_add arg;
-	unsigned int d, tries = 0;
+	unsigned int d;
 	__u64 id = 0;
 
 	if (self->dryrun)
@@ -332,13 +319,10 @@ TEST_F(fault, add_at_chunk_boundary)
 	for (d = 0; d < 2; d++)
 		ASSERT_EQ(0, fi_write(fi_dirs[d], "probability", "100"));
 
-	/* Issue ids until the next one is the first of a chunk. */
-	do {
-		ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
-					   &id, NULL));
-		ASSERT_EQ(0, ip_remove(self->fd, id));
-	} while ((id + 1) % IP_CHUNK_IDS && ++tries < IP_CHUNK_IDS);
-	ASSERT_EQ(0ull, (id + 1) % IP_CHUNK_IDS);
+	/* The last id issued: ADD and REMOVE one, without injection. */
+	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
+				   &id, NULL));
+	ASSERT_EQ(0, ip_remove(self->fd, id));
 
 	ASSERT_EQ(0, ip_version(self->fd, &v0));
 	ip_unique_addr(&a, AF_INET6);
@@ -354,82 +338,6 @@ TEST_F(fault, add_at_chunk_boundary)
 	ASSERT_EQ(0, ip_add(self->fd, &a, ISCSI_PORTAL_STATUS_OFFLINE, &arg.id));
 	EXPECT_EQ(id + 1, arg.id);
 	EXPECT_EQ(0, ip_remove(self->fd, arg.id));
-}
-
-/*
- * An ADD that opens a new chunk, with exactly one of the chunk's three
- * allocations failing, the ones before it having succeeded: ENOMEM and
- * nothing changes, not the generation, the count or the table's pieces
- * (debugfs "table"), the id is not issued, and the same ADD without
- * injection gets it.  The blocks allocated before the failure are freed
- * (KASAN and the kmemleak scan at the end of the run would see them).
- * failslab's cache filter aims the one failure (times 1) at the cache of
- * the block under test.
- */
-TEST_F(fault, chunk_block_fails_after_others)
-{
-	struct ip_table_shape sh0, sh1;
-	struct iscsi_portal_version v0, v1;
-	struct iscsi_portal_add arg;
-	char times[16];
-	unsigned int b, tries;
-	__u64 id = 0;
-
-	if (self->dryrun)
-		SKIP(return, "IPFAULT_DRYRUN=1: nothing is injected");
-	ASSERT_EQ(0, fi_read(FI_SLAB, "cache-filter", self->saved_filter,
-			     sizeof(self->saved_filter)));
-	ASSERT_EQ(0, fi_write(FI_PAGE, "probability", "0"));
-
-	for (b = 0; b < IP_ARRAY_SIZE(fi_blocks); b++) {
-		/* Issue ids until the next one is the first of a chunk. */
-		tries = 0;
-		do {
-			ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET,
-						   S_ONLINE, &id, NULL));
-			ASSERT_EQ(0, ip_remove(self->fd, id));
-		} while ((id + 1) % IP_CHUNK_IDS && ++tries < IP_CHUNK_IDS);
-		ASSERT_EQ(0ull, (id + 1) % IP_CHUNK_IDS);
-		ASSERT_EQ(0, ip_version(self->fd, &v0));
-		ASSERT_EQ(0, ip_table_shape(&sh0));
-
-		ASSERT_EQ(0, fi_write(FI_SLAB, "probability", "100"));
-		ASSERT_EQ(0, fi_write(FI_SLAB, "times", "1"));
-		ASSERT_EQ(0, fi_write(FI_SLAB, "cache-filter", "Y"));
-		self->slab_flagged = fi_blocks[b].size;
-		ASSERT_LT(0, fi_flag_caches(fi_blocks[b].size, true))
-			TH_LOG("no kmalloc cache of %s can be marked for failslab",
-			       fi_blocks[b].size);
-
-		ip_unique_addr(&arg.addr, AF_INET6);
-		arg.status = S_OFFLINE;
-		arg.id = 0;
-		EXPECT_EQ(-ENOMEM, fi_ioctl(self, FI_ADD, self->fd,
-					    ISCSI_PORTAL_IOC_ADD, &arg))
-			TH_LOG("ADD opening a chunk, %s failing", fi_blocks[b].what);
-
-		fi_flag_caches(fi_blocks[b].size, false);
-		self->slab_flagged = NULL;
-		ASSERT_EQ(0, fi_write(FI_SLAB, "cache-filter", "N"));
-		/* The failure was injected, and only once. */
-		ASSERT_EQ(0, fi_read(FI_SLAB, "times", times, sizeof(times)));
-		EXPECT_STREQ("0", times);
-
-		ASSERT_EQ(0, ip_version(self->fd, &v1));
-		EXPECT_EQ(v0.table_generation, v1.table_generation);
-		EXPECT_EQ(v0.portal_count, v1.portal_count);
-		ASSERT_EQ(0, ip_table_shape(&sh1));
-		EXPECT_EQ(sh0.chunks, sh1.chunks);
-		EXPECT_EQ(sh0.mids, sh1.mids);
-		EXPECT_EQ(-ENOENT, ip_get_status(self->fd, id + 1, NULL, NULL));
-
-		ASSERT_EQ(0, ip_add(self->fd, &arg.addr, S_OFFLINE, &arg.id));
-		EXPECT_EQ(id + 1, arg.id);
-		ASSERT_EQ(0, ip_table_shape(&sh1));
-		EXPECT_EQ(sh0.chunks + 1, sh1.chunks);
-		EXPECT_EQ(0, ip_remove(self->fd, arg.id));
-		id = arg.id;
-	}
 }
 
 TEST_F_TIMEOUT(fault, every_ioctl, 900)
@@ -644,10 +552,7 @@ TEST_F_TIMEOUT(fault, every_ioctl, 900)
 		}
 		fz_log("%" PRIu64 " iterations, %" PRIu64 " ioctls, %" PRIu64
 		       " ENOMEM; ENOMEM/calls:%s", it, total, fails, line);
-		/*
-		 * WATCH allocates on every call; ADD only when it opens a new
-		 * chunk of the id table (add_at_chunk_boundary covers that).
-		 */
+		/* WATCH allocates on every call. */
 		if (!self->dryrun)
 			EXPECT_LT(0ull, (unsigned long long)self->enomem[FI_WATCH])
 			TH_LOG("no WATCH failed: was anything injected?");
