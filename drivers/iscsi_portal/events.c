@@ -44,7 +44,6 @@
 #include <linux/wait.h>
 
 #include "ispt.h"
-#include "events.h"
 
 /* Records copied per ring lock section in read(). */
 #define ISPT_READ_BATCH	8

@@ -30,7 +30,6 @@
 #include <linux/user_namespace.h>
 
 #include "ispt.h"
-#include "events.h"
 
 #define ISPT_MAX_PORTALS_LIMIT		16777216U
 #define ISPT_EVENT_QUEUE_LEN_LIMIT	1048576U
@@ -75,149 +74,122 @@ static bool ispt_writable(void __user *uptr, size_t len)
 	return !fault_in_safe_writeable((const char __user *)uptr, len);
 }
 
-static int ispt_fail(void __user *argp, size_t len, int err)
-{
-	return ispt_writable(argp, len) ? err : -EFAULT;
-}
-
-static int ispt_ioc_version(void __user *argp)
-{
+/* The argument of every command, copied in and out by ispt_ioctl(). */
+union ispt_ioc_arg {
 	struct iscsi_portal_version ver;
-
-	ispt_version(&ver);
-	return copy_to_user(argp, &ver, sizeof(ver)) ? -EFAULT : 0;
-}
-
-static int ispt_ioc_add(void __user *argp)
-{
-	struct iscsi_portal_add __user *uarg = argp;
-	struct iscsi_portal_add arg;
-	int err;
-
-	/*
-	 * An ADD that succeeded cannot be undone: check that the id can be
-	 * handed back before committing (EFAULT first, as the contract ranks
-	 * it).  A caller that unmaps the argument during the call still gets
-	 * EFAULT after the commit; its portal is in the table then.
-	 */
-	if (copy_from_user(&arg, uarg, sizeof(arg)) ||
-	    !ispt_writable(uarg, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
-		return -EINVAL;
-	err = ispt_add(&arg.addr, arg.status, &arg.id);
-	if (err)
-		return err;
-	return put_user(arg.id, &uarg->id);
-}
-
-static int ispt_ioc_remove(void __user *argp)
-{
-	struct iscsi_portal_ref arg;
-
-	if (copy_from_user(&arg, argp, sizeof(arg)))
-		return -EFAULT;
-	return ispt_remove(arg.id);
-}
-
-/* GET_INFO and GET_STATUS: the id in, the whole argument out. */
-static int ispt_ioc_get_info(void __user *argp)
-{
+	struct iscsi_portal_add add;
+	struct iscsi_portal_ref ref;
 	struct iscsi_portal_info info;
+	struct iscsi_portal_status_arg st;
+	struct iscsi_portal_list list;
+};
+
+static int ispt_ioc_list(struct iscsi_portal_list *list)
+{
+	struct iscsi_portal_info __user *entries = u64_to_user_ptr(list->entries);
 	int err;
 
-	if (get_user(info.id, (u64 __user *)argp))
-		return -EFAULT;
-	err = ispt_get_info(info.id, &info);
-	if (err)
-		return ispt_fail(argp, sizeof(info), err);
-	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
-}
-
-static int ispt_ioc_get_status(void __user *argp)
-{
-	struct iscsi_portal_status_arg arg;
-	struct iscsi_portal_info info;
-	int err;
-
-	if (get_user(arg.id, (u64 __user *)argp))
-		return -EFAULT;
-	err = ispt_get_info(arg.id, &info);
-	if (err)
-		return ispt_fail(argp, sizeof(arg), err);
-	arg.status = info.status;
-	arg.flags = info.flags;
-	return copy_to_user(argp, &arg, sizeof(arg)) ? -EFAULT : 0;
-}
-
-/* SET_STATUS and REPORT_STATUS share their argument and its checks. */
-static int ispt_ioc_status(void __user *argp, bool report)
-{
-	struct iscsi_portal_status_arg arg;
-
-	if (copy_from_user(&arg, argp, sizeof(arg)))
-		return -EFAULT;
-	if (arg.flags)
+	if (!list->capacity)
 		return -EINVAL;
-	return ispt_set_status(arg.id, arg.status, report);
-}
-
-static int ispt_ioc_list(void __user *argp)
-{
-	struct iscsi_portal_info __user *entries;
-	struct iscsi_portal_list arg;
-	int err;
-
-	if (copy_from_user(&arg, argp, sizeof(arg)))
-		return -EFAULT;
-	if (!arg.capacity)
-		return ispt_fail(argp, sizeof(arg), -EINVAL);
-	entries = u64_to_user_ptr(arg.entries);
-	err = ispt_list(&arg, entries);
+	err = ispt_list(list, entries);
 	/* EFAULT also ranks before EUCLEAN for the entries array. */
-	if (err == -EUCLEAN &&
-	    !ispt_writable(entries, min_t(u32, arg.capacity, 1) *
-				   sizeof(*entries)))
+	if (err == -EUCLEAN && !ispt_writable(entries, sizeof(*entries)))
 		return -EFAULT;
-	if (err)
-		return ispt_fail(argp, sizeof(arg), err);
-	return copy_to_user(argp, &arg, sizeof(arg)) ? -EFAULT : 0;
+	return err;
 }
 
+/* One command on its argument @a, copied in; the writer check is done. */
+static int ispt_ioc(unsigned int cmd, union ispt_ioc_arg *a)
+{
+	struct iscsi_portal_info info;
+	int err;
+
+	switch (cmd) {
+	case ISCSI_PORTAL_IOC_VERSION:
+		ispt_version(&a->ver);
+		return 0;
+	case ISCSI_PORTAL_IOC_GET_INFO:
+		return ispt_get_info(a->info.id, &a->info);
+	case ISCSI_PORTAL_IOC_GET_STATUS:
+		err = ispt_get_info(a->st.id, &info);
+		if (!err) {
+			a->st.status = info.status;
+			a->st.flags = info.flags;
+		}
+		return err;
+	case ISCSI_PORTAL_IOC_LIST:
+		return ispt_ioc_list(&a->list);
+	case ISCSI_PORTAL_IOC_ADD:
+		if (a->add.flags)
+			return -EINVAL;
+		return ispt_add(&a->add.addr, a->add.status, &a->add.id);
+	case ISCSI_PORTAL_IOC_REMOVE:
+		return ispt_remove(a->ref.id);
+	case ISCSI_PORTAL_IOC_SET_STATUS:
+	case ISCSI_PORTAL_IOC_REPORT_STATUS:
+		if (a->st.flags)
+			return -EINVAL;
+		return ispt_set_status(a->st.id, a->st.status,
+				       cmd == ISCSI_PORTAL_IOC_REPORT_STATUS);
+	case ISCSI_PORTAL_IOC_REENUMERATE:
+		return ispt_reenumerate();
+	case ISCSI_PORTAL_IOC_REFRESH:
+		return ispt_refresh();
+	}
+	return -ENOTTY;
+}
+
+/*
+ * The argument is copied in for the commands that have an input (_IOC_WRITE)
+ * and out, on success, for those that have an output (_IOC_READ), the way
+ * drm_ioctl() does it.
+ */
 static long ispt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct ispt_file *f = file->private_data;
 	void __user *argp = (void __user *)arg;
+	unsigned int size = _IOC_SIZE(cmd);
+	union ispt_ioc_arg a;
+	int err;
 
 	switch (cmd) {
-	/* Readers: any fd. */
-	case ISCSI_PORTAL_IOC_VERSION:
-		return ispt_ioc_version(argp);
-	case ISCSI_PORTAL_IOC_GET_INFO:
-		return ispt_ioc_get_info(argp);
-	case ISCSI_PORTAL_IOC_GET_STATUS:
-		return ispt_ioc_get_status(argp);
-	case ISCSI_PORTAL_IOC_LIST:
-		return ispt_ioc_list(argp);
 	case ISCSI_PORTAL_IOC_WATCH:
 		if (!(file->f_mode & FMODE_READ))
 			return -EBADF;
 		return ispt_watch(&f->watcher);
-	/* Writers. */
+	case ISCSI_PORTAL_IOC_VERSION:
+	case ISCSI_PORTAL_IOC_GET_INFO:
+	case ISCSI_PORTAL_IOC_GET_STATUS:
+	case ISCSI_PORTAL_IOC_LIST:
+		break;
 	case ISCSI_PORTAL_IOC_ADD:
-		return f->writer_err ?: ispt_ioc_add(argp);
 	case ISCSI_PORTAL_IOC_REMOVE:
-		return f->writer_err ?: ispt_ioc_remove(argp);
 	case ISCSI_PORTAL_IOC_SET_STATUS:
-		return f->writer_err ?: ispt_ioc_status(argp, false);
 	case ISCSI_PORTAL_IOC_REPORT_STATUS:
-		return f->writer_err ?: ispt_ioc_status(argp, true);
 	case ISCSI_PORTAL_IOC_REENUMERATE:
-		return f->writer_err ?: ispt_reenumerate();
 	case ISCSI_PORTAL_IOC_REFRESH:
-		return f->writer_err ?: ispt_refresh();
+		if (f->writer_err)
+			return f->writer_err;
+		break;
+	default:
+		return -ENOTTY;
 	}
-	return -ENOTTY;
+
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(&a, argp, size))
+		return -EFAULT;
+	/*
+	 * An ADD that succeeded cannot be undone: check that the id can be
+	 * handed back before committing.  A caller that unmaps the argument
+	 * during the call still gets EFAULT; its portal is in the table then.
+	 */
+	if (cmd == ISCSI_PORTAL_IOC_ADD && !ispt_writable(argp, size))
+		return -EFAULT;
+	err = ispt_ioc(cmd, &a);
+	if (!(_IOC_DIR(cmd) & _IOC_READ))
+		return err;
+	if (err)
+		return ispt_writable(argp, size) ? err : -EFAULT;
+	return copy_to_user(argp, &a, size) ? -EFAULT : 0;
 }
 
 static int ispt_open(struct inode *inode, struct file *file)

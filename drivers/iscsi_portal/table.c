@@ -83,7 +83,6 @@
 
 #include "addr_check.h"
 #include "ispt.h"
-#include "events.h"
 
 /*
  * The state word: bits 0-7 the status (section 2 of the contract uses
