@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * common.c - the helpers of common.h, linked into every selftest and
+ * fuzzer program (64-bit, and 32-bit for the compat test).
+ */
+#include "common.h"
+
+/* The statuses of CONTRACT section 2, and some values that are not. */
+const __u32 ip_valid_statuses[5] = {
+	ISCSI_PORTAL_STATUS_UNKNOWN, ISCSI_PORTAL_STATUS_ONLINE,
+	ISCSI_PORTAL_STATUS_NOT_READY, ISCSI_PORTAL_STATUS_OFFLINE,
+	ISCSI_PORTAL_STATUS_FAILED,
+};
+const __u32 ip_invalid_statuses[5] = { 3, 6, 7, 0x80000000u, 0xffffffffu };
+
+/* ---------------------------------------------------------------------
+ * Generic helpers
+ */
+
+/* Pre-fill an output struct so a field the kernel forgot shows up as 0xcc. */
+void fill_cc(void *p, size_t n)
+{
+	memset(p, 0xcc, n);
+}
+
+/* Monotonic clock in nanoseconds / milliseconds. */
+uint64_t ip_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ip_now_ms(void)
+{
+	return ip_now_ns() / 1000000ull;
+}
+
+void ip_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* A user pointer as the ABI wants it (__u64), in 32 and 64-bit builds. */
+__u64 ip_ptr(const void *p)
+{
+	return (__u64)(uintptr_t)p;
+}
+
+/* ---------------------------------------------------------------------
+ * Device and ioctls
+ */
+
+/*
+ * Open /dev/iscsi_portal with @flags (O_RDONLY, O_WRONLY, O_RDWR; O_CLOEXEC
+ * is added).  Returns the fd or -errno.  ENOENT is retried for up to a
+ * second, since the node is recreated after a module reload.
+ */
+int ip_open(int flags)
+{
+	int i, fd;
+
+	for (i = 0; i < 100; i++) {
+		fd = open(IP_DEV, flags | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOENT)
+			return -errno;
+		ip_sleep_ms(10);
+	}
+	return -ENOENT;
+}
+
+/* ioctl() returning its result or -errno. */
+int ip_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* Same, also reporting how long the call took in milliseconds. */
+int ip_ioctl_timed(int fd, unsigned long cmd, void *arg,
+				 uint64_t *ms)
+{
+	uint64_t t0 = ip_now_ns();
+	int ret = ip_ioctl(fd, cmd, arg);
+
+	*ms = (ip_now_ns() - t0) / 1000000ull;
+	return ret;
+}
+
+int ip_version(int fd, struct iscsi_portal_version *v)
+{
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_VERSION, v);
+}
+
+/* ADD @a with initial @status; on success stores the new id in *@id. */
+int ip_add(int fd, const struct iscsi_portal_addr *a,
+			 __u32 status, __u64 *id)
+{
+	struct iscsi_portal_add arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.addr = *a;
+	arg.status = status;
+	ret = ip_ioctl(fd, ISCSI_PORTAL_IOC_ADD, &arg);
+	if (!ret && id)
+		*id = arg.id;
+	return ret;
+}
+
+int ip_remove(int fd, __u64 id)
+{
+	struct iscsi_portal_ref ref = { .id = id };
+
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_REMOVE, &ref);
+}
+
+/* GET_INFO: @info is pre-filled with 0xcc, then its id set to @id. */
+int ip_get_info(int fd, __u64 id, struct iscsi_portal_info *info)
+{
+	fill_cc(info, sizeof(*info));
+	info->id = id;
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_INFO, info);
+}
+
+/* GET_STATUS; @status and @flags may be NULL. */
+int ip_get_status(int fd, __u64 id, __u32 *status, __u32 *flags)
+{
+	struct iscsi_portal_status_arg arg;
+	int ret;
+
+	fill_cc(&arg, sizeof(arg));
+	arg.id = id;
+	ret = ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_STATUS, &arg);
+	if (!ret && status)
+		*status = arg.status;
+	if (!ret && flags)
+		*flags = arg.flags;
+	return ret;
+}
+
+int ip_set_status(int fd, __u64 id, __u32 status)
+{
+	struct iscsi_portal_status_arg arg = { .id = id, .status = status };
+
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_SET_STATUS, &arg);
+}
+
+int ip_report_status(int fd, __u64 id, __u32 status)
+{
+	struct iscsi_portal_status_arg arg = { .id = id, .status = status };
+
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_REPORT_STATUS, &arg);
+}
+
+/*
+ * The id-taking calls on @id (GET_INFO, GET_STATUS, SET_STATUS to ONLINE
+ * and to OFFLINE, REPORT_STATUS, REMOVE) must each fail with @err.
+ * Returns NULL, or the name of the first that did not, with its result in
+ * *@got.
+ */
+const char *ip_id_calls_fail(int fd, __u64 id, int err, int *got)
+{
+	struct iscsi_portal_info info;
+
+	*got = ip_get_info(fd, id, &info);
+	if (*got != err)
+		return "GET_INFO";
+	*got = ip_get_status(fd, id, NULL, NULL);
+	if (*got != err)
+		return "GET_STATUS";
+	*got = ip_set_status(fd, id, ISCSI_PORTAL_STATUS_ONLINE);
+	if (*got != err)
+		return "SET_STATUS ONLINE";
+	*got = ip_set_status(fd, id, ISCSI_PORTAL_STATUS_OFFLINE);
+	if (*got != err)
+		return "SET_STATUS OFFLINE";
+	*got = ip_report_status(fd, id, ISCSI_PORTAL_STATUS_FAILED);
+	if (*got != err)
+		return "REPORT_STATUS";
+	*got = ip_remove(fd, id);
+	if (*got != err)
+		return "REMOVE";
+	return NULL;
+}
+
+/*
+ * One LIST call: @cap entries at @entries from @cursor.  On success *@list
+ * holds the kernel's output (cursor, count, table_generation).
+ */
+int ip_list(int fd, __u64 cursor, struct iscsi_portal_info *entries,
+			  __u32 cap, struct iscsi_portal_list *list)
+{
+	fill_cc(list, sizeof(*list));
+	list->cursor = cursor;
+	list->entries = ip_ptr(entries);
+	list->capacity = cap;
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_LIST, list);
+}
+
+/* Table generation and portal count, or 0 values if VERSION fails. */
+__u64 ip_table_gen(int fd)
+{
+	struct iscsi_portal_version v;
+
+	memset(&v, 0, sizeof(v));
+	ip_version(fd, &v);
+	return v.table_generation;
+}
+
+__u64 ip_portal_count(int fd)
+{
+	struct iscsi_portal_version v;
+
+	memset(&v, 0, sizeof(v));
+	ip_version(fd, &v);
+	return v.portal_count;
+}
+
+/*
+ * Walk the whole table with LIST (capacity 64).  On success *@out is a
+ * malloc()ed array of *@n infos in the order returned (the caller frees it)
+ * and, if @first_gen is not NULL, the table_generation of the first page.
+ * Fails with -EPROTO if the kernel makes no progress or goes backwards.
+ */
+int ip_list_all(int fd, struct iscsi_portal_info **out,
+			      size_t *n, __u64 *first_gen)
+{
+	struct iscsi_portal_info page[64];
+	struct iscsi_portal_list l;
+	struct iscsi_portal_info *all = NULL, *tmp;
+	size_t len = 0, alloc = 0;
+	__u64 cursor = 0;
+	bool first = true;
+	int ret;
+
+	do {
+		__u64 in = cursor;
+
+		ret = ip_list(fd, cursor, page, IP_ARRAY_SIZE(page), &l);
+		if (ret)
+			goto err;
+		if (first && first_gen)
+			*first_gen = l.table_generation;
+		first = false;
+		if (l.count > IP_ARRAY_SIZE(page) ||
+		    (l.cursor && l.cursor <= in) ||
+		    (l.count && l.cursor && l.cursor <= page[l.count - 1].id)) {
+			ret = -EPROTO;
+			goto err;
+		}
+		if (len + l.count > alloc) {
+			alloc = (len + l.count) * 2 + 64;
+			tmp = realloc(all, alloc * sizeof(*all));
+			if (!tmp) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			all = tmp;
+		}
+		memcpy(all + len, page, l.count * sizeof(*page));
+		len += l.count;
+		cursor = l.cursor;
+	} while (cursor);
+	*out = all;
+	*n = len;
+	return 0;
+err:
+	free(all);
+	return ret;
+}
+
+/* Find the portal with address @a: 0 and its id, or -ENOENT. */
+int ip_find_addr(int fd, const struct iscsi_portal_addr *a,
+			       __u64 *id)
+{
+	struct iscsi_portal_info *all;
+	size_t n, i;
+	int ret = ip_list_all(fd, &all, &n, NULL);
+
+	if (ret)
+		return ret;
+	ret = -ENOENT;
+	for (i = 0; i < n; i++) {
+		if (!memcmp(&all[i].addr, a, sizeof(*a))) {
+			if (id)
+				*id = all[i].id;
+			ret = 0;
+			break;
+		}
+	}
+	free(all);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * Addresses
+ */
+
+void ip_addr4(struct iscsi_portal_addr *a, __u8 b0, __u8 b1,
+			    __u8 b2, __u8 b3, __u16 port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->port = port;
+	a->addr[0] = b0;
+	a->addr[1] = b1;
+	a->addr[2] = b2;
+	a->addr[3] = b3;
+}
+
+/* @text is an IPv6 literal ("2001:db8::1"); aborts on a typo in a test. */
+void ip_addr6(struct iscsi_portal_addr *a, const char *text,
+			    __u16 port, __u32 scope_id)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET6;
+	a->port = port;
+	a->scope_id = scope_id;
+	if (inet_pton(AF_INET6, text, a->addr) != 1) {
+		fprintf(stderr, "# bad IPv6 literal in test: %s\n", text);
+		abort();
+	}
+}
+
+/* Human-readable form for test logs (static buffer: not thread-safe). */
+const char *ip_addr_str(const struct iscsi_portal_addr *a)
+{
+	static char buf[96];
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (a->family == AF_INET)
+		inet_ntop(AF_INET, a->addr, host, sizeof(host));
+	else if (a->family == AF_INET6)
+		inet_ntop(AF_INET6, a->addr, host, sizeof(host));
+	snprintf(buf, sizeof(buf), "family=%u %s port=%u scope=%u",
+		 a->family, host, a->port, a->scope_id);
+	return buf;
+}
+
+/* splitmix64: a tiny PRNG for unique addresses. */
+uint64_t ip_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
+ * A fresh pseudo-random 64-bit value per call; the state is reseeded from
+ * pid and clock whenever the pid changes (each harness test is a forked
+ * process), so different tests and binaries draw different sequences.
+ */
+uint64_t ip_unique64(void)
+{
+	static __thread uint64_t state;
+	static __thread pid_t owner;
+	pid_t pid = getpid();
+
+	if (owner != pid) {
+		owner = pid;
+		state = ip_now_ns() ^ ((uint64_t)pid << 40) ^
+			(uint64_t)(uintptr_t)&state;
+	}
+	state += 0x9e3779b97f4a7c15ull;
+	return ip_mix64(state);
+}
+
+/*
+ * A documentation-range address very unlikely to be in the table:
+ * AF_INET: 192.0.2.x, 198.51.100.x or 203.0.113.x (x in 1..254), port
+ * 1024..65535; AF_INET6: 2001:db8:<96 random bits>, port 1024..65535.
+ * ip_add_unique() retries on EEXIST, so a rare collision is harmless.
+ */
+void ip_unique_addr(struct iscsi_portal_addr *a, int family)
+{
+	static const __u8 nets[3][3] = {
+		{ 192, 0, 2 }, { 198, 51, 100 }, { 203, 0, 113 },
+	};
+	uint64_t r = ip_unique64();
+	__u16 port = (__u16)(1024 + (r % (65536 - 1024)));
+
+	r /= (65536 - 1024);
+	if (family == AF_INET) {
+		const __u8 *net = nets[r % 3];
+
+		r /= 3;
+		ip_addr4(a, net[0], net[1], net[2], (__u8)(1 + r % 254), port);
+	} else {
+		uint64_t r2 = ip_unique64();
+
+		memset(a, 0, sizeof(*a));
+		a->family = AF_INET6;
+		a->port = port;
+		a->addr[0] = 0x20;
+		a->addr[1] = 0x01;
+		a->addr[2] = 0x0d;
+		a->addr[3] = 0xb8;
+		memcpy(&a->addr[4], &r2, 8);
+		r2 = ip_unique64();
+		memcpy(&a->addr[12], &r2, 4);
+	}
+}
+
+/*
+ * ADD a fresh unique address of @family (AF_INET or AF_INET6) with initial
+ * @status.  Stores the id in *@id and, if @addr is not NULL, the address.
+ * Returns 0 or -errno (EEXIST is retried with another address).
+ */
+int ip_add_unique(int fd, int family, __u32 status, __u64 *id,
+				struct iscsi_portal_addr *addr)
+{
+	struct iscsi_portal_addr a;
+	int i, ret = -EEXIST;
+
+	for (i = 0; i < 32 && ret == -EEXIST; i++) {
+		ip_unique_addr(&a, family);
+		ret = ip_add(fd, &a, status, id);
+	}
+	if (!ret && addr)
+		*addr = a;
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * debugfs knobs (/sys/kernel/debug/iscsi_portal/<name>)
+ */
+
+/*
+ * Read a sysfs/debugfs file into @buf (NUL-terminated) with one read().
+ * Returns the bytes read or -errno.
+ */
+int ip_file_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return (int)n;
+}
+
+/*
+ * write() @len bytes of @data to a sysfs/debugfs file in one call.
+ * Returns 0, -errno of open()/write(), or -EIO on a short write.
+ */
+int ip_file_write(const char *path, const char *data, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	if (n < 0)
+		n = -errno;
+	else if ((size_t)n != len)
+		n = -EIO;
+	else
+		n = 0;
+	close(fd);
+	return (int)n;
+}
+
+/* Parse a number read from such a file: 0, or -EPROTO if it is not one. */
+int ip_parse_u64(const char *buf, uint64_t *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EPROTO;
+	return 0;
+}
+
+static void ip_knob_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", IP_DEBUGFS_DIR, name);
+}
+
+/* Read a knob into @buf (NUL-terminated). Returns bytes read or -errno. */
+int ip_knob_read(const char *name, char *buf, size_t len)
+{
+	char path[256];
+
+	ip_knob_path(path, sizeof(path), name);
+	return ip_file_read(path, buf, len);
+}
+
+int ip_knob_read_u64(const char *name, uint64_t *val)
+{
+	char buf[64];
+	int ret = ip_knob_read(name, buf, sizeof(buf));
+
+	return ret < 0 ? ret : ip_parse_u64(buf, val);
+}
+
+/* write() @len bytes of @data to a knob in one call (see ip_file_write()). */
+int ip_knob_write(const char *name, const char *data, size_t len)
+{
+	char path[256];
+
+	ip_knob_path(path, sizeof(path), name);
+	return ip_file_write(path, data, len);
+}
+
+int ip_knob_write_u32(const char *name, uint32_t val)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u\n", val);
+
+	return ip_knob_write(name, buf, (size_t)len);
+}
+
+/* 1 if the table is marked corrupt, 0 if not, -errno on failure. */
+int ip_is_corrupt(int fd)
+{
+	struct iscsi_portal_version v;
+	int ret = ip_version(fd, &v);
+
+	if (ret)
+		return ret;
+	return !!(v.flags & ISCSI_PORTAL_TABLE_CORRUPT);
+}
+
+int ip_mark_corrupt(void)
+{
+	return ip_knob_write(IP_KNOB_CORRUPT, "1", 1);
+}
+
+/*
+ * Issue @cmd (a table-wide ioctl), retrying EBUSY for up to @ms
+ * milliseconds (a held call of an aborted test may still be running).
+ */
+int ip_ioctl_retry_busy(int fd, unsigned long cmd, unsigned int ms)
+{
+	uint64_t end = ip_now_ms() + ms;
+	int ret;
+
+	for (;;) {
+		ret = ip_ioctl(fd, cmd, NULL);
+		if (ret != -EBUSY || ip_now_ms() > end)
+			return ret;
+		ip_sleep_ms(20);
+	}
+}
+
+/* Clear a corrupt mark the VDS way: REENUMERATE then REFRESH. */
+int ip_recover(int fd)
+{
+	int ret = ip_ioctl_retry_busy(fd, ISCSI_PORTAL_IOC_REENUMERATE, 5000);
+
+	if (ret)
+		return ret;
+	return ip_ioctl_retry_busy(fd, ISCSI_PORTAL_IOC_REFRESH, 5000);
+}
+
+/*
+ * Put the module's global test state back to defaults: both delay knobs 0
+ * and, if the table is marked corrupt, recover it.  For fixture teardowns;
+ * returns 0 or the first -errno.
+ */
+int ip_restore_globals(void)
+{
+	int ret, ret2, fd;
+
+	ret = ip_knob_write_u32(IP_KNOB_SET_DELAY, 0);
+	ret2 = ip_knob_write_u32(IP_KNOB_TABLE_DELAY, 0);
+	if (!ret)
+		ret = ret2;
+	fd = ip_open(O_RDWR);
+	if (fd < 0)
+		return ret ? ret : fd;
+	ret2 = ip_is_corrupt(fd);
+	if (ret2 > 0)
+		ret2 = ip_recover(fd);
+	if (!ret)
+		ret = ret2;
+	close(fd);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------
+ * A call made by another thread (to hold a busy window open)
+ */
+
+static void *ip_async_fn(void *p)
+{
+	struct ip_async *a = p;
+
+	a->ret = ip_ioctl_timed(a->fd, a->cmd, a->arg, &a->ms);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Start ioctl(@fd, @cmd, @arg) in a new thread. Returns 0 or -errno. */
+int ip_async_start(struct ip_async *a, int fd, unsigned long cmd,
+				 void *arg)
+{
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->fd = fd;
+	a->cmd = cmd;
+	a->arg = arg;
+	a->ret = -EINPROGRESS;
+	ret = pthread_create(&a->thread, NULL, ip_async_fn, a);
+	if (ret)
+		return -ret;
+	a->started = true;
+	return 0;
+}
+
+bool ip_async_done(struct ip_async *a)
+{
+	return __atomic_load_n(&a->done, __ATOMIC_ACQUIRE);
+}
+
+/* Wait for the call; returns its result (0 or -errno). Idempotent. */
+int ip_async_join(struct ip_async *a)
+{
+	if (a->started) {
+		pthread_join(a->thread, NULL);
+		a->started = false;
+	}
+	return a->ret;
+}
+
+/*
+ * Wait until portal @id shows ISCSI_PORTAL_INFO_BUSY in GET_INFO (a SET in
+ * another thread is inside its window).  0, or -ETIMEDOUT after @ms.
+ */
+int ip_wait_busy(int fd, __u64 id, unsigned int ms)
+{
+	struct iscsi_portal_info info;
+	uint64_t end = ip_now_ms() + ms;
+
+	do {
+		if (!ip_get_info(fd, id, &info) &&
+		    (info.flags & ISCSI_PORTAL_INFO_BUSY))
+			return 0;
+		usleep(200);
+	} while (ip_now_ms() <= end);
+	return -ETIMEDOUT;
+}
+
+/*
+ * Wait until a table-wide call (REENUMERATE/REFRESH in another thread) is
+ * running: a same-status REPORT_STATUS on @probe_id (which changes nothing)
+ * starts failing with EBUSY.  0, or -ETIMEDOUT after @ms.
+ */
+int ip_wait_table_busy(int fd, __u64 probe_id, __u32 probe_status,
+				     unsigned int ms)
+{
+	uint64_t end = ip_now_ms() + ms;
+
+	do {
+		if (ip_report_status(fd, probe_id, probe_status) == -EBUSY)
+			return 0;
+		usleep(200);
+	} while (ip_now_ms() <= end);
+	return -ETIMEDOUT;
+}
+
+/*
+ * Start table-wide call @cmd (REENUMERATE/REFRESH, held open by
+ * table_delay_ms) in @a and wait until it runs (ip_wait_table_busy(), at
+ * most @ms per try).  The probe REPORT claims @probe_id's busy bit for a
+ * moment; if the call walks the busy bits in that moment, both fail with
+ * EBUSY, as the contract allows for two racing calls.  So the call counts
+ * as running only if it is still running 100 ms after the probe saw it;
+ * if it failed with EBUSY, it is started again (at most 5 tries).
+ * 0, -ETIMEDOUT, or -EPROTO if it ended in any other way.
+ */
+int ip_start_table_call(struct ip_async *a, int fd,
+				      unsigned long cmd, __u64 probe_id,
+				      __u32 probe_status, unsigned int ms)
+{
+	int tries, ret;
+
+	for (tries = 0; tries < 5; tries++) {
+		ret = ip_async_start(a, fd, cmd, NULL);
+		if (ret)
+			return ret;
+		ret = ip_wait_table_busy(fd, probe_id, probe_status, ms);
+		if (ret)
+			return ret;
+		ip_sleep_ms(100);
+		if (!ip_async_done(a))
+			return 0;
+		if (ip_async_join(a) != -EBUSY)
+			return -EPROTO;
+	}
+	return -ETIMEDOUT;
+}
+
+/* ---------------------------------------------------------------------
+ * Module load / unload (finit_module / delete_module)
+ */
+
+bool ip_module_loaded(void)
+{
+	struct stat st;
+
+	return stat(IP_SYSFS_MODULE, &st) == 0;
+}
+
+const char *ip_ko_path(void)
+{
+	const char *p = getenv(IP_KO_ENV);
+
+	return p && *p ? p : IP_KO_DEFAULT;
+}
+
+/* finit_module() the module file with parameter string @params. */
+int ip_module_load(const char *params)
+{
+	int fd, ret;
+
+	fd = open(ip_ko_path(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = (int)syscall(SYS_finit_module, fd, params ? params : "", 0);
+	ret = ret < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* delete_module("iscsi_portal", @flags) as is: 0 or -errno. */
+int ip_delete_module(unsigned int flags)
+{
+	long ret = syscall(SYS_delete_module, IP_MODULE_NAME, flags);
+
+	return ret < 0 ? -errno : 0;
+}
+
+/*
+ * Unload, retrying EAGAIN for up to 2 s (an fd just closed by another
+ * process may take a moment to be released).
+ */
+int ip_module_unload(void)
+{
+	uint64_t end = ip_now_ms() + 2000;
+	int ret;
+
+	for (;;) {
+		ret = ip_delete_module(O_NONBLOCK);
+		if (ret != -EAGAIN || ip_now_ms() > end)
+			return ret;
+		ip_sleep_ms(20);
+	}
+}
+
+/* Unload (if loaded) and load again with @params. All fds must be closed. */
+int ip_module_reload(const char *params)
+{
+	int ret;
+
+	if (ip_module_loaded()) {
+		ret = ip_module_unload();
+		if (ret)
+			return ret;
+	}
+	return ip_module_load(params);
+}
+
+/* Read /sys/module/iscsi_portal/parameters/@name as a number. */
+int ip_param_read(const char *name, uint64_t *val)
+{
+	char path[256], buf[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/parameters/%s", IP_SYSFS_MODULE, name);
+	ret = ip_file_read(path, buf, sizeof(buf));
+	return ret < 0 ? ret : ip_parse_u64(buf, val);
+}
+
+/*
+ * Make sure the module is loaded with default parameters (reload it if it
+ * is missing or was loaded with others).  For module-test teardowns; every
+ * fd of the caller must be closed.
+ */
+int ip_module_ensure_default(void)
+{
+	uint64_t mp = 0, eq = 0;
+
+	if (ip_module_loaded() &&
+	    !ip_param_read("max_portals", &mp) && mp == IP_DEFAULT_MAX_PORTALS &&
+	    !ip_param_read("event_queue_len", &eq) &&
+	    eq == IP_DEFAULT_EVENT_QUEUE_LEN)
+		return 0;
+	return ip_module_reload("");
+}
+
+/* ---------------------------------------------------------------------
+ * Capabilities (raw capget/capset: no libcap dependency)
+ */
+
+int ip_caps_get(struct ip_caps *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	c->hdr.pid = 0;
+	return syscall(SYS_capget, &c->hdr, c->data) ? -errno : 0;
+}
+
+int ip_caps_set(struct ip_caps *c)
+{
+	c->hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	c->hdr.pid = 0;
+	return syscall(SYS_capset, &c->hdr, c->data) ? -errno : 0;
+}
+
+/* Is @cap in the effective set of the calling thread? */
+bool ip_cap_effective(int cap)
+{
+	struct ip_caps c;
+
+	if (ip_caps_get(&c))
+		return false;
+	return c.data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+/*
+ * Drop @cap from the effective set and, if @permitted, from the permitted
+ * and inheritable sets too (then it can never come back).
+ */
+int ip_cap_drop(int cap, bool permitted)
+{
+	struct ip_caps c;
+	int ret = ip_caps_get(&c);
+
+	if (ret)
+		return ret;
+	c.data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	if (permitted) {
+		c.data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
+		c.data[CAP_TO_INDEX(cap)].inheritable &= ~CAP_TO_MASK(cap);
+	}
+	return ip_caps_set(&c);
+}
+
+/* Raise @cap back into the effective set (it must still be permitted). */
+int ip_cap_raise(int cap)
+{
+	struct ip_caps c;
+	int ret = ip_caps_get(&c);
+
+	if (ret)
+		return ret;
+	c.data[CAP_TO_INDEX(cap)].effective |= CAP_TO_MASK(cap);
+	return ip_caps_set(&c);
+}
+
+/* Drop every capability from every set (uid stays what it is). */
+int ip_caps_drop_all(void)
+{
+	struct ip_caps c;
+
+	memset(&c, 0, sizeof(c));
+	return ip_caps_set(&c);
+}
