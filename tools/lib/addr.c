@@ -18,54 +18,19 @@
 
 #include "iscsiportal.h"
 #include "internal.h"
+/*
+ * The module's own validator (drivers/iscsi_portal), compiled in: what the
+ * library refuses is exactly what the kernel refuses.
+ */
+#include "addr_check.h"
 
-static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
-{
-	while (n--)
-		if (*p++ != v)
-			return false;
-	return true;
-}
-
-/* fe80::/10 */
-static bool is_link_local6(const uint8_t *a)
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
-}
-
-static int validate4(const struct iscsi_portal_addr *a)
-{
-	if (a->scope_id || !all_bytes(a->addr + 4, 12, 0))
-		return -EINVAL;
-	if ((a->addr[0] & 0xf0) == 0xe0)	/* multicast, 224.0.0.0/4 */
-		return -EINVAL;
-	if (all_bytes(a->addr, 4, 0xff))	/* broadcast */
-		return -EINVAL;
-	return 0;
-}
-
-static int validate6(const struct iscsi_portal_addr *a)
-{
-	if (a->addr[0] == 0xff)			/* multicast, ff00::/8 */
-		return -EINVAL;
-	/* A zone exactly where one is needed to make the address unique. */
-	if (is_link_local6(a->addr) != (a->scope_id != 0))
-		return -EINVAL;
-	return 0;
-}
+/* The library speaks the C library's AF_*, the validator its own. */
+_Static_assert(AF_INET == ISCSI_PORTAL_AF_INET &&
+	       AF_INET6 == ISCSI_PORTAL_AF_INET6, "AF_INET/AF_INET6 values");
 
 int ipl_addr_validate(const struct iscsi_portal_addr *addr)
 {
-	if (!addr || !addr->port)
-		return -EINVAL;
-	switch (addr->family) {
-	case AF_INET:
-		return validate4(addr);
-	case AF_INET6:
-		return validate6(addr);
-	default:
-		return -EINVAL;
-	}
+	return addr && iscsi_portal_addr_valid(addr) ? 0 : -EINVAL;
 }
 
 bool ipl_addr_equal(const struct iscsi_portal_addr *a,
@@ -108,6 +73,7 @@ static int parse_zone(const char *zone, uint32_t *scope_id)
 static int parse_host6(const char *s, size_t len, struct iscsi_portal_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN + 1 + IF_NAMESIZE];
+	struct iscsi_portal_addr probe;
 	char *zone;
 
 	if (copy_span(s, len, buf, sizeof(buf)))
@@ -120,8 +86,14 @@ static int parse_host6(const char *s, size_t len, struct iscsi_portal_addr *a)
 	a->family = AF_INET6;
 	if (!zone)
 		return 0;
-	/* Check before resolving, so a bad zone place is always EINVAL. */
-	if (!is_link_local6(a->addr))
+	/*
+	 * Check before resolving, so a bad zone place is always EINVAL: ask
+	 * the validator whether this address may have a zone at all.
+	 */
+	probe = *a;
+	probe.port = IPL_DEFAULT_PORT;
+	probe.scope_id = 1;
+	if (!iscsi_portal_addr_valid(&probe))
 		return -EINVAL;
 	return parse_zone(zone, &a->scope_id);
 }

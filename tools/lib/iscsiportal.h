@@ -164,17 +164,21 @@ int ipl_status_parse(const char *name, uint32_t *status);
 /* ---- Addresses ----------------------------------------------------------- */
 
 /*
- * Check @addr against CONTRACT section 3: AF_INET or AF_INET6, port 1-65535,
- * IPv4 bytes 4-15 zero, no multicast, no IPv4 broadcast, scope_id nonzero
- * exactly for IPv6 link-local (fe80::/10).  Returns 0 or -EINVAL.
+ * Check @addr with the module's own validator (CONTRACT section 3; the
+ * library is built with drivers/iscsi_portal/addr_check.h): AF_INET or
+ * AF_INET6, port 1-65535, IPv4 bytes 4-15 zero, no multicast, no IPv4
+ * broadcast, no IPv4-mapped IPv6 address (::ffff:0:0/96), scope_id nonzero
+ * exactly for IPv6 link-local (fe80::/10).  Returns 0 or -EINVAL, exactly
+ * when the module's ADD would refuse the address with EINVAL.
  */
 int ipl_addr_validate(const struct iscsi_portal_addr *addr);
 /*
  * Parse "192.0.2.1[:port]", "[2001:db8::1][:port]", "2001:db8::1" (no
  * port) and link-local "[fe80::1%2]:3260" or "fe80::1%eth0".  The port
- * defaults to IPL_DEFAULT_PORT.  The result is validated.  Returns 0,
- * -EINVAL for a malformed or invalid address, or -ENODEV for an unknown
- * interface name.
+ * defaults to IPL_DEFAULT_PORT.  The result is validated: what
+ * ipl_addr_validate() refuses ("[::ffff:192.0.2.1]:3260" among others) is
+ * -EINVAL.  Returns 0, -EINVAL for a malformed or invalid address, or
+ * -ENODEV for an unknown interface name.
  */
 int ipl_addr_parse(const char *str, struct iscsi_portal_addr *addr);
 /*

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "iscsiportal.h"
+#include "addr_check.h"
 #include "harness.h"
 
 struct valid_case {
@@ -38,8 +39,6 @@ static const struct valid_case valid[] = {
 	{ "[::]:3260", "[::]:3260", AF_INET6, 3260, 0 },
 	{ "::", "[::]:3260", AF_INET6, 3260, 0 },
 	{ "[::1]", "[::1]:3260", AF_INET6, 3260, 0 },
-	{ "[::ffff:192.0.2.1]:3260", "[::ffff:192.0.2.1]:3260", AF_INET6,
-	  3260, 0 },
 	{ "[fec0::1]", "[fec0::1]:3260", AF_INET6, 3260, 0 },
 	{ "[fe80::1%2]:3260", "[fe80::1%2]:3260", AF_INET6, 3260, 2 },
 	{ "[FE80::1%2]:860", "[fe80::1%2]:860", AF_INET6, 860, 2 },
@@ -66,6 +65,7 @@ static const char *const malformed[] = {
 	"[fe80::1%a/b]", "[fe80::1%2]:0",
 	"224.0.0.1", "239.255.255.255:3260", "230.1.2.3", "255.255.255.255",
 	"255.255.255.255:3260", "[ff02::1%2]", "[ff05::1]", "ff00::",
+	"[::ffff:192.0.2.1]:3260", "::ffff:192.0.2.1",
 	"1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4",
 	"localhost", "example.com:3260", "::ffff:192.0.2.1:3260x",
 };
@@ -271,9 +271,167 @@ TEST(addr_equal)
 	EXPECT_EQ(0, ipl_addr_parse("[fe80::1%2]", &a));
 	EXPECT_EQ(0, ipl_addr_parse("[fe80::1%3]", &b));
 	EXPECT_FALSE(ipl_addr_equal(&a, &b));
-	EXPECT_EQ(0, ipl_addr_parse("[::ffff:192.0.2.1]", &a));
+	/* Never folds spellings: the (refused) IPv4-mapped one differs. */
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET6;
+	a.port = 3260;
+	EXPECT_EQ(1, inet_pton(AF_INET6, "::ffff:192.0.2.1", a.addr));
 	EXPECT_EQ(0, ipl_addr_parse("192.0.2.1", &b));
 	EXPECT_FALSE(ipl_addr_equal(&a, &b));
+}
+
+#define V4(p, b0, b1, b2, b3) \
+	{ .family = AF_INET, .port = (p), .addr = { b0, b1, b2, b3 } }
+#define V6(p, scope, ...) \
+	{ .family = AF_INET6, .port = (p), .scope_id = (scope), \
+	  .addr = { __VA_ARGS__ } }
+
+/*
+ * The kernel's verdicts, written out: what ADD refuses with EINVAL
+ * (drivers/iscsi_portal/addr_check.h, CONTRACT section 3 and the
+ * decisions in Documentation/iscsi_portal.rst), as structs and, where an
+ * address has one, as the text a user would type.  ipl_addr_validate() and
+ * ipl_addr_parse() must give the same verdict as the module, case by case;
+ * the library once kept its own copy of these rules, which had drifted to
+ * accept IPv4-mapped IPv6 addresses.
+ */
+static const struct verdict_case {
+	const char *what;
+	struct iscsi_portal_addr a;
+	const char *text;	/* parses to exactly @a, or is refused; or NULL */
+	int want;		/* 0 or -EINVAL */
+} verdicts[] = {
+	{ "v4", V4(3260, 192, 0, 2, 1), "192.0.2.1:3260", 0 },
+	{ "v4 port 1", V4(1, 192, 0, 2, 1), "192.0.2.1:1", 0 },
+	{ "v4 port 65535", V4(65535, 192, 0, 2, 1), "192.0.2.1:65535", 0 },
+	{ "v4 loopback", V4(3260, 127, 0, 0, 1), "127.0.0.1", 0 },
+	{ "v4 wildcard", V4(3260, 0, 0, 0, 0), "0.0.0.0:3260", 0 },
+	{ "v4 last below multicast", V4(3260, 223, 255, 255, 255),
+	  "223.255.255.255", 0 },
+	{ "v4 class E", V4(3260, 240, 0, 0, 1), "240.0.0.1", 0 },
+	{ "v4 last below broadcast", V4(3260, 255, 255, 255, 254),
+	  "255.255.255.254", 0 },
+	{ "v4 port 0", V4(0, 192, 0, 2, 1), "192.0.2.1:0", -EINVAL },
+	{ "v4 multicast first", V4(3260, 224, 0, 0, 0), "224.0.0.0", -EINVAL },
+	{ "v4 multicast", V4(3260, 224, 0, 0, 1), "224.0.0.1:3260", -EINVAL },
+	{ "v4 multicast last", V4(3260, 239, 255, 255, 255),
+	  "239.255.255.255", -EINVAL },
+	{ "v4 broadcast", V4(3260, 255, 255, 255, 255),
+	  "255.255.255.255:3260", -EINVAL },
+	{ "v4 with a scope",
+	  { .family = AF_INET, .port = 3260, .scope_id = 1,
+	    .addr = { 192, 0, 2, 1 } }, "192.0.2.1%1", -EINVAL },
+	{ "v4 nonzero addr[4]",
+	  { .family = AF_INET, .port = 3260, .addr = { 192, 0, 2, 1, 1 } },
+	  NULL, -EINVAL },
+	{ "v4 nonzero addr[15]",
+	  { .family = AF_INET, .port = 3260,
+	    .addr = { 192, 0, 2, 1, [15] = 0x80 } }, NULL, -EINVAL },
+	{ "v6", V6(3260, 0, 0x20, 0x01, 0x0d, 0xb8, [15] = 1),
+	  "[2001:db8::1]:3260", 0 },
+	{ "v6 port 65535", V6(65535, 0, 0x20, 0x01, 0x0d, 0xb8, [15] = 1),
+	  "[2001:db8::1]:65535", 0 },
+	{ "v6 loopback", V6(3260, 0, [15] = 1), "[::1]", 0 },
+	{ "v6 wildcard", V6(3260, 0, 0), "[::]:3260", 0 },
+	{ "v6 IPv4-compatible (not mapped)",
+	  V6(3260, 0, [12] = 192, 0, 2, 1), "[::192.0.2.1]:3260", 0 },
+	{ "v6 ::fffe:c000:201 (not mapped)",
+	  V6(3260, 0, [10] = 0xff, 0xfe, 192, 0, 2, 1),
+	  "[::fffe:192.0.2.1]:3260", 0 },
+	{ "v6 ::1:ffff:c000:201 (not mapped)",
+	  V6(3260, 0, [9] = 1, 0xff, 0xff, 192, 0, 2, 1),
+	  "[::1:ffff:192.0.2.1]:3260", 0 },
+	{ "v6 NAT64 64:ff9b::c000:201",
+	  V6(3260, 0, 0x00, 0x64, 0xff, 0x9b, [12] = 192, 0, 2, 1),
+	  "[64:ff9b::192.0.2.1]:3260", 0 },
+	{ "v6 link-local with scope", V6(3260, 2, 0xfe, 0x80, [15] = 1),
+	  "[fe80::1%2]:3260", 0 },
+	{ "v6 link-local, last of fe80::/10, with scope",
+	  V6(3260, 7, 0xfe, 0xbf, [15] = 1), "[febf::1%7]", 0 },
+	{ "v6 link-local scope ~0",
+	  V6(3260, 0xffffffff, 0xfe, 0x80, [15] = 1),
+	  "[fe80::1%4294967295]", 0 },
+	{ "v6 fec0::1, just outside fe80::/10",
+	  V6(3260, 0, 0xfe, 0xc0, [15] = 1), "[fec0::1]", 0 },
+	{ "v6 port 0", V6(0, 0, 0x20, 0x01, 0x0d, 0xb8, [15] = 1),
+	  "[2001:db8::1]:0", -EINVAL },
+	{ "v6 link-local without scope", V6(3260, 0, 0xfe, 0x80, [15] = 1),
+	  "[fe80::1]:3260", -EINVAL },
+	{ "v6 febf::1 without scope", V6(3260, 0, 0xfe, 0xbf, [15] = 1),
+	  "[febf::1]", -EINVAL },
+	{ "v6 global with scope",
+	  V6(3260, 5, 0x20, 0x01, 0x0d, 0xb8, [15] = 1),
+	  "[2001:db8::1%5]:3260", -EINVAL },
+	{ "v6 fec0::1 with scope", V6(3260, 1, 0xfe, 0xc0, [15] = 1),
+	  "[fec0::1%1]", -EINVAL },
+	{ "v6 wildcard with scope", V6(3260, 1, 0), "[::%1]", -EINVAL },
+	{ "v6 multicast", V6(3260, 0, 0xff, 0x05, [15] = 1), "[ff05::1]",
+	  -EINVAL },
+	{ "v6 multicast ff00::", V6(3260, 0, 0xff), "[ff00::]", -EINVAL },
+	{ "v6 link-local multicast with scope",
+	  V6(3260, 2, 0xff, 0x02, [15] = 1), "[ff02::1%2]:3260", -EINVAL },
+	{ "v6 IPv4-mapped",
+	  V6(3260, 0, [10] = 0xff, 0xff, 192, 0, 2, 1),
+	  "[::ffff:192.0.2.1]:3260", -EINVAL },
+	{ "v6 IPv4-mapped, bare", V6(3260, 0, [10] = 0xff, 0xff, 192, 0, 2, 1),
+	  "::ffff:192.0.2.1", -EINVAL },
+	{ "v6 IPv4-mapped wildcard", V6(3260, 0, [10] = 0xff, 0xff),
+	  "[::ffff:0.0.0.0]", -EINVAL },
+	{ "v6 IPv4-mapped, hex groups",
+	  V6(860, 0, [10] = 0xff, 0xff, 0xc0, 0x00, 0x02, 0x01),
+	  "[::FFFF:C000:201]:860", -EINVAL },
+	{ "family 0", { .family = 0, .port = 3260, .addr = { 192, 0, 2, 1 } },
+	  NULL, -EINVAL },
+	{ "family AF_UNIX",
+	  { .family = AF_UNIX, .port = 3260, .addr = { 192, 0, 2, 1 } },
+	  NULL, -EINVAL },
+	{ "family 0xffff",
+	  { .family = 0xffff, .port = 3260, .addr = { 192, 0, 2, 1 } },
+	  NULL, -EINVAL },
+};
+
+/* addr: the table above is the kernel's verdicts */
+TEST(addr_verdicts_are_the_kernels)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(verdicts); i++) {
+		EXPECT_EQ(!verdicts[i].want,
+			  iscsi_portal_addr_valid(&verdicts[i].a))
+			TH_LOG("%s", verdicts[i].what);
+	}
+}
+
+/* addr: ipl_addr_validate() gives the kernel's verdicts */
+TEST(addr_validate_verdicts)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(verdicts); i++) {
+		EXPECT_EQ(verdicts[i].want, ipl_addr_validate(&verdicts[i].a))
+			TH_LOG("%s", verdicts[i].what);
+	}
+}
+
+/* addr: ipl_addr_parse() gives them too, on the text forms */
+TEST(addr_parse_verdicts)
+{
+	struct iscsi_portal_addr a, before;
+	size_t i;
+
+	memset(&before, 0x5a, sizeof(before));
+	for (i = 0; i < ARRAY_SIZE(verdicts); i++) {
+		const struct verdict_case *c = &verdicts[i];
+
+		if (!c->text)
+			continue;
+		a = before;
+		EXPECT_EQ(c->want, ipl_addr_parse(c->text, &a))
+			TH_LOG("%s: \"%s\"", c->what, c->text);
+		/* Exactly the struct when valid, untouched when not. */
+		EXPECT_EQ(0, memcmp(&a, c->want ? &before : &c->a, sizeof(a)))
+			TH_LOG("%s: \"%s\"", c->what, c->text);
+	}
 }
 
 TEST_HARNESS_MAIN
