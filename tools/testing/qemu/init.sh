@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # PID 1 of the iscsi_portal test VM (busybox sh), installed as /init by
-# tools/testing/qemu/run.sh.  ttyS0 is the console, ttyS1 the verdict
+# tools/testing/qemu/initramfs.sh.  ttyS0 is the console, ttyS1 the verdict
 # channel, ttyS2 receives dmesg, ttyS3 (bench mode) the benchmark's JSON.
 #
 # /etc/vmtest.conf, written by the host for this run and deleted here before
 # anything else runs, says what to do (MODE suite|demo|bench, TESTS, ...) and
 # holds NONCE, the run's token.  Every line on the verdict channel starts with
-# it; run.sh's verdict reads only those lines:
+# it; tools/testing/qemu/verdict.sh reads only those lines:
 #   kmemleak on | kmemleak clean | kmemleak N
 #   insmod ok | insmod fail | rmmod ok | rmmod fail
 #   test PROG rc=RC[ timeout] [# Totals: ...][1..0 ...]   (suite)

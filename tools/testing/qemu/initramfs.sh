@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2154,SC2034 # run.sh's variables (Reads:, Sets:)
+#
+# The test VM's initramfs, sourced by tools/testing/qemu/run.sh: a busybox
+# PID 1 (tools/testing/qemu/init.sh), the module, portalctl, the programs of
+# the run with the shared libraries they need and, for the bench, the LIO
+# modules with their dependencies.
+#
+# Reads: top, here, vmdir, mode, kernel, busybox, ko, ctl, perf, tests[],
+# benchdir, benchprogs, test_timeout, fuzz, nonce and keep (run.sh); uses
+# die and src_of.  Sets: libdirs (copy_libs); lio_order[], lio_release and
+# moddir (lio_closure); root and initrd (build_initramfs).
+
+# install_busybox DEST: busybox with a link for each applet
+# (busybox --list-full: bin/sh, sbin/insmod...).
+install_busybox() {
+	local dest=$1 applet
+	cp "$busybox" "$dest/bin/busybox"
+	while read -r applet; do
+		[ -e "$dest/$applet" ] || ln -s /bin/busybox "$dest/$applet"
+	done < <("$busybox" --list-full)
+}
+
+# copy_libs BINARY: the shared libraries (and loader) a dynamic ELF binary
+# needs, into $root; the ones built in this tree go to /usr/lib/iscsi_portal,
+# which is then in libdirs (the guest's LD_LIBRARY_PATH).
+libdirs=
+copy_libs() {
+	local bin=$1 line lib dest
+	readelf -l "$bin" 2>/dev/null | grep -q 'program interpreter' || return 0
+	while read -r line; do
+		case "$line" in
+		*"not found"*)
+			die "$bin needs ${line%% *}, which ldd cannot find" ;;
+		*"=> /"*) lib=${line#*=> }; lib=${lib%% (*} ;;
+		/*) lib=${line%% (*} ;;
+		*) continue ;;
+		esac
+		case "$lib" in
+		"$top"/*)	# built in this tree (libiscsiportal)
+			dest=/usr/lib/iscsi_portal/${lib##*/}
+			libdirs=/usr/lib/iscsi_portal ;;
+		*) dest=$lib ;;
+		esac
+		mkdir -p "$root${dest%/*}"
+		cp -L "$lib" "$root$dest"
+	done < <(LD_LIBRARY_PATH="$top/tools/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$bin")
+}
+
+# lio_closure RELEASE: lio_order[] gets the module files (relative to
+# /lib/modules/RELEASE) of the LIO modules the bench's configfs attribute
+# figures need, each after its dependencies, from the kernel's modules.dep.
+lio_order=()
+lio_closure() {
+	lio_release=$1
+	moddir=/lib/modules/$1
+	[ -r "$moddir/modules.dep" ] || die "$moddir/modules.dep missing (package linux-image-$1)"
+	declare -gA lio_seen=()
+	local m
+	for m in configfs target_core_mod iscsi_target_mod; do
+		lio_resolve "$m"
+	done
+}
+
+# lio_resolve NAME: append NAME's module file to lio_order after its
+# dependencies (modules.dep lists the whole closure, last loaded first).
+lio_resolve() {
+	local name=$1 line deps i d
+	[ -z "${lio_seen[$name]:-}" ] || return 0
+	lio_seen[$name]=1
+	line=$(grep -E "(^|/)${name}\.ko(\.(xz|zst|gz))?:" "$moddir/modules.dep" | head -n 1 || true)
+	if [ -z "$line" ]; then
+		grep -qE "(^|/)${name}\.ko\$" "$moddir/modules.builtin" 2>/dev/null && return 0
+		die "module $name of $lio_release is neither in modules.dep nor built in"
+	fi
+	read -r -a deps <<<"${line#*:}"
+	for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
+		d=${deps[i]##*/}
+		lio_resolve "${d%%.ko*}"
+	done
+	lio_order+=("${line%%:*}")
+}
+
+# stage_lio DIR: the modules of lio_order, decompressed (busybox insmod may
+# not decompress), and their load order in DIR/order.
+stage_lio() {
+	local dir=$1 f m
+	mkdir -p "$dir"
+	: >"$dir/order"
+	for f in ${lio_order[@]+"${lio_order[@]}"}; do
+		m=${f##*/}
+		m=${m%%.ko*}.ko
+		case "$f" in
+		*.ko.xz) xz -dc "$moddir/$f" >"$dir/$m" ;;
+		*.ko.zst) zstd -qdc "$moddir/$f" >"$dir/$m" ;;
+		*.ko.gz) gzip -dc "$moddir/$f" >"$dir/$m" ;;
+		*) cp "$moddir/$f" "$dir/$m" ;;
+		esac || die "cannot stage $moddir/$f"
+		echo "$m" >>"$dir/order"
+	done
+}
+
+# stage_root: the whole guest tree in $root, etc/vmtest.conf included.
+stage_root() {
+	local p
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lib/iscsi_portal,selftests}
+	install_busybox "$root"
+	cp "$ko" "$root/lib/iscsi_portal/iscsi_portal.ko"
+	cp "$ctl" "$root/bin/portalctl"
+	copy_libs "$ctl"
+	cp "$here/demo.sh" "$root/demo.sh"
+	for p in ${tests[@]+"${tests[@]}"}; do
+		mkdir -p "$root/selftests/$(dirname "$p")"
+		cp "$(src_of "$p")" "$root/selftests/$p"
+		copy_libs "$(src_of "$p")"
+	done
+	if [ "$mode" = bench ]; then
+		for p in $benchprogs; do
+			cp "$benchdir/$p" "$root/bin/$p"
+			copy_libs "$benchdir/$p"
+		done
+		if [ -n "$perf" ]; then
+			cp "$perf" "$root/bin/perf"
+			copy_libs "$perf"
+		fi
+		cp "$benchdir/vm-bench.sh" "$root/bench.sh"
+		chmod 0755 "$root/bench.sh"
+		stage_lio "$root/lib/bench-modules"
+	fi
+	cp "$here/init.sh" "$root/init"
+	chmod 0755 "$root/init" "$root/demo.sh"
+
+	# The verdict channel's token: fresh per run, read by init from a
+	# file it then deletes, so neither the console nor a stale result
+	# file can pass.
+	cat >"$root/etc/vmtest.conf" <<EOF
+MODE=$mode
+NONCE=$nonce
+TEST_TIMEOUT=${test_timeout:-0}
+TESTS="${tests[*]}"
+LIBDIRS=$libdirs
+FUZZ_SECONDS=$fuzz
+FAULT_REQUIRED=$([ "$kernel" = debug ] && echo 1 || echo 0)
+EOF
+}
+
+# build_initramfs: stage the tree and write it to $initrd.
+build_initramfs() {
+	root=$vmdir/root
+	initrd=$vmdir/initramfs.cpio.gz
+	stage_root
+	(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$initrd"
+	[ "$keep" = 1 ] || rm -rf "$root"
+}
