@@ -51,13 +51,32 @@ probe_kvm() {
 	grep -q "$token" "$pdir/result" 2>/dev/null
 }
 
+# probe_key: what the probe's answer depends on: this boot of the host, the
+# kernel image, QEMU and /dev/kvm.
+probe_key() {
+	{
+		cat /proc/sys/kernel/random/boot_id
+		ls -lL --time-style=+%s "$image" "$(command -v "$qemu")" /dev/kvm
+	} 2>&1 | sha256sum | cut -d ' ' -f 1
+}
+
 # choose_accel: with --accel auto, KVM if the probe boot works, else TCG.
+# A failed probe costs its 30 s timeout, so a failure is remembered in
+# build/vm/KERNEL/kvm-probe.failed until probe_key changes; a success is
+# not (if KVM stops working, the next run falls back to TCG).
 choose_accel() {
+	local failed=$vmdir/kvm-probe.failed key
 	if [ "$accel" = auto ]; then
-		if probe_kvm; then
+		key=$(probe_key)
+		if [ "$(cat "$failed" 2>/dev/null)" = "$key" ]; then
+			accel=tcg
+			echo "run.sh: KVM unusable here (probe boot failed, see $vmdir/kvm-probe/qemu.log; remembered in $failed); using TCG" >&2
+		elif probe_kvm; then
 			accel=kvm
+			rm -f "$failed"
 		else
 			accel=tcg
+			echo "$key" >"$failed"
 			echo "run.sh: KVM unusable here (probe boot failed, see $vmdir/kvm-probe/qemu.log); using TCG" >&2
 		fi
 	fi

@@ -6,6 +6,12 @@
 # the run with the shared libraries they need and, for the bench, the LIO
 # modules with their dependencies.
 #
+# The archive is two concatenated cpio archives (the kernel unpacks each in
+# turn): initramfs-base.cpio.gz, everything but etc/vmtest.conf, rebuilt only
+# when the staged tree differs from the one it was built from (its hash is
+# in initramfs-base.key); and etc/vmtest.conf alone, with the run's token,
+# written fresh every run.
+#
 # Reads: top, here, vmdir, mode, kernel, busybox, ko, ctl, perf, tests[],
 # benchdir, benchprogs, test_timeout, fuzz, nonce and keep (run.sh); uses
 # die and src_of.  Sets: libdirs (copy_libs); lio_order[], lio_release and
@@ -145,12 +151,39 @@ FAULT_REQUIRED=$([ "$kernel" = debug ] && echo 1 || echo 0)
 EOF
 }
 
-# build_initramfs: stage the tree and write it to $initrd.
+# tree_key DIR EXCLUDED: a hash of DIR's names, types, modes, link targets
+# and file contents, EXCLUDED (a ./path) left out.
+tree_key() {
+	(cd "$1" && {
+		find . ! -path "$2" -printf '%y %m %p %l\n' | LC_ALL=C sort
+		find . ! -path "$2" -type f -print0 | LC_ALL=C sort -z |
+			xargs -0 sha256sum
+	}) | sha256sum | cut -d ' ' -f 1
+}
+
+# pack DIR FIND-ARGS...: a gzipped newc archive (owner root) on stdout of
+# the entries of DIR that find(1) selects, in a fixed order.
+pack() {
+	local dir=$1
+	shift
+	(cd "$dir" && find . "$@" -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet) | gzip -1
+}
+
+# build_initramfs: stage the tree, reuse or rebuild the base archive, and
+# write $initrd = base + this run's etc/vmtest.conf.
 build_initramfs() {
+	local base=$vmdir/initramfs-base.cpio.gz key conf=./etc/vmtest.conf
 	root=$vmdir/root
 	initrd=$vmdir/initramfs.cpio.gz
 	stage_root
-	(cd "$root" && find . -print0 | LC_ALL=C sort -z |
-		cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$initrd"
+	key=$(tree_key "$root" "$conf")
+	if [ ! -f "$base" ] || [ "$(cat "$vmdir/initramfs-base.key" 2>/dev/null)" != "$key" ]; then
+		rm -f "$vmdir/initramfs-base.key"
+		pack "$root" ! -path "$conf" >"$base.tmp"
+		mv "$base.tmp" "$base"
+		echo "$key" >"$vmdir/initramfs-base.key"
+	fi
+	{ cat "$base"; pack "$root" -path "$conf"; } >"$initrd"
 	[ "$keep" = 1 ] || rm -rf "$root"
 }

@@ -12,13 +12,14 @@
 #   run.sh        the options, what the run needs, and the plan: which
 #                 programs go into the VM
 #   initramfs.sh  the initramfs: busybox, the module, the programs and their
-#                 libraries, the LIO module closure (bench)
+#                 libraries, the LIO module closure (bench); cached
 #   init.sh       the guest's PID 1
 #   boot.sh       KVM or TCG, and the boot under the outer timeout
 #   verdict.sh    pass or fail, from the guest's verdict channel
 #
 # This does not build anything; `make check` / `make demo` build first.
-# Everything it writes goes to build/vm/KERNEL/: initramfs.cpio.gz,
+# Everything it writes goes to build/vm/KERNEL/: initramfs.cpio.gz (the
+# cached initramfs-base.cpio.gz and this run's etc/vmtest.conf),
 # console.log (the whole console), result (the verdict channel) and
 # dmesg.log (the kernel log at the end of the run).
 set -euo pipefail
@@ -40,6 +41,7 @@ usage: $0 --mode suite|demo|bench [options]
                        settings file timeout=, else 120)
   --memory SIZE        guest memory (default 2G)
   --accel auto|kvm|tcg auto (default) probes KVM with a short real boot
+                       (a failed probe is remembered until the host reboots)
   --keep               keep the initramfs staging tree in build/vm/KERNEL/root
 EOF
 	exit 2
