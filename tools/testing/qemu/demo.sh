@@ -102,6 +102,7 @@ run portalctl --json list
 
 # The watcher stops cleanly (exit 0) on SIGINT.
 echo "\$ kill -INT \$(pidof portalctl)"
+# shellcheck disable=SC2086 # pidof: one pid per word
 pid=$(pidof portalctl) && kill -INT $pid
 wait "$watcher"
 rc=$(cat /tmp/watch.rc 2>/dev/null || echo none)
