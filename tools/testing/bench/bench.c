@@ -77,6 +77,8 @@ static const char *json_path;
 static const char *perf_path;
 
 static int dev_fd;
+/* Time the loop being timed spent on work that is not its calls. */
+static double untimed_ns;
 
 static void die(const char *fmt, ...)
 {
@@ -259,7 +261,6 @@ static int n_watchers;
 static long want_overflows;	/* OVERFLOW records they must hold at the end */
 static long queue_len;		/* the module's event_queue_len */
 static long queued;		/* SETs since the last drain */
-static double untimed_ns;	/* of the loop being timed: not its calls */
 
 static void watch(int n, long overflows)
 {
@@ -848,23 +849,27 @@ static long long delta_of(const char *key)
 	return 0;
 }
 
-/* Adds n_portals portals (10.0.0.1 ...) and measures the kernel memory. */
-static void measure_memory(uint64_t *first, uint64_t *last)
+/*
+ * Adds n_portals portals (10.0.0.1 ...), measures the kernel memory they
+ * take and draws the random ids of the 1M-portal figures.
+ */
+static void add_million(void)
 {
 	long long before[N_MEM], after[N_MEM], kernel_kb;
+	uint64_t id = 0, x = 0x9e3779b97f4a7c15ULL;
 	double t0;
-	uint64_t id = 0;
 
+	printf("bench: adding %ld portals...\n", n_portals);
+	fflush(stdout);
 	settle();
 	read_meminfo(before);
 	t0 = now_ns();
 	for (long i = 0; i < n_portals; i++) {
 		add_portal(dev_fd, (10U << 24) + 1 + (uint32_t)i, &id);
 		if (i == 0)
-			*first = id;
+			first_1m = id;
 	}
 	add_ns = (now_ns() - t0) / n_portals;
-	*last = id;
 	settle();
 	read_meminfo(after);
 	for (size_t i = 0; i < N_MEM; i++)
@@ -873,6 +878,16 @@ static void measure_memory(uint64_t *first, uint64_t *last)
 		    delta_of("VmallocUsed") + delta_of("PageTables") +
 		    delta_of("KernelStack") + delta_of("Percpu");
 	bytes_per_portal = kernel_kb * 1024.0 / n_portals;
+
+	if (id - first_1m + 1 != (uint64_t)n_portals)
+		die_plain("ids %" PRIu64 "..%" PRIu64 " are not consecutive",
+			  first_1m, id);
+	for (long i = 0; i < n_rand; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		rand_ids[i] = first_1m + x % n_portals;
+	}
 }
 
 /* --- LIST ----------------------------------------------------------------- */
@@ -899,6 +914,64 @@ static void loop_list(long walks)
 		if (listed != n_list)
 			die("LIST walked %ld portals, want %ld", listed, n_list);
 	}
+}
+
+/* --- the figures ---------------------------------------------------------- */
+
+/* A figure: its key (in the JSON too), what it times, its loop. */
+#define FIG(k, w, l)	{ .key = k, .what = w, .loop = l }
+
+/* One portal (and a second for the other reader), interleaved. */
+enum { NULL_I, VERSION_I, GET_I, INFO_I, SET_I, SET64_I, UNREAD_I, AREAD_I,
+       AWRITE_I, N_SMALL };
+static struct bench small[N_SMALL] = {
+	[NULL_I] = FIG("null_ioctl_ns", "unknown ioctl (ENOTTY): the floor", loop_null),
+	[VERSION_I] = FIG("version_ns", "VERSION", loop_version),
+	[GET_I] = FIG("get_status_ns", "GET_STATUS, 1 portal", loop_get_status),
+	[INFO_I] = FIG("get_info_ns", "GET_INFO, 1 portal", loop_get_info),
+	[SET_I] = FIG("set_status_ns", "SET_STATUS ONLINE<->OFFLINE", loop_set_status),
+	[SET64_I] = { .key = "set_64_watchers_ns",
+		      .what = "SET_STATUS, 64 idle watchers (drained untimed)",
+		      .loop = loop_set_idle_watchers,
+		      .setup = watch_idle, .teardown = unwatch },
+	[UNREAD_I] = { .key = "set_unread_watcher_ns",
+		       .what = "SET_STATUS, 1 watcher that never reads (overflowed)",
+		       .loop = loop_set_status,
+		       .setup = watch_unread, .teardown = unwatch },
+	[AREAD_I] = FIG("attr_read_ns", "LIO tpgt_1/enable: open+read+close", loop_attr_read),
+	[AWRITE_I] = FIG("attr_write_ns", "LIO tpgt_1/enable: open+write+close (same value)", loop_attr_write),
+};
+
+/* 1M portals, interleaved: the figure, its controls, the host's canary. */
+static struct bench big[] = {
+	FIG("get_status_ns_1m", "GET_STATUS, 1M portals, random ids", loop_get_status_rand),
+	FIG("(1m, one id)", "control: GET_STATUS, 1M portals, the same id", loop_get_status_same),
+	FIG("(1m, ascending)", "control: GET_STATUS, 1M portals, ascending ids", loop_get_status_seq),
+	FIG("(1m, random in 16k)", "control: random ids among the first 16,384 portals", loop_get_status_rand_16k),
+	FIG("(1m, random in 128k)", "control: random ids among the first 131,072 portals", loop_get_status_rand_128k),
+	FIG("(1m, null ioctl)", "control: the null ioctl again, for the host's drift", loop_null),
+};
+#define N_BIG		((int)(sizeof(big) / sizeof(big[0])))
+#define CANARY		(&big[N_BIG - 1])
+
+static struct bench list =
+	FIG("list_per_portal_ns", "LIST 100k portals, pages of 256, per portal", loop_list);
+
+enum { PAIR_GET, PAIR_SHARED, PAIR_NULL, N_PAIRS };
+static struct pair_bench pairs[N_PAIRS] = {
+	[PAIR_GET] = { .fn = get_status_loop },
+	[PAIR_SHARED] = { .fn = get_status_loop, .shared_fd = true },
+	[PAIR_NULL] = { .fn = null_loop },
+};
+
+/* LIST from the start: the two small portals, then the new ones. */
+static void time_list(void)
+{
+	list.n = 1;
+	loop_list(1);	/* warm-up */
+	for (int r = 0; r < reps; r++)
+		list.v[r] = time_loop(loop_list, 1) / n_list;
+	list.f = summarize(list.v, reps);
 }
 
 /* --- output --------------------------------------------------------------- */
@@ -945,6 +1018,40 @@ static void speedup_row(const char *key, struct fig f, const char *what)
 	       f.max, what);
 }
 
+static void print_figures(void)
+{
+	printf("\n%-24s %12s %12s %12s  %9s  %s\n", "  figure (ns per call)",
+	       "median", "min", "max", "calls/rep", "what");
+	for (int i = 0; i < N_SMALL; i++)
+		row(small[i].key, small[i].what, small[i].f, small[i].n);
+	for (int i = 0; i < N_BIG; i++)
+		row(big[i].key, big[i].what, big[i].f, big[i].n);
+	row(list.key, list.what, list.f, n_list);
+	reader_rows("get", "GET_STATUS, own fd and portal", &pairs[PAIR_GET]);
+	reader_rows("null", "control: the null ioctl", &pairs[PAIR_NULL]);
+
+	printf("\n  %-22s %12s %12s %12s  (aggregate calls/s of 2 readers over 1, ~%.0f ms windows)\n",
+	       "speedup", "median", "min", "max", rep_ms);
+	speedup_row("get_status_2t_speedup", pairs[PAIR_GET].f, "fd per reader");
+	speedup_row("(shared fd)", pairs[PAIR_SHARED].f,
+		    "one shared fd; informational");
+	speedup_row("(null ioctl)", pairs[PAIR_NULL].f,
+		    "control: the null ioctl, fd per reader");
+	speedup_row("(get, fixed work)", pairs[PAIR_GET].fixed_f,
+		    "control: n calls each, 2 * T1 / wall time of both");
+	speedup_row("(null, fixed work)", pairs[PAIR_NULL].fixed_f,
+		    "control: the same for the null ioctl");
+
+	printf("\n  memory around adding %ld portals (kB delta, /proc/meminfo, caches dropped):\n",
+	       n_portals);
+	for (size_t i = 0; i < N_MEM; i++)
+		printf("    %-14s %+10lld kB  %8.1f B/portal\n", mem_keys[i],
+		       mem_delta[i], mem_delta[i] * 1024.0 / n_portals);
+	printf("  bytes_per_portal = (SReclaimable+SUnreclaim+VmallocUsed+PageTables+KernelStack+Percpu)/%ld = %.1f\n",
+	       n_portals, bytes_per_portal);
+	printf("  (ADD: %.0f ns per call while filling the table)\n", add_ns);
+}
+
 /*
  * A ratio and its section 9 bound: at most (op '<'), at least ('>'), or
  * none (0: reported only).
@@ -956,17 +1063,88 @@ struct ratio {
 	double bound;
 };
 
-static void ratio_row(const struct ratio *r)
-{
-	bool ok = r->op == '<' ? r->v <= r->bound : r->v >= r->bound;
+#define N_RATIOS	9
 
-	if (r->op)
-		printf("  %-26s %8.3f   target %s %-6g  %s\n", r->key, r->v,
-		       r->op == '<' ? "<=" : ">=", r->bound,
-		       ok ? "met" : "MISSED");
-	else
-		printf("  %-26s %8.3f   reported, no target\n", r->key, r->v);
+static void ratios_of(struct ratio *r)
+{
+	const double null = small[NULL_I].f.med, get = small[GET_I].f.med,
+		     set = small[SET_I].f.med;
+	const struct ratio all[N_RATIOS] = {
+		{ "get_vs_null", get / null, '<', 1.5 },
+		{ "set_vs_null", set / null, '<', 1.7 },
+		{ "attr_read_vs_get", small[AREAD_I].f.med / get, '>', 10 },
+		{ "attr_write_vs_set", small[AWRITE_I].f.med / set, '>', 10 },
+		{ "scale_1m_vs_1", big[0].f.med / get, '<', 2.0 },
+		{ "bytes_per_portal", bytes_per_portal, '<', 256 },
+		{ "get_status_2t_speedup", pairs[PAIR_GET].f.med, '>', 1.7 },
+		{ "set_64_watchers_vs_none", small[SET64_I].f.med / set, 0, 0 },
+		{ "set_unread_watcher_vs_none", small[UNREAD_I].f.med / set, 0, 0 },
+	};
+
+	memcpy(r, all, sizeof(all));
 }
+
+static void print_ratios(const struct ratio *r)
+{
+	printf("\n  ratios (section 9 targets):\n");
+	for (int i = 0; i < N_RATIOS; i++, r++) {
+		bool ok = r->op == '<' ? r->v <= r->bound : r->v >= r->bound;
+
+		if (r->op)
+			printf("  %-26s %8.3f   target %s %-6g  %s\n", r->key,
+			       r->v, r->op == '<' ? "<=" : ">=", r->bound,
+			       ok ? "met" : "MISSED");
+		else
+			printf("  %-26s %8.3f   reported, no target\n", r->key,
+			       r->v);
+	}
+}
+
+/*
+ * The null ioctl does the same work every time: how far its median is
+ * from its fastest repetition in a phase, and how far it moved between
+ * phases, say whether the host let the run alone.
+ */
+static void check_host(void)
+{
+	const struct fig *f0 = &small[NULL_I].f, *f1 = &pairs[PAIR_NULL].ns1_f,
+			 *f2 = &CANARY->f;
+	double slow[3] = { f0->med / f0->min, f1->med / f1->min,
+			   f2->med / f2->min };
+	double drift = f2->med / f0->med;
+
+	printf("\n  host: the null ioctl's median over its fastest repetition: %.2f with one\n"
+	       "  portal, %.2f alone in the two-reader phase, %.2f with 1M portals; its\n"
+	       "  median with 1M portals over the one with one portal: %.2f.\n",
+	       slow[0], slow[1], slow[2], drift);
+	if (slow[0] > NOISY || slow[1] > NOISY || slow[2] > NOISY ||
+	    drift > NOISY || drift < 1 / NOISY)
+		printf("  The host disturbed this run (a figure beyond %.2f): its ratios mean\n"
+		       "  little; run it again.\n", NOISY);
+	printf("  Absolute times under TCG (software emulation) are far above native;"
+	       " compare the ratios.\n");
+}
+
+static void write_json(const struct ratio *r)
+{
+	FILE *j = fopen(json_path, "w");
+
+	if (!j)
+		die("%s", json_path);
+	fprintf(j, "{\n");
+	for (int i = 0; i < N_SMALL; i++)
+		fprintf(j, "  \"%s\": %.1f,\n", small[i].key, small[i].f.med);
+	fprintf(j, "  \"list_per_portal_ns\": %.2f,\n", list.f.med);
+	fprintf(j, "  \"get_status_ns_1m\": %.1f,\n", big[0].f.med);
+	for (int i = 0; i < N_RATIOS; i++)
+		fprintf(j, "  \"%s\": %.3f%s\n", r[i].key, r[i].v,
+			i + 1 < N_RATIOS ? "," : "");
+	fprintf(j, "}\n");
+	if (fclose(j))
+		die("%s", json_path);
+}
+
+/* --- main ----------------------------------------------------------------- */
 
 static void usage(void)
 {
@@ -976,43 +1154,9 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
-	struct bench small[] = {
-		{ .key = "null_ioctl_ns", .what = "unknown ioctl (ENOTTY): the floor", .loop = loop_null },
-		{ .key = "version_ns", .what = "VERSION", .loop = loop_version },
-		{ .key = "get_status_ns", .what = "GET_STATUS, 1 portal", .loop = loop_get_status },
-		{ .key = "get_info_ns", .what = "GET_INFO, 1 portal", .loop = loop_get_info },
-		{ .key = "set_status_ns", .what = "SET_STATUS ONLINE<->OFFLINE", .loop = loop_set_status },
-		{ .key = "set_64_watchers_ns", .what = "SET_STATUS, 64 idle watchers (drained untimed)", .loop = loop_set_idle_watchers, .setup = watch_idle, .teardown = unwatch },
-		{ .key = "set_unread_watcher_ns", .what = "SET_STATUS, 1 watcher that never reads (overflowed)", .loop = loop_set_status, .setup = watch_unread, .teardown = unwatch },
-		{ .key = "attr_read_ns", .what = "LIO tpgt_1/enable: open+read+close", .loop = loop_attr_read },
-		{ .key = "attr_write_ns", .what = "LIO tpgt_1/enable: open+write+close (same value)", .loop = loop_attr_write },
-	};
-	enum { NULL_I, VERSION_I, GET_I, INFO_I, SET_I, SET64_I, UNREAD_I,
-	       AREAD_I, AWRITE_I, N_SMALL };
-	struct bench big[] = {
-		{ .key = "get_status_ns_1m", .what = "GET_STATUS, 1M portals, random ids", .loop = loop_get_status_rand },
-		{ .key = "(1m, one id)", .what = "control: GET_STATUS, 1M portals, the same id", .loop = loop_get_status_same },
-		{ .key = "(1m, ascending)", .what = "control: GET_STATUS, 1M portals, ascending ids", .loop = loop_get_status_seq },
-		{ .key = "(1m, random in 16k)", .what = "control: random ids among the first 16,384 portals", .loop = loop_get_status_rand_16k },
-		{ .key = "(1m, random in 128k)", .what = "control: random ids among the first 131,072 portals", .loop = loop_get_status_rand_128k },
-		{ .key = "(1m, null ioctl)", .what = "control: the null ioctl again, for the host's drift", .loop = loop_null },
-	};
-	enum { PAIR_GET, PAIR_SHARED, PAIR_NULL, N_PAIRS };
-	struct pair_bench pairs[N_PAIRS] = {
-		[PAIR_GET] = { .fn = get_status_loop },
-		[PAIR_SHARED] = { .fn = get_status_loop, .shared_fd = true },
-		[PAIR_NULL] = { .fn = null_loop },
-	};
-	const int n_big = sizeof(big) / sizeof(big[0]), canary_i = n_big - 1;
-	struct bench list = { .key = "list_per_portal_ns", .what = "LIST 100k portals, pages of 256, per portal", .loop = loop_list };
-	uint64_t first = 0, last = 0, x = 0x9e3779b97f4a7c15ULL;
-	double slow[3], drift;
-	FILE *j;
-	int fd;
-
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
@@ -1033,11 +1177,16 @@ int main(int argc, char **argv)
 			perf_path = v;
 		else
 			usage();
-		i++;
 	}
 	if (reps < 5 || reps > MAX_REPS || rep_ms <= 0 || n_portals < 1 ||
 	    n_list < 1 || n_list > n_portals)
 		usage();
+}
+
+/* The device, the attribute, the parameters, and our own memory. */
+static void prepare(void)
+{
+	int fd;
 
 	pin(0);
 	dev_fd = open(ISCSI_PORTAL_DEVICE_PATH, O_RDWR);
@@ -1065,7 +1214,14 @@ int main(int argc, char **argv)
 	if (mlockall(MCL_CURRENT))
 		fprintf(stderr, "bench: mlockall failed (%s); continuing\n",
 			strerror(errno));
+}
 
+int main(int argc, char **argv)
+{
+	struct ratio ratios[N_RATIOS];
+
+	parse_args(argc, argv);
+	prepare();
 	printf("bench: %d repetitions per figure, ~%.0f ms each; median min max\n",
 	       reps, rep_ms);
 	fflush(stdout);
@@ -1078,119 +1234,25 @@ int main(int argc, char **argv)
 		profile("set-1-portal", loop_set_status);
 	}
 	run_interleaved(small, N_SMALL);
-
 	pairs[PAIR_GET].fixed_n = small[GET_I].n;
 	pairs[PAIR_NULL].fixed_n = small[NULL_I].n;
 	run_pairs(pairs, N_PAIRS);
 
 	/* A million portals. */
-	printf("bench: adding %ld portals...\n", n_portals);
-	fflush(stdout);
-	measure_memory(&first, &last);
-	if (last - first + 1 != (uint64_t)n_portals)
-		die("ids %" PRIu64 "..%" PRIu64 " are not consecutive", first, last);
-	for (long i = 0; i < n_rand; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		rand_ids[i] = first + x % n_portals;
-	}
-	first_1m = first;
+	add_million();
 	if (perf_path) {
 		profile("get-1m-one-id", loop_get_status_same);
 		profile("get-1m-random", loop_get_status_rand);
 	}
-	run_interleaved(big, n_big);
+	run_interleaved(big, N_BIG);
+	time_list();
 
-	/* LIST from the start: the two small portals, then the new ones. */
-	list.n = 1;
-	loop_list(1);	/* warm-up */
-	for (int r = 0; r < reps; r++)
-		list.v[r] = time_loop(loop_list, 1) / n_list;
-	list.f = summarize(list.v, reps);
-
-	printf("\n%-24s %12s %12s %12s  %9s  %s\n", "  figure (ns per call)",
-	       "median", "min", "max", "calls/rep", "what");
-	for (int i = 0; i < N_SMALL; i++)
-		row(small[i].key, small[i].what, small[i].f, small[i].n);
-	for (int i = 0; i < n_big; i++)
-		row(big[i].key, big[i].what, big[i].f, big[i].n);
-	row(list.key, list.what, list.f, n_list);
-	reader_rows("get", "GET_STATUS, own fd and portal", &pairs[PAIR_GET]);
-	reader_rows("null", "control: the null ioctl", &pairs[PAIR_NULL]);
-	printf("\n  %-22s %12s %12s %12s  (aggregate calls/s of 2 readers over 1, ~%.0f ms windows)\n",
-	       "speedup", "median", "min", "max", rep_ms);
-	speedup_row("get_status_2t_speedup", pairs[PAIR_GET].f, "fd per reader");
-	speedup_row("(shared fd)", pairs[PAIR_SHARED].f,
-		    "one shared fd; informational");
-	speedup_row("(null ioctl)", pairs[PAIR_NULL].f,
-		    "control: the null ioctl, fd per reader");
-	speedup_row("(get, fixed work)", pairs[PAIR_GET].fixed_f,
-		    "control: n calls each, 2 * T1 / wall time of both");
-	speedup_row("(null, fixed work)", pairs[PAIR_NULL].fixed_f,
-		    "control: the same for the null ioctl");
-
-	printf("\n  memory around adding %ld portals (kB delta, /proc/meminfo, caches dropped):\n",
-	       n_portals);
-	for (size_t i = 0; i < N_MEM; i++)
-		printf("    %-14s %+10lld kB  %8.1f B/portal\n", mem_keys[i],
-		       mem_delta[i], mem_delta[i] * 1024.0 / n_portals);
-	printf("  bytes_per_portal = (SReclaimable+SUnreclaim+VmallocUsed+PageTables+KernelStack+Percpu)/%ld = %.1f\n",
-	       n_portals, bytes_per_portal);
-	printf("  (ADD: %.0f ns per call while filling the table)\n", add_ns);
-
-	const struct ratio ratios[] = {
-		{ "get_vs_null", small[GET_I].f.med / small[NULL_I].f.med, '<', 1.5 },
-		{ "set_vs_null", small[SET_I].f.med / small[NULL_I].f.med, '<', 1.7 },
-		{ "attr_read_vs_get", small[AREAD_I].f.med / small[GET_I].f.med, '>', 10 },
-		{ "attr_write_vs_set", small[AWRITE_I].f.med / small[SET_I].f.med, '>', 10 },
-		{ "scale_1m_vs_1", big[0].f.med / small[GET_I].f.med, '<', 2.0 },
-		{ "bytes_per_portal", bytes_per_portal, '<', 256 },
-		{ "get_status_2t_speedup", pairs[PAIR_GET].f.med, '>', 1.7 },
-		{ "set_64_watchers_vs_none", small[SET64_I].f.med / small[SET_I].f.med, 0, 0 },
-		{ "set_unread_watcher_vs_none", small[UNREAD_I].f.med / small[SET_I].f.med, 0, 0 },
-	};
-	const int n_ratios = sizeof(ratios) / sizeof(ratios[0]);
-
-	printf("\n  ratios (section 9 targets):\n");
-	for (int i = 0; i < n_ratios; i++)
-		ratio_row(&ratios[i]);
-	/*
-	 * The null ioctl does the same work every time: how far its median
-	 * is from its fastest repetition in a phase, and how far it moved
-	 * between phases, say whether the host let the run alone.
-	 */
-	slow[0] = small[NULL_I].f.med / small[NULL_I].f.min;
-	slow[1] = pairs[PAIR_NULL].ns1_f.med / pairs[PAIR_NULL].ns1_f.min;
-	slow[2] = big[canary_i].f.med / big[canary_i].f.min;
-	drift = big[canary_i].f.med / small[NULL_I].f.med;
-	printf("\n  host: the null ioctl's median over its fastest repetition: %.2f with one\n"
-	       "  portal, %.2f alone in the two-reader phase, %.2f with 1M portals; its\n"
-	       "  median with 1M portals over the one with one portal: %.2f.\n",
-	       slow[0], slow[1], slow[2], drift);
-	if (slow[0] > NOISY || slow[1] > NOISY || slow[2] > NOISY ||
-	    drift > NOISY || drift < 1 / NOISY)
-		printf("  The host disturbed this run (a figure beyond %.2f): its ratios mean\n"
-		       "  little; run it again.\n", NOISY);
-	printf("  Absolute times under TCG (software emulation) are far above native;"
-	       " compare the ratios.\n");
+	ratios_of(ratios);
+	print_figures();
+	print_ratios(ratios);
+	check_host();
 	fflush(stdout);
-
-	if (json_path) {
-		j = fopen(json_path, "w");
-		if (!j)
-			die("%s", json_path);
-		fprintf(j, "{\n");
-		for (int i = 0; i < N_SMALL; i++)
-			fprintf(j, "  \"%s\": %.1f,\n", small[i].key, small[i].f.med);
-		fprintf(j, "  \"list_per_portal_ns\": %.2f,\n", list.f.med);
-		fprintf(j, "  \"get_status_ns_1m\": %.1f,\n", big[0].f.med);
-		for (int i = 0; i < n_ratios; i++)
-			fprintf(j, "  \"%s\": %.3f%s\n", ratios[i].key, ratios[i].v,
-				i + 1 < n_ratios ? "," : "");
-		fprintf(j, "}\n");
-		if (fclose(j))
-			die("%s", json_path);
-	}
+	if (json_path)
+		write_json(ratios);
 	return 0;
 }
