@@ -443,7 +443,8 @@ static void shell(const char *cmd)
 /*
  * Sample the whole machine with perf for PROFILE_S seconds while @loop
  * runs on this thread, then print the 12 hottest symbols and the 12
- * hottest instructions of iscsi_portal's functions.
+ * hottest instructions of the module (its samples by their dso, whatever
+ * its functions' prefix).
  */
 #define PROFILE_S	"2"
 
@@ -477,7 +478,7 @@ static void profile(const char *name, void (*loop)(long))
 		 perf_path, data);
 	shell(cmd);
 	snprintf(cmd, sizeof(cmd),
-		 "%s script -i %s -F ip,sym,symoff 2>/dev/null | grep -E ' (ipt|iscsi_portal)_' | sort | uniq -c | sort -rn | head -n 12",
+		 "%s script -i %s -F ip,sym,symoff,dso 2>/dev/null | grep -F iscsi_portal | sort | uniq -c | sort -rn | head -n 12",
 		 perf_path, data);
 	shell(cmd);
 	unlink(data);
