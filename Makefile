@@ -77,7 +77,7 @@ fuzz: ksrc
 deps:
 	tools/testing/install-deps.sh $(KERNEL)
 
-unit: lib
+unit: ksrc lib
 	$(MAKE) -C tools/lib test
 
 # The VM suite needs the module built against the VM kernel's headers.

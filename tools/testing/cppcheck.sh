@@ -14,5 +14,5 @@ exec cppcheck -q -j "$(nproc)" --enable=warning,portability,performance \
 	--suppressions-list=tools/testing/cppcheck.suppress \
 	-D__x86_64__ -D__linux__ \
 	-I include/uapi -I tools/lib -I build/ksrc/tools/testing/selftests \
-	-I selftests/iscsi_portal \
+	-I selftests/iscsi_portal -I drivers/iscsi_portal \
 	$(git ls-files 'tools/*.c' 'selftests/*.c')
