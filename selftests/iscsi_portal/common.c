@@ -84,17 +84,6 @@ int ip_ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-/* Same, also reporting how long the call took in milliseconds. */
-int ip_ioctl_timed(int fd, unsigned long cmd, void *arg,
-				 uint64_t *ms)
-{
-	uint64_t t0 = ip_now_ns();
-	int ret = ip_ioctl(fd, cmd, arg);
-
-	*ms = (ip_now_ns() - t0) / 1000000ull;
-	return ret;
-}
-
 int ip_version(int fd, struct iscsi_portal_version *v)
 {
 	return ip_ioctl(fd, ISCSI_PORTAL_IOC_VERSION, v);
@@ -599,6 +588,120 @@ int ip_restore_globals(void)
 }
 
 /* ---------------------------------------------------------------------
+ * Threads of this process as /proc shows them
+ */
+
+pid_t ip_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static int ip_task_file(pid_t tid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/%s", (int)tid, name);
+	n = ip_file_read(path, buf, len);
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return n;
+}
+
+/*
+ * The state letter of thread @tid of this process (R, S, D...) from
+ * /proc/self/task/<tid>/stat, or 0 if it cannot be read.
+ */
+char ip_task_state(pid_t tid)
+{
+	char buf[512], *p;
+
+	if (ip_task_file(tid, "stat", buf, sizeof(buf)) < 0)
+		return 0;
+	/* "tid (comm) S ...": comm may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * The kernel function thread @tid sleeps in (/proc/self/task/<tid>/wchan,
+ * "0" while it runs), into @buf.  Returns its length or -errno.
+ */
+int ip_task_wchan(pid_t tid, char *buf, size_t len)
+{
+	return ip_task_file(tid, "wchan", buf, len);
+}
+
+/*
+ * The system call thread @tid is blocked in and its first argument, from
+ * /proc/self/task/<tid>/syscall.  Returns 0, -EAGAIN while the thread runs
+ * or is outside a system call, or -errno.
+ */
+int ip_task_syscall(pid_t tid, long *nr, unsigned long *arg0)
+{
+	char buf[256];
+	int n = ip_task_file(tid, "syscall", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	if (sscanf(buf, "%ld %lx", nr, arg0) != 2 || *nr < 0)
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * Is thread @tid asleep (state D or S) in a kernel function whose name
+ * holds "sleep"?  That is where set_delay_ms and table_delay_ms hold a
+ * call's window open (msleep()), and nowhere else a call of the module
+ * sleeps: a holder seen there is inside its window.
+ */
+bool ip_task_in_delay(pid_t tid)
+{
+	char wchan[128];
+	char st = ip_task_state(tid);
+
+	if (st != 'D' && st != 'S')
+		return false;
+	if (ip_task_wchan(tid, wchan, sizeof(wchan)) <= 0 ||
+	    !strstr(wchan, "sleep"))
+		return false;
+	/* Still asleep: the wchan is not that of a later sleep. */
+	return ip_task_state(tid) == st;
+}
+
+/*
+ * Wait until thread @tid is blocked in one of the @n system calls @nrs
+ * (with first argument @arg0, unless @arg0 is -1), sleeping interruptibly
+ * (state S), or until *@done (atomic) is set.  Returns 0 when blocked,
+ * -ESRCH when *@done was set first, -ETIMEDOUT after IP_HANG_MS (a guard
+ * against a hang, not a verdict).
+ */
+int ip_wait_blocked_in(pid_t tid, const long *nrs, size_t n, long arg0,
+		       const int *done)
+{
+	uint64_t end = ip_now_ms() + IP_HANG_MS;
+	unsigned long a0;
+	long nr;
+	size_t i;
+
+	do {
+		if (done && __atomic_load_n(done, __ATOMIC_ACQUIRE))
+			return -ESRCH;
+		if (ip_task_state(tid) == 'S' && !ip_task_syscall(tid, &nr, &a0) &&
+		    (arg0 == -1 || a0 == (unsigned long)arg0)) {
+			for (i = 0; i < n; i++)
+				if (nrs[i] == nr)
+					break;
+			/* Asleep before and after reading where. */
+			if (i < n && ip_task_state(tid) == 'S')
+				return 0;
+		}
+		usleep(500);
+	} while (ip_now_ms() <= end);
+	return -ETIMEDOUT;
+}
+
+/* ---------------------------------------------------------------------
  * A call made by another thread (to hold a busy window open)
  */
 
@@ -606,14 +709,17 @@ static void *ip_async_fn(void *p)
 {
 	struct ip_async *a = p;
 
-	a->ret = ip_ioctl_timed(a->fd, a->cmd, a->arg, &a->ms);
+	__atomic_store_n(&a->tid, ip_gettid(), __ATOMIC_RELEASE);
+	a->ret = ip_ioctl(a->fd, a->cmd, a->arg);
 	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* Start ioctl(@fd, @cmd, @arg) in a new thread. Returns 0 or -errno. */
-int ip_async_start(struct ip_async *a, int fd, unsigned long cmd,
-				 void *arg)
+/*
+ * Start ioctl(@fd, @cmd, @arg) in a new thread; returns once the thread
+ * runs (its id in @a->tid).  Returns 0 or -errno.
+ */
+int ip_async_start(struct ip_async *a, int fd, unsigned long cmd, void *arg)
 {
 	int ret;
 
@@ -626,6 +732,8 @@ int ip_async_start(struct ip_async *a, int fd, unsigned long cmd,
 	if (ret)
 		return -ret;
 	a->started = true;
+	while (!__atomic_load_n(&a->tid, __ATOMIC_ACQUIRE))
+		usleep(100);
 	return 0;
 }
 
@@ -645,36 +753,30 @@ int ip_async_join(struct ip_async *a)
 }
 
 /*
- * Wait until portal @id shows ISCSI_PORTAL_INFO_BUSY in GET_INFO (a SET in
- * another thread is inside its window).  0, or -ETIMEDOUT after @ms.
+ * Is the call of @a inside the window set_delay_ms or table_delay_ms
+ * holds open?  Not returned, and asleep in the delay.
  */
-int ip_wait_busy(int fd, __u64 id, unsigned int ms)
+bool ip_async_held(struct ip_async *a)
+{
+	return !ip_async_done(a) && ip_task_in_delay(a->tid);
+}
+
+/*
+ * Wait until portal @id shows ISCSI_PORTAL_INFO_BUSY in GET_INFO (the SET
+ * of @holder is inside its window).  0; -ESRCH if @holder returned first;
+ * -ETIMEDOUT after IP_HANG_MS (a guard, not a verdict).
+ */
+int ip_wait_busy(int fd, __u64 id, struct ip_async *holder)
 {
 	struct iscsi_portal_info info;
-	uint64_t end = ip_now_ms() + ms;
+	uint64_t end = ip_now_ms() + IP_HANG_MS;
 
 	do {
 		if (!ip_get_info(fd, id, &info) &&
 		    (info.flags & ISCSI_PORTAL_INFO_BUSY))
 			return 0;
-		usleep(200);
-	} while (ip_now_ms() <= end);
-	return -ETIMEDOUT;
-}
-
-/*
- * Wait until a table-wide call (REENUMERATE/REFRESH in another thread) is
- * running: a same-status REPORT_STATUS on @probe_id (which changes nothing)
- * starts failing with EBUSY.  0, or -ETIMEDOUT after @ms.
- */
-int ip_wait_table_busy(int fd, __u64 probe_id, __u32 probe_status,
-				     unsigned int ms)
-{
-	uint64_t end = ip_now_ms() + ms;
-
-	do {
-		if (ip_report_status(fd, probe_id, probe_status) == -EBUSY)
-			return 0;
+		if (ip_async_done(holder))
+			return -ESRCH;
 		usleep(200);
 	} while (ip_now_ms() <= end);
 	return -ETIMEDOUT;
@@ -682,33 +784,28 @@ int ip_wait_table_busy(int fd, __u64 probe_id, __u32 probe_status,
 
 /*
  * Start table-wide call @cmd (REENUMERATE/REFRESH, held open by
- * table_delay_ms) in @a and wait until it runs (ip_wait_table_busy(), at
- * most @ms per try).  The probe REPORT claims @probe_id's busy bit for a
- * moment; if the call walks the busy bits in that moment, both fail with
- * EBUSY, as the contract allows for two racing calls.  So the call counts
- * as running only if it is still running 100 ms after the probe saw it;
- * if it failed with EBUSY, it is started again (at most 5 tries).
- * 0, -ETIMEDOUT, or -EPROTO if it ended in any other way.
+ * table_delay_ms) in @a and wait until it is inside its window: asleep in
+ * the delay (ip_async_held()).  0; the call's result if it returned
+ * instead (-EPROTO if that was success); -ETIMEDOUT after IP_HANG_MS.
  */
-int ip_start_table_call(struct ip_async *a, int fd,
-				      unsigned long cmd, __u64 probe_id,
-				      __u32 probe_status, unsigned int ms)
+int ip_start_table_call(struct ip_async *a, int fd, unsigned long cmd)
 {
-	int tries, ret;
+	uint64_t end;
+	int ret;
 
-	for (tries = 0; tries < 5; tries++) {
-		ret = ip_async_start(a, fd, cmd, NULL);
-		if (ret)
-			return ret;
-		ret = ip_wait_table_busy(fd, probe_id, probe_status, ms);
-		if (ret)
-			return ret;
-		ip_sleep_ms(100);
-		if (!ip_async_done(a))
+	ret = ip_async_start(a, fd, cmd, NULL);
+	if (ret)
+		return ret;
+	end = ip_now_ms() + IP_HANG_MS;
+	do {
+		if (ip_async_held(a))
 			return 0;
-		if (ip_async_join(a) != -EBUSY)
-			return -EPROTO;
-	}
+		if (ip_async_done(a)) {
+			ret = ip_async_join(a);
+			return ret ? ret : -EPROTO;
+		}
+		usleep(200);
+	} while (ip_now_ms() <= end);
 	return -ETIMEDOUT;
 }
 

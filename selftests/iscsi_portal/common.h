@@ -60,9 +60,16 @@
 #define IP_DEFAULT_MAX_PORTALS		65536
 #define IP_DEFAULT_EVENT_QUEUE_LEN	4096
 
-/* Timing used by busy tests: a held window and what "at once" means. */
-#define IP_WINDOW_MS		1500
-#define IP_AT_ONCE_MS		300
+/*
+ * How long set_delay_ms / table_delay_ms hold a call's window open in the
+ * busy tests.  No verdict is taken from a clock: a test checks that the
+ * holder is still inside its window (its portal BUSY, or its thread asleep
+ * in the delay) after the calls it makes there, so the window only has to
+ * outlast them; the longer, the slower a host may be.
+ */
+#define IP_WINDOW_MS		3000
+/* A bound on waiting for an observable state: a guard against a hang. */
+#define IP_HANG_MS		10000
 
 #define IP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -96,7 +103,6 @@ __u64 ip_ptr(const void *p);
 
 int ip_open(int flags);
 int ip_ioctl(int fd, unsigned long cmd, void *arg);
-int ip_ioctl_timed(int fd, unsigned long cmd, void *arg, uint64_t *ms);
 int ip_version(int fd, struct iscsi_portal_version *v);
 int ip_add(int fd, const struct iscsi_portal_addr *a, __u32 status, __u64 *id);
 int ip_remove(int fd, __u64 id);
@@ -141,27 +147,35 @@ int ip_ioctl_retry_busy(int fd, unsigned long cmd, unsigned int ms);
 int ip_recover(int fd);
 int ip_restore_globals(void);
 
+/* --- Threads of this process as /proc shows them --------------------- */
+
+pid_t ip_gettid(void);
+char ip_task_state(pid_t tid);
+int ip_task_wchan(pid_t tid, char *buf, size_t len);
+int ip_task_syscall(pid_t tid, long *nr, unsigned long *arg0);
+bool ip_task_in_delay(pid_t tid);
+int ip_wait_blocked_in(pid_t tid, const long *nrs, size_t n, long arg0,
+		       const int *done);
+
 /* --- A call made by another thread (to hold a busy window open) ------ */
 
 struct ip_async {
 	pthread_t thread;
+	pid_t tid;		/* the thread's id, once it runs (atomic) */
 	int fd;
 	unsigned long cmd;
 	void *arg;
 	int ret;		/* 0 or -errno once done */
 	int done;		/* set (atomically) when the call returned */
-	uint64_t ms;		/* how long the call took */
 	bool started;
 };
 
 int ip_async_start(struct ip_async *a, int fd, unsigned long cmd, void *arg);
 bool ip_async_done(struct ip_async *a);
 int ip_async_join(struct ip_async *a);
-int ip_wait_busy(int fd, __u64 id, unsigned int ms);
-int ip_wait_table_busy(int fd, __u64 probe_id, __u32 probe_status,
-		       unsigned int ms);
-int ip_start_table_call(struct ip_async *a, int fd, unsigned long cmd,
-			__u64 probe_id, __u32 probe_status, unsigned int ms);
+bool ip_async_held(struct ip_async *a);
+int ip_wait_busy(int fd, __u64 id, struct ip_async *holder);
+int ip_start_table_call(struct ip_async *a, int fd, unsigned long cmd);
 
 /* --- Module load / unload (finit_module / delete_module) ------------- */
 

@@ -296,8 +296,11 @@ TEST_F(corrupt, mark_during_held_set)
 	self->arg.status = ISCSI_PORTAL_STATUS_OFFLINE;
 	ASSERT_EQ(0, ip_async_start(&self->a, self->fd, ISCSI_PORTAL_IOC_SET_STATUS,
 				    &self->arg));
-	ASSERT_EQ(0, ip_wait_busy(self->fd, self->p, IP_WINDOW_MS - IP_AT_ONCE_MS));
+	ASSERT_EQ(0, ip_wait_busy(self->fd, self->p, &self->a));
 	ASSERT_EQ(0, ip_mark_corrupt());
+	/* No clock: the SET is still asleep in its window after the mark. */
+	EXPECT_TRUE(ip_async_held(&self->a))
+		TH_LOG("the mark came after the held SET left its window");
 
 	EXPECT_EQ(-EUCLEAN, ip_report_status(self->fd, self->p, ISCSI_PORTAL_STATUS_FAILED))
 		TH_LOG("EUCLEAN comes before EBUSY");
@@ -327,10 +330,10 @@ TEST_F(corrupt, mark_during_held_set)
 TEST_F(corrupt, mark_during_held_reenumerate)
 {
 	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, IP_WINDOW_MS));
-	ASSERT_EQ(0, ip_start_table_call(&self->a, self->fd, ISCSI_PORTAL_IOC_REENUMERATE,
-					 self->p, ISCSI_PORTAL_STATUS_ONLINE,
-					 IP_WINDOW_MS - IP_AT_ONCE_MS - 100));
+	ASSERT_EQ(0, ip_start_table_call(&self->a, self->fd, ISCSI_PORTAL_IOC_REENUMERATE));
 	ASSERT_EQ(0, ip_mark_corrupt());
+	EXPECT_TRUE(ip_async_held(&self->a))
+		TH_LOG("the mark came after the held REENUMERATE left its window");
 	EXPECT_FALSE(ip_async_done(&self->a));
 	EXPECT_EQ(0, ip_async_join(&self->a));
 	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, 0));
@@ -346,10 +349,10 @@ TEST_F(corrupt, mark_during_held_reenumerate)
 TEST_F(corrupt, mark_during_held_refresh)
 {
 	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, IP_WINDOW_MS));
-	ASSERT_EQ(0, ip_start_table_call(&self->a, self->fd, ISCSI_PORTAL_IOC_REFRESH,
-					 self->p, ISCSI_PORTAL_STATUS_ONLINE,
-					 IP_WINDOW_MS - IP_AT_ONCE_MS - 100));
+	ASSERT_EQ(0, ip_start_table_call(&self->a, self->fd, ISCSI_PORTAL_IOC_REFRESH));
 	ASSERT_EQ(0, ip_mark_corrupt());
+	EXPECT_TRUE(ip_async_held(&self->a))
+		TH_LOG("the mark came after the held REFRESH left its window");
 	EXPECT_FALSE(ip_async_done(&self->a));
 	EXPECT_EQ(0, ip_async_join(&self->a)) TH_LOG("a REFRESH past its checks completes");
 	ASSERT_EQ(0, ip_knob_write_u32(IP_KNOB_TABLE_DELAY, 0));

@@ -21,10 +21,12 @@
 
 #define EV_SIZE		sizeof(struct iscsi_portal_event)
 
-/* How long a waiter must stay blocked before we wake it, and how long the
- * wakeup may take at most (generous: the VM may run under TCG). */
-#define EV_BLOCKED_MS	300
-#define EV_WAKE_MS	5000
+/*
+ * A waiter is woken by a change: how long to wait for it to return before
+ * calling it lost.  A guard against a hang, not a verdict on speed: a
+ * waiter the change did not wake never returns (its call has no timeout).
+ */
+#define EV_WAKE_MS	IP_HANG_MS
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -153,53 +155,76 @@ enum waiter_kind { W_READ, W_POLL, W_EPOLL };
 
 struct waiter {
 	pthread_t thread;
+	pid_t tid;			/* atomic: set once it runs */
 	enum waiter_kind kind;
 	int fd;				/* watcher, or epoll fd */
-	int timeout_ms;			/* poll/epoll */
+	int fd2;			/* W_POLL: a second fd, or -1 */
+	size_t len;			/* W_READ: bytes to read */
 	struct iscsi_portal_event ev[4];	/* W_READ buffer */
 	ssize_t ret;
 	int err;			/* errno when ret < 0 */
-	short revents;			/* W_POLL */
+	short revents, revents2;	/* W_POLL */
 	struct epoll_event eev;		/* W_EPOLL */
-	uint64_t end_ms;
 	int done;
+	bool joined;
 };
 
 static void *waiter_fn(void *p)
 {
 	struct waiter *w = p;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 
+	__atomic_store_n(&w->tid, ip_gettid(), __ATOMIC_RELEASE);
 	switch (w->kind) {
 	case W_READ:
-		w->ret = read(w->fd, w->ev, sizeof(w->ev));
+		w->ret = read(w->fd, w->ev, w->len);
 		break;
 	case W_POLL:
-		pfd.fd = w->fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		w->ret = poll(&pfd, 1, w->timeout_ms);
-		w->revents = pfd.revents;
+		pfd[0].fd = w->fd;
+		pfd[1].fd = w->fd2;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		w->ret = poll(pfd, w->fd2 < 0 ? 1 : 2, -1);
+		w->revents = pfd[0].revents;
+		w->revents2 = pfd[1].revents;
 		break;
 	case W_EPOLL:
-		w->ret = epoll_wait(w->fd, &w->eev, 1, w->timeout_ms);
+		w->ret = epoll_wait(w->fd, &w->eev, 1, -1);
 		break;
 	}
 	w->err = w->ret < 0 ? errno : 0;
-	w->end_ms = ip_now_ms();
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-static int waiter_start(struct waiter *w, enum waiter_kind kind, int fd,
-			int timeout_ms)
+/*
+ * Start a thread that blocks in @kind on @fd (and, for W_POLL, on @fd2 if
+ * it is not -1), with no timeout: it returns only when woken.  W_READ
+ * reads @len bytes (at most sizeof(w->ev)) into w->ev, pre-filled with
+ * 0xcc.  Returns once the thread runs; 0 or -errno.
+ */
+static int waiter_start2(struct waiter *w, enum waiter_kind kind, int fd,
+			 int fd2, size_t len)
 {
+	int ret;
+
 	memset(w, 0, sizeof(*w));
 	fill_cc(w->ev, sizeof(w->ev));
 	w->kind = kind;
 	w->fd = fd;
-	w->timeout_ms = timeout_ms;
-	return -pthread_create(&w->thread, NULL, waiter_fn, w);
+	w->fd2 = fd2;
+	w->len = len < sizeof(w->ev) ? len : sizeof(w->ev);
+	ret = pthread_create(&w->thread, NULL, waiter_fn, w);
+	if (ret)
+		return -ret;
+	while (!__atomic_load_n(&w->tid, __ATOMIC_ACQUIRE))
+		usleep(100);
+	return 0;
+}
+
+static int waiter_start(struct waiter *w, enum waiter_kind kind, int fd)
+{
+	return waiter_start2(w, kind, fd, -1, sizeof(w->ev));
 }
 
 static bool waiter_done(struct waiter *w)
@@ -207,28 +232,77 @@ static bool waiter_done(struct waiter *w)
 	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
 }
 
-/* Wait up to @ms for the waiter to return; true if it did. */
-static bool waiter_wait(struct waiter *w, unsigned int ms)
+/*
+ * Wait until the waiter is observably blocked: asleep (state S) in its
+ * system call, as /proc/self/task/TID/{stat,syscall} show.  0, -ESRCH if
+ * it returned instead, -ETIMEDOUT after IP_HANG_MS.
+ */
+static int waiter_blocked(struct waiter *w)
 {
-	uint64_t end = ip_now_ms() + ms;
+	static const long reads[] = { SYS_read };
+	static const long polls[] = {
+		SYS_poll, SYS_ppoll,
+	};
+	static const long epolls[] = {
+		SYS_epoll_wait, SYS_epoll_pwait,
+#ifdef SYS_epoll_pwait2
+		SYS_epoll_pwait2,
+#endif
+	};
+
+	switch (w->kind) {
+	case W_READ:
+		return ip_wait_blocked_in(w->tid, reads, IP_ARRAY_SIZE(reads),
+					  w->fd, &w->done);
+	case W_POLL:
+		return ip_wait_blocked_in(w->tid, polls, IP_ARRAY_SIZE(polls),
+					  -1, &w->done);
+	default:
+		return ip_wait_blocked_in(w->tid, epolls, IP_ARRAY_SIZE(epolls),
+					  w->fd, &w->done);
+	}
+}
+
+/* Wait up to EV_WAKE_MS for the waiter to return; true if it did. */
+static bool waiter_wait(struct waiter *w)
+{
+	uint64_t end = ip_now_ms() + EV_WAKE_MS;
 
 	while (!waiter_done(w)) {
 		if (ip_now_ms() > end)
 			return false;
 		usleep(1000);
 	}
-	pthread_join(w->thread, NULL);
+	if (!w->joined)
+		pthread_join(w->thread, NULL);
+	w->joined = true;
 	return true;
 }
 
-/* Start @w as waiter_start() does and check it is still blocked later. */
+/* Start @w as waiter_start() does and wait until it is blocked. */
 static void waiter_start_blocked(struct __test_metadata *_metadata,
-				 struct waiter *w, enum waiter_kind kind,
-				 int fd, int timeout_ms)
+				 struct waiter *w, enum waiter_kind kind, int fd)
 {
-	ASSERT_EQ(0, waiter_start(w, kind, fd, timeout_ms));
-	ip_sleep_ms(EV_BLOCKED_MS);
+	ASSERT_EQ(0, waiter_start(w, kind, fd));
+	ASSERT_EQ(0, waiter_blocked(w))
+		TH_LOG("the waiter never blocked (it returned %zd, %s)", w->ret,
+		       strerror(w->err));
 	ASSERT_FALSE(waiter_done(w));
+}
+
+/*
+ * read(@fd, @len) in a waiter thread, which must return without blocking:
+ * it returns before it is ever seen asleep in read() (waiter_blocked()).
+ * Its result is in @w.
+ */
+static void read_returns_at_once(struct __test_metadata *_metadata,
+				 struct waiter *w, int fd, size_t len)
+{
+	ASSERT_EQ(0, waiter_start2(w, W_READ, fd, -1, len));
+	ASSERT_EQ(-ESRCH, waiter_blocked(w))
+		TH_LOG("read() of %zu bytes on fd %d blocked instead of returning",
+		       len, fd);
+	ASSERT_TRUE(waiter_wait(w));
 }
 
 /*
@@ -243,7 +317,7 @@ static void set_wakes_reader(struct __test_metadata *_metadata,
 	__u64 g = ip_table_gen(wr);
 
 	ASSERT_EQ(0, ip_set_status(wr, id, to));
-	ASSERT_TRUE(waiter_wait(w, EV_WAKE_MS));
+	ASSERT_TRUE(waiter_wait(w));
 	ASSERT_EQ((ssize_t)EV_SIZE, w->ret);
 	ASSERT_EVENT(w->ev[0], g + 1, id, T_MODIFY, from, to);
 }
@@ -486,7 +560,7 @@ TEST(read_small_buffer_einval)
 {
 	static const size_t sizes[] = { 0, 1, 16, 31 };
 	struct iscsi_portal_event ev[2];
-	uint64_t t0;
+	struct waiter wt;
 	__u64 id, g;
 	size_t i;
 	int wr, w, wb;
@@ -503,11 +577,11 @@ TEST(read_small_buffer_einval)
 		fill_cc(ev, sizeof(ev));
 		ASSERT_EQ(-1, read(w, ev, sizes[i]));
 		ASSERT_EQ(EINVAL, errno);
-		t0 = ip_now_ms();
-		ASSERT_EQ(-1, read(wb, ev, sizes[i]));
-		ASSERT_EQ(EINVAL, errno);
-		ASSERT_GT((uint64_t)IP_AT_ONCE_MS, ip_now_ms() - t0);
 		ASSERT_TRUE(all_cc(ev, sizeof(ev)));
+		read_returns_at_once(_metadata, &wt, wb, sizes[i]);
+		ASSERT_EQ(-1, wt.ret);
+		ASSERT_EQ(EINVAL, wt.err);
+		ASSERT_TRUE(all_cc(wt.ev, sizeof(wt.ev)));
 	}
 
 	/* A queued record survives the failed reads. */
@@ -541,7 +615,7 @@ TEST(read_without_watch_einval)
 		O_RDONLY, O_RDONLY | O_NONBLOCK, O_RDWR, O_RDWR | O_NONBLOCK,
 	};
 	struct iscsi_portal_event ev[4];
-	uint64_t t0;
+	struct waiter wt;
 	__u64 id;
 	size_t i;
 	int wr, fd;
@@ -553,12 +627,10 @@ TEST(read_without_watch_einval)
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
 		ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
-		fill_cc(ev, sizeof(ev));
-		t0 = ip_now_ms();
-		ASSERT_EQ(-1, read(fd, ev, sizeof(ev)));
-		ASSERT_EQ(EINVAL, errno);
-		ASSERT_GT((uint64_t)IP_AT_ONCE_MS, ip_now_ms() - t0);
-		ASSERT_TRUE(all_cc(ev, sizeof(ev)));
+		read_returns_at_once(_metadata, &wt, fd, sizeof(wt.ev));
+		ASSERT_EQ(-1, wt.ret);
+		ASSERT_EQ(EINVAL, wt.err);
+		ASSERT_TRUE(all_cc(wt.ev, sizeof(wt.ev)));
 		ASSERT_EQ(-1, read(fd, ev, EV_SIZE));
 		ASSERT_EQ(EINVAL, errno);
 		ASSERT_EQ(0, ip_remove(wr, id));
@@ -734,7 +806,6 @@ TEST(poll_woken_by_change_from_other_thread)
 	struct iscsi_portal_event ev[4];
 	struct pollfd pfd;
 	struct waiter wt;
-	uint64_t t_change;
 	__u64 id, g;
 	int wr, w;
 
@@ -750,14 +821,12 @@ TEST(poll_woken_by_change_from_other_thread)
 	ASSERT_EQ(0, poll(&pfd, 1, 0));
 	ASSERT_EQ(0, pfd.revents);
 
-	waiter_start_blocked(_metadata, &wt, W_POLL, w, 20000);
+	waiter_start_blocked(_metadata, &wt, W_POLL, w);
 	g = ip_table_gen(wr);
-	t_change = ip_now_ms();
 	ASSERT_EQ(0, ip_set_status(wr, id, S_OFFLINE));
-	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_TRUE(waiter_wait(&wt));
 	ASSERT_EQ(1, wt.ret);
 	ASSERT_TRUE(!!(wt.revents & POLLIN));
-	ASSERT_GT((uint64_t)EV_WAKE_MS, wt.end_ms - t_change);
 
 	/* Level-triggered: still ready until read. */
 	pfd.revents = 0;
@@ -773,37 +842,18 @@ TEST(poll_woken_by_change_from_other_thread)
 	close(wr);
 }
 
-/* A thread changing portals while we poll a non-watcher and a watcher. */
-struct changer {
-	pthread_t thread;
-	int fd;
-	__u64 id;
-	int count;
-	int errors;
-};
-
-static void *changer_fn(void *p)
-{
-	struct changer *c = p;
-	int i;
-
-	for (i = 0; i < c->count; i++) {
-		if (ip_set_status(c->fd, c->id, i % 2 ? S_ONLINE : S_OFFLINE))
-			c->errors++;
-		ip_sleep_ms(10);
-	}
-	return NULL;
-}
-
 /*
  * poll() on an fd that never called WATCH never reports POLLIN, even while
- * changes happen (it times out); a watcher in the same set does.
+ * changes happen: a thread blocked in poll() on it (and on a pipe) stays
+ * blocked through 30 changes, and returns for the pipe alone; a watcher
+ * in the same set is ready.
  */
 TEST(poll_without_watch_never_ready)
 {
 	struct pollfd pfd[2];
-	struct changer c;
-	int wr, fd, w;
+	struct waiter wt;
+	int wr, fd, w, pipefd[2], i;
+	__u64 id;
 
 	wr = ip_open(O_RDWR);
 	ASSERT_LE(0, wr);
@@ -811,23 +861,27 @@ TEST(poll_without_watch_never_ready)
 	ASSERT_LE(0, fd);
 	w = ev_watcher(O_RDONLY | O_NONBLOCK);
 	ASSERT_LE(0, w);
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &id, NULL));
 
-	memset(&c, 0, sizeof(c));
-	c.fd = wr;
-	c.count = 30;
-	ASSERT_EQ(0, ip_add_unique(wr, AF_INET, S_ONLINE, &c.id, NULL));
-	ASSERT_EQ(0, pthread_create(&c.thread, NULL, changer_fn, &c));
-
-	pfd[0].fd = fd;
-	pfd[0].events = POLLIN;
-	pfd[0].revents = 0;
-	ASSERT_EQ(0, poll(pfd, 1, 200));
-	ASSERT_EQ(0, pfd[0].revents);
-
-	pthread_join(c.thread, NULL);
-	ASSERT_EQ(0, c.errors);
+	ASSERT_EQ(0, waiter_start2(&wt, W_POLL, fd, pipefd[0], 0));
+	ASSERT_EQ(0, waiter_blocked(&wt));
+	for (i = 0; i < 30; i++) {
+		ASSERT_EQ(0, ip_set_status(wr, id, i % 2 ? S_ONLINE : S_OFFLINE));
+	}
+	/* Woken or not, it must be asleep in poll() again, not returned. */
+	ASSERT_EQ(0, waiter_blocked(&wt))
+		TH_LOG("poll() on a non-watcher returned %zd, revents %#x",
+		       wt.ret, (unsigned int)wt.revents);
+	ASSERT_EQ(1, write(pipefd[1], "x", 1));
+	ASSERT_TRUE(waiter_wait(&wt));
+	ASSERT_EQ(1, wt.ret);
+	ASSERT_EQ(0, wt.revents);
+	ASSERT_TRUE(!!(wt.revents2 & POLLIN));
 
 	/* The changes happened: the watcher is ready, the other fd is not. */
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
 	pfd[1].fd = w;
 	pfd[1].events = POLLIN;
 	pfd[0].revents = pfd[1].revents = 0;
@@ -838,7 +892,9 @@ TEST(poll_without_watch_never_ready)
 	ASSERT_EQ(0, poll(pfd, 1, 100));
 	ASSERT_EQ(0, pfd[0].revents);
 
-	ASSERT_EQ(0, ip_remove(wr, c.id));
+	ASSERT_EQ(0, ip_remove(wr, id));
+	close(pipefd[0]);
+	close(pipefd[1]);
 	close(w);
 	close(fd);
 	close(wr);
@@ -888,9 +944,9 @@ TEST(epoll_reports_epollin)
 	ASSERT_EQ(0, epoll_wait(ep, out, 2, 0));
 
 	/* A blocked epoll_wait() is woken by a change from this thread. */
-	waiter_start_blocked(_metadata, &wt, W_EPOLL, ep, 20000);
+	waiter_start_blocked(_metadata, &wt, W_EPOLL, ep);
 	ASSERT_EQ(0, ip_set_status(wr, id, S_ONLINE));
-	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_TRUE(waiter_wait(&wt));
 	ASSERT_EQ(1, wt.ret);
 	ASSERT_EQ((__u64)0x1234, (__u64)wt.eev.data.u64);
 	ASSERT_TRUE(!!(wt.eev.events & EPOLLIN));
@@ -908,7 +964,6 @@ TEST(epoll_reports_epollin)
 TEST(blocking_read_woken_by_change)
 {
 	struct waiter wt;
-	uint64_t t_change;
 	__u64 id, g;
 	int wr, w;
 
@@ -918,15 +973,13 @@ TEST(blocking_read_woken_by_change)
 	w = ev_watcher(O_RDONLY);
 	ASSERT_LE(0, w);
 
-	waiter_start_blocked(_metadata, &wt, W_READ, w, 0);
+	waiter_start_blocked(_metadata, &wt, W_READ, w);
 	g = ip_table_gen(wr);
-	t_change = ip_now_ms();
 	ASSERT_EQ(0, ip_report_status(wr, id, S_FAILED));
-	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	ASSERT_TRUE(waiter_wait(&wt));
 	ASSERT_EQ((ssize_t)EV_SIZE, wt.ret);
 	ASSERT_EVENT(wt.ev[0], g + 1, id, T_MODIFY, S_OFFLINE, S_FAILED);
 	ASSERT_TRUE(all_cc(&wt.ev[1], sizeof(wt.ev) - EV_SIZE));
-	ASSERT_GT((uint64_t)EV_WAKE_MS, wt.end_ms - t_change);
 
 	ASSERT_EQ(0, ip_remove(wr, id));
 	close(w);
@@ -960,7 +1013,6 @@ TEST(blocking_read_interrupted_eintr)
 {
 	struct iscsi_portal_event ev[2];
 	struct waiter wt;
-	uint64_t end;
 	__u64 id, g;
 	int wr, w;
 
@@ -971,14 +1023,10 @@ TEST(blocking_read_interrupted_eintr)
 	ASSERT_LE(0, w);
 
 	sig_count = 0;
-	waiter_start_blocked(_metadata, &wt, W_READ, w, 0);
-	/* Signal until it returns (a signal before read() began is absorbed). */
-	end = ip_now_ms() + EV_WAKE_MS;
-	while (!waiter_done(&wt) && ip_now_ms() < end) {
-		pthread_kill(wt.thread, SIGUSR1);
-		ip_sleep_ms(100);
-	}
-	ASSERT_TRUE(waiter_wait(&wt, EV_WAKE_MS));
+	/* Asleep in read(), so the signal interrupts the read itself. */
+	waiter_start_blocked(_metadata, &wt, W_READ, w);
+	ASSERT_EQ(0, pthread_kill(wt.thread, SIGUSR1));
+	ASSERT_TRUE(waiter_wait(&wt));
 	ASSERT_EQ(-1, wt.ret);
 	ASSERT_EQ(EINTR, wt.err);
 	ASSERT_LT(0, sig_count);
@@ -1001,6 +1049,7 @@ TEST(blocking_read_interrupted_eintr)
 TEST(blocking_read_restarted_with_sa_restart)
 {
 	struct waiter wt;
+	uint64_t end;
 	__u64 id;
 	int wr, w;
 
@@ -1012,11 +1061,17 @@ TEST(blocking_read_restarted_with_sa_restart)
 	ASSERT_LE(0, w);
 
 	sig_count = 0;
-	ASSERT_EQ(0, waiter_start(&wt, W_READ, w, 0));
-	ip_sleep_ms(EV_BLOCKED_MS);
+	waiter_start_blocked(_metadata, &wt, W_READ, w);
 	ASSERT_EQ(0, pthread_kill(wt.thread, SIGUSR1));
-	ip_sleep_ms(EV_BLOCKED_MS);
+	/* The handler runs (it counts)... */
+	end = ip_now_ms() + EV_WAKE_MS;
+	while (!sig_count && !waiter_done(&wt) && ip_now_ms() <= end)
+		usleep(500);
 	ASSERT_EQ(1, sig_count);
+	/* ...then the read() is restarted: asleep in it again, not returned. */
+	ASSERT_EQ(0, waiter_blocked(&wt))
+		TH_LOG("read() returned %zd (%s) instead of restarting", wt.ret,
+		       strerror(wt.err));
 	ASSERT_FALSE(waiter_done(&wt));
 
 	set_wakes_reader(_metadata, &wt, wr, id, S_ONLINE, S_OFFLINE);
@@ -1100,11 +1155,14 @@ TEST(close_watcher_while_other_blocked_in_read)
 		ASSERT_EQ(1, ev_read(other[i], ev, IP_ARRAY_SIZE(ev)));
 	}
 
-	waiter_start_blocked(_metadata, &wt, W_READ, w, 0);
+	waiter_start_blocked(_metadata, &wt, W_READ, w);
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(0, close(other[i]));
 	}
-	ip_sleep_ms(50);
+	/* close() has released them: the reader still sleeps in read(). */
+	ASSERT_EQ(0, waiter_blocked(&wt))
+		TH_LOG("closing other watchers ended the read: %zd (%s)", wt.ret,
+		       strerror(wt.err));
 	ASSERT_FALSE(waiter_done(&wt));
 
 	set_wakes_reader(_metadata, &wt, wr, id, S_OFFLINE, S_ONLINE);
