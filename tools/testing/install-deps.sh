@@ -13,10 +13,11 @@ kernel=${1:-6.1}
 [ $# -le 1 ] || { echo "usage: $0 [KERNEL]" >&2; exit 2; }
 
 # gcc-multilib: the 32-bit compat_ioctl test.  kmod: modinfo.
-# linux-source-6.12: the kselftest harness and checkpatch (tools/testing/get-ksrc.sh).
-# sparse, cppcheck: make lint.
+# linux-source-6.12: the kselftest harness, checkpatch and the Coccinelle
+# scripts (tools/testing/get-ksrc.sh).
+# sparse, cppcheck, coccinelle (spatch): make lint.
 base="build-essential qemu-system-x86 busybox-static cpio kmod
-linux-source-6.12 sparse cppcheck gcc-multilib perl"
+linux-source-6.12 sparse cppcheck coccinelle gcc-multilib perl"
 kpkgs=$("$here/qemu/kernels.sh" packages "$kernel")
 
 installed() {
