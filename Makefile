@@ -47,8 +47,8 @@ help:
 	@echo '  demo             boot the VM and run a scripted portalctl session'
 	@echo '  bench            section 9 benchmark in the VM (KERNEL=$(KERNEL)); writes bench-results.json;'
 	@echo '                   PERF=1 also profiles the GET and SET loops with perf inside the VM'
-	@echo '  lint             checkpatch --strict, sparse (C=2) and W=1 on the module,'
-	@echo '                   cppcheck on the userspace code'
+	@echo '  lint             checkpatch --strict, sparse (C=2), W=1 and the kernel'\''s Coccinelle'
+	@echo '                   scripts (coccicheck) on the module, cppcheck on the userspace code'
 	@echo '  install          library, headers, portalctl and man page under PREFIX=$(PREFIX)'
 	@echo '  modules_install  install the module into the KDIR kernel'\''s module tree'
 	@echo '  clean            remove build products'
@@ -109,9 +109,12 @@ bench: deps
 	$(MAKE) -C tools/testing/bench
 	$(QEMU) --kernel $(KERNEL) --mode bench $(if $(PERF),--perf)
 
-# Every step must be clean: checkpatch, sparse (C=2) and W=1 on the module,
-# cppcheck on the userspace code.  The checks run in a sub-make so that KDIR
-# is looked up after install-deps.sh has installed the headers.
+# Every step must be clean: checkpatch, sparse (C=2), W=1 and the kernel's
+# Coccinelle scripts in report mode (coccicheck) on the module, cppcheck on
+# the userspace code.  The checks run in a sub-make so that KDIR is looked up
+# after install-deps.sh has installed the headers.  Debian's headers have no
+# scripts/coccicheck: kbuild's coccicheck target runs $(BASH) in its place,
+# here tools/testing/coccicheck.sh, with the scripts of build/ksrc.
 lint:
 	tools/testing/install-deps.sh
 	$(MAKE) ksrc
@@ -125,6 +128,8 @@ lint-checks:
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 C=2 modules >build/lint.log 2>&1; \
 		rc=$$?; cat build/lint.log; exit $$rc
 	@! grep -E 'warning:|error:' build/lint.log
+	$(MAKE) -C $(KDIR) M=$(TOP) coccicheck MODE=report \
+		BASH=$(TOP)/tools/testing/coccicheck.sh
 	tools/testing/cppcheck.sh
 
 install: lib portalctl
