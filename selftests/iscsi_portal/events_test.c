@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 
 #include "harness.h"
+#include "model.h"
 
 #define EV_SIZE		sizeof(struct iscsi_portal_event)
 
@@ -1496,73 +1497,62 @@ TEST_F(qlen8, overflow_queue_len_1)
 	ASSERT_EVENT(ev[0], g + 4, id, T_DEPART, S_FAILED, S_UNKNOWN);
 }
 
-/* A tiny model of the table for the recovery test. */
-struct mportal {
-	__u64 id;
-	__u32 status;
-	__u64 gen;
-	bool live;
-};
-
+/*
+ * The recovery test's random changes, made through @fd and applied to the
+ * model (model.h) as they succeed.
+ */
 #define MMAX 64
 
-struct model {
-	struct mportal p[MMAX];
-	int n;
+struct driver {
+	struct ipm_table m;
 	uint32_t rnd;
 };
 
-static uint32_t model_rand(struct model *m)
+static uint32_t driver_rand(struct driver *d)
 {
-	m->rnd = m->rnd * 1103515245u + 12345u;
-	return m->rnd >> 16;
+	d->rnd = d->rnd * 1103515245u + 12345u;
+	return d->rnd >> 16;
 }
 
-/* ADD a portal with a random family and status through @fd, into @m. */
-static int model_add(int fd, struct model *m, uint32_t r)
+/* ADD a portal with a random family and status through @fd. */
+static int driver_add(int fd, struct driver *d, uint32_t r)
 {
-	struct mportal *p = &m->p[m->n];
 	__u32 to = ip_valid_statuses[r % IP_ARRAY_SIZE(ip_valid_statuses)];
+	struct iscsi_portal_addr a;
+	__u64 id;
 	int ret;
 
-	if (m->n == MMAX)
+	if (d->m.n == MMAX)
 		return -ENOSPC;
-	ret = ip_add_unique(fd, r % 3 ? AF_INET : AF_INET6, to, &p->id, NULL);
+	ret = ip_add_unique(fd, r % 3 ? AF_INET : AF_INET6, to, &id, &a);
 	if (ret)
 		return ret;
-	p->status = to;
-	p->gen = 0;
-	p->live = true;
-	m->n++;
-	return 1;
+	return ipm_add(&d->m, id, &a, to, NULL);
 }
 
 /*
- * One random change through @fd, applied to @m.  Returns 1 if the table
- * changed, 0 if it was a no-op, -errno if the call failed.
+ * One random change through @fd.  Returns 1 if the table changed, 0 if it
+ * was a no-op, -errno if the call failed (or the model says it could not
+ * have succeeded).
  */
-static int model_step(int fd, struct model *m)
+static int driver_step(int fd, struct driver *d)
 {
-	struct mportal *p = NULL;
-	uint32_t r = model_rand(m);
-	int i, live = 0, ret;
+	struct ipm_portal *p = NULL;
+	uint32_t r = driver_rand(d);
+	int i, n = (int)d->m.n, ret;
 	__u32 to;
 
-	for (i = 0; i < m->n; i++)
-		live += m->p[i].live;
-	if (!live || (r % 8 == 0 && m->n < MMAX))
-		return model_add(fd, m, r);
+	if (!d->m.nlive || (r % 8 == 0 && n < MMAX))
+		return driver_add(fd, d, r);
 	r /= 8;
-	for (i = (int)(r % (uint32_t)m->n); !p; i = (i + 1) % m->n)
-		if (m->p[i].live)
-			p = &m->p[i];
+	for (i = (int)(r % (uint32_t)n); !p; i = (i + 1) % n)
+		if (d->m.p[i].live)
+			p = &d->m.p[i];
 	r /= 64;
 	switch (r % 6) {
 	case 0:
 		ret = ip_remove(fd, p->id);
-		if (!ret)
-			p->live = false;
-		return ret ? ret : 1;
+		return ret ? ret : ipm_remove(&d->m, p->id, NULL);
 	case 1:
 	case 2:
 		to = (r / 6) % 2 ? S_ONLINE : S_OFFLINE;
@@ -1573,60 +1563,7 @@ static int model_step(int fd, struct model *m)
 		ret = ip_report_status(fd, p->id, to);
 		break;
 	}
-	if (ret)
-		return ret;
-	if (to == p->status)
-		return 0;
-	p->status = to;
-	p->gen++;
-	return 1;
-}
-
-/* A table rebuilt from LIST plus records: id, status, per-portal gen. */
-struct rtable {
-	struct iscsi_portal_info *e;
-	size_t n, cap;
-};
-
-static struct iscsi_portal_info *rtable_find(struct rtable *t, __u64 id)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		if (t->e[i].id == id)
-			return &t->e[i];
-	return NULL;
-}
-
-/* Apply one record strictly: 0, or -EPROTO if it does not fit the table. */
-static int rtable_apply(struct rtable *t, const struct iscsi_portal_event *ev)
-{
-	struct iscsi_portal_info *p = rtable_find(t, ev->id);
-
-	switch (ev->type) {
-	case T_ARRIVE:
-		if (p || ev->old_status != S_UNKNOWN || t->n == t->cap)
-			return -EPROTO;
-		p = &t->e[t->n++];
-		memset(p, 0, sizeof(*p));
-		p->id = ev->id;
-		p->status = ev->new_status;
-		return 0;
-	case T_MODIFY:
-		if (!p || p->status != ev->old_status ||
-		    ev->old_status == ev->new_status)
-			return -EPROTO;
-		p->status = ev->new_status;
-		p->generation++;
-		return 0;
-	case T_DEPART:
-		if (!p || p->status != ev->old_status ||
-		    ev->new_status != S_UNKNOWN)
-			return -EPROTO;
-		*p = t->e[--t->n];
-		return 0;
-	}
-	return -EPROTO;
+	return ret ? ret : ipm_set_status(&d->m, p->id, to, NULL);
 }
 
 /*
@@ -1637,29 +1574,32 @@ static int rtable_apply(struct rtable *t, const struct iscsi_portal_event *ev)
 TEST_F(qlen8, overflow_recovery_with_list)
 {
 	struct iscsi_portal_event ev[64];
-	struct iscsi_portal_info *fin = NULL;
-	struct rtable t = { 0 };
-	struct model m;
+	struct iscsi_portal_info *list = NULL, *fin = NULL;
+	struct ipm_table t;
+	struct driver d;
 	__u64 list_gen, ovf_gen;
-	size_t nfin, i;
+	size_t nlist, nfin, i, where = 0;
 	int changes, before_list, n, k, ret;
+	const char *why;
 
-	memset(&m, 0, sizeof(m));
-	m.rnd = 0x1cebe11;
+	memset(&t, 0, sizeof(t));
+	ASSERT_EQ(0, ipm_init(&d.m, MMAX, false, ip_table_gen(self->wr)));
+	d.rnd = 0x1cebe11;
 	/* Six portals to start with; their records are read. */
 	for (k = 0; k < 6; k++) {
-		ASSERT_EQ(1, model_add(self->wr, &m, model_rand(&m)));
+		ASSERT_EQ(1, driver_add(self->wr, &d, driver_rand(&d)));
 	}
 	ASSERT_EQ(6, ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 64));
 
 	/* 30 random steps: far more changes than the queue holds. */
 	for (changes = 0, k = 0; k < 30; k++) {
-		ret = model_step(self->wr, &m);
+		ret = driver_step(self->wr, &d);
 		ASSERT_LE(0, ret);
 		changes += ret;
 	}
 	ASSERT_LT(QLEN + 2, changes);
 	ovf_gen = ip_table_gen(self->wr);
+	ASSERT_EQ(ovf_gen, d.m.gen);
 
 	n = ev_drain(self->w, ev, IP_ARRAY_SIZE(ev), 5);
 	ASSERT_EQ(QLEN + 1, n);
@@ -1670,18 +1610,17 @@ TEST_F(qlen8, overflow_recovery_with_list)
 	 * at most 4 + 4 changes, so the queue of 8 does not overflow again.
 	 */
 	for (before_list = 0, k = 0; k < 4; k++) {
-		ret = model_step(self->wr, &m);
+		ret = driver_step(self->wr, &d);
 		ASSERT_LE(0, ret);
 		before_list += ret;
 	}
 	ASSERT_LT(0, before_list);
-	ASSERT_EQ(0, ip_list_all(self->wr, &t.e, &t.n, &list_gen));
+	ASSERT_EQ(0, ip_list_all(self->wr, &list, &nlist, &list_gen));
 	ASSERT_EQ(ovf_gen + before_list, list_gen);
-	t.cap = t.n + 64;
-	t.e = realloc(t.e, t.cap * sizeof(*t.e));
-	ASSERT_NE(NULL, t.e);
+	ASSERT_EQ(0, ipm_init(&t, nlist + 64, false, list_gen));
+	ASSERT_EQ(0, ipm_load(&t, list, nlist, list_gen));
 	for (changes = 0, k = 0; k < 4; k++) {
-		ret = model_step(self->wr, &m);
+		ret = driver_step(self->wr, &d);
 		ASSERT_LE(0, ret);
 		changes += ret;
 	}
@@ -1693,43 +1632,53 @@ TEST_F(qlen8, overflow_recovery_with_list)
 		ASSERT_EQ(ovf_gen + 1 + k, ev[k].seq);
 		if (ev[k].seq <= list_gen)
 			continue;	/* already in the LIST */
-		ret = rtable_apply(&t, &ev[k]);
-		if (ret) {
-			struct iscsi_portal_info *p = rtable_find(&t, ev[k].id);
+		why = ipm_apply(&t, &ev[k]);
+		if (why) {
+			struct ipm_portal *p = ipm_find(&t, ev[k].id);
 
-			TH_LOG("record seq %llu id %llu type %u %u->%u does not fit the LIST (%s, status %u)",
+			TH_LOG("record seq %llu id %llu type %u %u->%u does not fit the LIST (%s, status %u): %s",
 			       (unsigned long long)ev[k].seq,
 			       (unsigned long long)ev[k].id, ev[k].type,
 			       ev[k].old_status, ev[k].new_status,
-			       p ? "present" : "absent", p ? p->status : 0);
+			       p && p->live ? "present" : "absent",
+			       p ? p->status : 0, why);
 		}
-		ASSERT_EQ(0, ret);
+		ASSERT_EQ(NULL, why);
 	}
 
 	/* The rebuilt table is the final LIST... */
 	ASSERT_EQ(0, ip_list_all(self->wr, &fin, &nfin, NULL));
-	ASSERT_EQ(nfin, t.n);
+	ASSERT_EQ(nfin, t.nlive);
+	why = ipm_check_list(&t, fin, nfin, &where);
+	EXPECT_EQ(NULL, why) TH_LOG("final LIST entry %zu: %s", where, why);
 	for (i = 0; i < nfin; i++) {
-		struct iscsi_portal_info *p = rtable_find(&t, fin[i].id);
+		struct ipm_portal *p = ipm_find(&t, fin[i].id);
 
 		ASSERT_NE(NULL, p);
+		ASSERT_TRUE(p->live);
 		ASSERT_EQ(fin[i].status, p->status);
-		ASSERT_EQ(fin[i].generation, p->generation);
+		ASSERT_EQ(fin[i].generation, p->gen);
 	}
 	/* ...and the model (the module was just loaded: only our portals). */
-	for (k = 0; k < m.n; k++) {
-		struct iscsi_portal_info *p = rtable_find(&t, m.p[k].id);
+	ASSERT_EQ(d.m.nlive, t.nlive);
+	ASSERT_EQ(ip_table_gen(self->wr), d.m.gen);
+	for (i = 0; i < d.m.n; i++) {
+		const struct ipm_portal *mp = &d.m.p[i];
+		struct ipm_portal *p = ipm_find(&t, mp->id);
 
-		if (!m.p[k].live) {
-			ASSERT_EQ(NULL, p);
+		if (!mp->live) {
+			ASSERT_TRUE(!p || !p->live);
 			continue;
 		}
 		ASSERT_NE(NULL, p);
-		ASSERT_EQ(m.p[k].status, p->status);
-		ASSERT_EQ(m.p[k].gen, p->generation);
+		ASSERT_TRUE(p->live);
+		ASSERT_EQ(mp->status, p->status);
+		ASSERT_EQ(mp->gen, p->gen);
 	}
+	ipm_free(&t);
+	ipm_free(&d.m);
+	free(list);
 	free(fin);
-	free(t.e);
 }
 
 /*

@@ -37,6 +37,7 @@
 #include <poll.h>
 
 #include "harness.h"
+#include "model.h"
 
 #define NSLOTS		64
 #define NWORKERS	4
@@ -302,154 +303,15 @@ static void *events_fn(void *p)
 	}
 }
 
-/* ---------------------------------------------------------------------
- * The portals as the event stream tells them
+/*
+ * The portals as the event stream tells them are a history model
+ * (model.h); what only this test knows of each, by ipm_index().
  */
-
-struct hist {
-	__u64 seq;		/* from this table generation... */
-	__u32 status;		/* ...the portal had this status */
-};
-
-struct pinfo {
-	__u64 id;
-	bool used;
-	bool from_list;		/* in the LIST taken at WATCH */
-	bool live;
-	__u32 status;
-	__u64 base_gen;		/* per-portal generation of hist[0] */
-	__u64 arrive_seq;	/* 0: before the run */
-	__u64 depart_seq;	/* 0: not removed */
+struct owner {
 	int slot;		/* -1: not one of ours */
-	int n_modify;
 	int added_by;		/* successful ADDs that claimed the ARRIVE */
 	int removed_by;		/* successful REMOVEs that claimed the DEPART */
-	struct hist *h;
-	int nh, caph;
-	struct iscsi_portal_addr addr;	/* from_list only */
 };
-
-struct ptable {
-	struct pinfo *p;
-	size_t cap;		/* power of two */
-};
-
-static struct pinfo *pt_get(struct ptable *t, __u64 id, bool create)
-{
-	size_t i = (size_t)ip_mix64(id) & (t->cap - 1);
-
-	while (t->p[i].used) {
-		if (t->p[i].id == id)
-			return &t->p[i];
-		i = (i + 1) & (t->cap - 1);
-	}
-	if (!create)
-		return NULL;
-	memset(&t->p[i], 0, sizeof(t->p[i]));
-	t->p[i].used = true;
-	t->p[i].id = id;
-	t->p[i].slot = -1;
-	return &t->p[i];
-}
-
-static int hist_push(struct pinfo *p, __u64 seq, __u32 status)
-{
-	if (p->nh == p->caph) {
-		struct hist *h;
-
-		p->caph = p->caph ? 2 * p->caph : 8;
-		h = realloc(p->h, (size_t)p->caph * sizeof(*h));
-		if (!h)
-			return -ENOMEM;
-		p->h = h;
-	}
-	p->h[p->nh].seq = seq;
-	p->h[p->nh].status = status;
-	p->nh++;
-	return 0;
-}
-
-/* Apply one record strictly; 0 or a short description of the mismatch. */
-static const char *pt_apply(struct ptable *t, const struct iscsi_portal_event *e)
-{
-	struct pinfo *p = pt_get(t, e->id, e->type == T_ARRIVE);
-
-	if (!p)
-		return "record for an unknown portal";
-	switch (e->type) {
-	case T_ARRIVE:
-		if (p->nh)
-			return "ARRIVE of an id already seen";
-		if (e->old_status != S_UNKNOWN)
-			return "ARRIVE with an old status";
-		p->live = true;
-		p->status = e->new_status;
-		p->arrive_seq = e->seq;
-		return hist_push(p, e->seq, e->new_status) ? "ENOMEM" : NULL;
-	case T_MODIFY:
-		if (!p->live)
-			return "MODIFY of a portal not present";
-		if (e->old_status != p->status)
-			return "MODIFY old status is not the current status";
-		if (e->new_status == e->old_status)
-			return "MODIFY that changes nothing";
-		p->status = e->new_status;
-		p->n_modify++;
-		return hist_push(p, e->seq, e->new_status) ? "ENOMEM" : NULL;
-	case T_DEPART:
-		if (!p->live)
-			return "DEPART of a portal not present";
-		if (e->old_status != p->status || e->new_status != S_UNKNOWN)
-			return "DEPART statuses do not match";
-		p->live = false;
-		p->depart_seq = e->seq;
-		return NULL;
-	}
-	return "unknown record type";
-}
-
-/* The generation after which @p's k-th state was replaced (or ~0). */
-static __u64 state_end(const struct pinfo *p, int k)
-{
-	if (k + 1 < p->nh)
-		return p->h[k + 1].seq;
-	return p->depart_seq ? p->depart_seq : ~0ull;
-}
-
-/*
- * Did @p have @status at some table generation g with lo <= g <= hi?
- * State k holds for generations [h[k].seq, state_end(k) - 1].
- */
-static bool had_status_in(const struct pinfo *p, __u32 status, __u64 lo,
-			  __u64 hi)
-{
-	int k;
-
-	for (k = 0; k < p->nh; k++)
-		if (p->h[k].status == status && p->h[k].seq <= hi &&
-		    state_end(p, k) > lo)
-			return true;
-	return false;
-}
-
-/*
- * Is (status, gen) a state @p had during [lo, hi]?  Returns NULL or why
- * not.
- */
-static const char *check_pair(const struct pinfo *p, __u32 status, __u64 gen,
-			      __u64 lo, __u64 hi)
-{
-	int k;
-
-	if (gen < p->base_gen || gen - p->base_gen >= (__u64)p->nh)
-		return "generation the portal never had";
-	k = (int)(gen - p->base_gen);
-	if (p->h[k].status != status)
-		return "status does not belong with that generation (torn)";
-	if (p->h[k].seq > hi || state_end(p, k) <= lo)
-		return "state seen outside the reader's window";
-	return NULL;
-}
 
 /* ---------------------------------------------------------------------
  * The test
@@ -462,7 +324,8 @@ FIXTURE(stress) {
 	struct oplog *main_log;			/* the initial ADDs */
 	int nmain;
 	struct events ev;
-	struct ptable pt;
+	struct ipm_table pt;
+	struct owner *own;
 };
 
 FIXTURE_VARIANT(stress) {
@@ -522,6 +385,8 @@ FIXTURE_TEARDOWN(stress)
 		close(self->watch);
 	if (self->wr >= 0)
 		close(self->wr);
+	ipm_free(&self->pt);
+	free(self->own);
 	EXPECT_EQ(0, ip_restore_globals());
 }
 
@@ -551,7 +416,7 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 	static const int add_errs[] = { -EEXIST, 0 };
 	struct iscsi_portal_info *t0 = NULL, *fin = NULL;
 	struct iscsi_portal_version ver;
-	size_t n0, nfin, i, live = 0;
+	size_t n0, nfin, i;
 	__u64 g0, gend, gfin;
 	uint64_t base, t_start, t_ms;
 	int ret, k, s, nw, total_ops = 0;
@@ -680,25 +545,15 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 	}
 
 	/* 2. Replay it from the LIST taken at WATCH. */
-	self->pt.cap = 64;
-	while (self->pt.cap < 2 * (n0 + (size_t)self->ev.n) + 64)
-		self->pt.cap *= 2;
-	self->pt.p = calloc(self->pt.cap, sizeof(*self->pt.p));
-	ASSERT_NE(NULL, self->pt.p);
-	for (i = 0; i < n0; i++) {
-		struct pinfo *p = pt_get(&self->pt, t0[i].id, true);
-
-		ASSERT_EQ(0, p->nh);
-		p->from_list = true;
-		p->live = true;
-		p->status = t0[i].status;
-		p->base_gen = t0[i].generation;
-		p->addr = t0[i].addr;
-		ASSERT_EQ(0, hist_push(p, 0, t0[i].status));
-	}
+	ASSERT_EQ(0, ipm_init(&self->pt, n0 + (size_t)self->ev.n + 64, true, g0));
+	ASSERT_EQ(0, ipm_load(&self->pt, t0, n0, g0));
+	self->own = calloc(self->pt.cap, sizeof(*self->own));
+	ASSERT_NE(NULL, self->own);
+	for (i = 0; i < self->pt.cap; i++)
+		self->own[i].slot = -1;
 	for (k = 0; k < self->ev.n; k++) {
 		const struct iscsi_portal_event *e = &self->ev.rec[k];
-		const char *why = pt_apply(&self->pt, e);
+		const char *why = ipm_apply(&self->pt, e);
 
 		if (why) {
 			TH_LOG("record seq %llu id %llu type %u %u->%u: %s",
@@ -716,20 +571,25 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 
 		for (k = 0; k < n; k++) {
 			struct oplog *op = &log[k];
-			struct pinfo *p;
+			struct ipm_portal *p;
+			struct owner *o;
 
 			if (op->kind != OP_ADD || op->ret)
 				continue;
-			p = pt_get(&self->pt, op->id, false);
+			p = ipm_find(&self->pt, op->id);
 			if (!p || !p->arrive_seq)
 				OP_FAIL(op, "no ARRIVE record");
-			if (p->added_by++)
+			o = &self->own[ipm_index(&self->pt, p)];
+			if (o->added_by++)
 				OP_FAIL(op, "two ADDs returned this id");
 			if (p->arrive_seq <= op->before || p->arrive_seq > op->after)
 				OP_FAIL(op, "ARRIVE outside the call's window");
-			if (p->h[0].status != op->status)
+			if (p->hist[0].status != op->status)
 				OP_FAIL(op, "ARRIVE with another status");
-			p->slot = op->slot;
+			o->slot = op->slot;
+			/* The ADD tells the address: the final LIST must show it. */
+			p->addr = slots[op->slot].addr;
+			p->has_addr = true;
 		}
 	}
 
@@ -743,12 +603,14 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 
 		for (k = 0; k < w->nlog; k++) {
 			struct oplog *op = &w->log[k];
-			struct pinfo *p = NULL;
+			struct ipm_portal *p = NULL;
+			struct owner *o = NULL;
 			bool ok = true;
 
 			if (op->kind != OP_BOGUS && op->kind != OP_LIST) {
-				p = pt_get(&self->pt, op->id, false);
-				if (!p || p->slot < 0)
+				p = ipm_find(&self->pt, op->id);
+				o = p ? &self->own[ipm_index(&self->pt, p)] : NULL;
+				if (!p || o->slot < 0)
 					OP_FAIL(op, "id not from one of our ADDs");
 			}
 			switch (op->kind) {
@@ -786,10 +648,10 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 				bool found = false;
 				size_t j;
 
-				for (j = 0; j < self->pt.cap && !found; j++) {
-					struct pinfo *q = &self->pt.p[j];
+				for (j = 0; j < self->pt.n && !found; j++) {
+					struct ipm_portal *q = &self->pt.p[j];
 
-					found = q->used && q->slot == op->slot &&
+					found = self->own[j].slot == op->slot &&
 						(!q->depart_seq ||
 						 q->depart_seq > op->before);
 				}
@@ -801,7 +663,7 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 
 			switch (op->kind) {
 			case OP_REMOVE:
-				if (p->removed_by++)
+				if (o->removed_by++)
 					OP_FAIL(op, "two REMOVEs succeeded");
 				if (!p->depart_seq || p->depart_seq <= op->before ||
 				    p->depart_seq > op->after)
@@ -809,7 +671,7 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 				break;
 			case OP_SET:
 			case OP_REPORT: {
-				size_t idx = (size_t)(p - self->pt.p);
+				size_t idx = ipm_index(&self->pt, p);
 
 				if (p->depart_seq && p->depart_seq <= op->before)
 					OP_FAIL(op, "succeeded on a removed portal");
@@ -825,8 +687,8 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 				break;
 			}
 			case OP_GET_STATUS:
-				if (!had_status_in(p, op->status, op->before,
-						   op->after + 1))
+				if (!ipm_had_status(p, op->status, op->before,
+						    op->after + 1))
 					OP_FAIL(op, "GET_STATUS saw a status the portal did not have");
 				break;
 			case OP_GET_INFO:
@@ -839,14 +701,14 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 		}
 	}
 	/* Every DEPART was claimed by exactly one successful REMOVE. */
-	for (i = 0; i < self->pt.cap; i++) {
-		struct pinfo *p = &self->pt.p[i];
+	for (i = 0; i < self->pt.n; i++) {
+		struct ipm_portal *p = &self->pt.p[i];
 
-		if (p->used && p->depart_seq) {
-			ASSERT_EQ(1, p->removed_by);
+		if (p->depart_seq) {
+			ASSERT_EQ(1, self->own[i].removed_by);
 		}
-		if (p->used && p->arrive_seq) {
-			ASSERT_EQ(1, p->added_by);
+		if (p->arrive_seq) {
+			ASSERT_EQ(1, self->own[i].added_by);
 		}
 	}
 
@@ -855,20 +717,19 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 	 * the unclaimed call with that status whose window holds it and ends
 	 * first; calls left over were no-ops.
 	 */
-	for (i = 0; i < self->pt.cap; i++) {
-		struct pinfo *p = &self->pt.p[i];
-		int h, c;
+	for (i = 0; i < self->pt.n; i++) {
+		struct ipm_portal *p = &self->pt.p[i];
+		unsigned int h;
+		int c;
 
-		if (!p->used)
-			continue;
-		for (h = 1; h < p->nh; h++) {
+		for (h = 1; h < p->nhist; h++) {
 			struct oplog *best = NULL;
-			__u64 seq = p->h[h].seq;
+			__u64 seq = p->hist[h].seq;
 
 			for (c = 0; c < ncalls[i]; c++) {
 				struct oplog *op = calls[i][c];
 
-				if (op->slot < 0 || op->status != p->h[h].status ||
+				if (op->slot < 0 || op->status != p->hist[h].status ||
 				    op->before >= seq || op->after < seq)
 					continue;
 				if (!best || op->after < best->after)
@@ -877,7 +738,7 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 			if (!best) {
 				TH_LOG("MODIFY seq %llu of id %llu to %u: no successful call made it",
 				       (unsigned long long)seq,
-				       (unsigned long long)p->id, p->h[h].status);
+				       (unsigned long long)p->id, p->hist[h].status);
 				ASSERT_TRUE(0);
 			}
 			best->slot = -1 - best->slot;	/* claimed */
@@ -889,7 +750,7 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 				op->slot = -1 - op->slot;
 				continue;
 			}
-			if (!had_status_in(p, op->status, op->before, op->after + 1))
+			if (!ipm_had_status(p, op->status, op->before, op->after + 1))
 				OP_FAIL(op, "succeeded, changed nothing, yet the portal never had that status");
 		}
 		free(calls[i]);
@@ -903,9 +764,9 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 
 		for (k = 0; k < w->nobs; k++) {
 			struct obs *o = &w->obs[k];
-			struct pinfo *p = pt_get(&self->pt, o->id, false);
-			const char *why = p ? check_pair(p, o->status, o->gen,
-							 o->before, o->after + 1) :
+			struct ipm_portal *p = ipm_find(&self->pt, o->id);
+			const char *why = p ? ipm_check_pair(p, o->status, o->gen,
+							     o->before, o->after + 1) :
 					      "unknown id";
 
 			if (why) {
@@ -920,15 +781,28 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 	}
 
 	/* 7. The replayed table is the final LIST. */
+	{
+		size_t where = 0;
+		const char *why = ipm_check_list(&self->pt, fin, nfin, &where);
+
+		if (why) {
+			TH_LOG("final LIST entry %zu of %zu (id %llu): %s", where,
+			       nfin, where < nfin ?
+			       (unsigned long long)fin[where].id : 0ull, why);
+		}
+		ASSERT_EQ(NULL, why);
+	}
 	for (i = 0; i < nfin; i++) {
-		struct pinfo *p = pt_get(&self->pt, fin[i].id, false);
+		struct ipm_portal *p = ipm_find(&self->pt, fin[i].id);
+		int slot;
 
 		ASSERT_NE(NULL, p);
+		slot = self->own[ipm_index(&self->pt, p)].slot;
 		ASSERT_TRUE(p->live);
 		ASSERT_EQ(p->status, fin[i].status);
-		ASSERT_EQ(p->base_gen + (__u64)p->n_modify, fin[i].generation);
-		if (p->slot >= 0) {
-			ASSERT_EQ(0, memcmp(&slots[p->slot].addr, &fin[i].addr,
+		ASSERT_EQ(p->base_gen + (__u64)p->nmodify, fin[i].generation);
+		if (slot >= 0) {
+			ASSERT_EQ(0, memcmp(&slots[slot].addr, &fin[i].addr,
 					    sizeof(fin[i].addr)));
 		} else {
 			ASSERT_TRUE(p->from_list);
@@ -937,12 +811,10 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 		}
 		/* Portals born in the run: generation = MODIFY records. */
 		if (p->arrive_seq) {
-			ASSERT_EQ((__u64)p->n_modify, fin[i].generation);
+			ASSERT_EQ((__u64)p->nmodify, fin[i].generation);
 		}
 	}
-	for (i = 0; i < self->pt.cap; i++)
-		live += self->pt.p[i].used && self->pt.p[i].live;
-	ASSERT_EQ(nfin, live);
+	ASSERT_EQ(nfin, self->pt.nlive);
 
 	/* 8. Leave the table as we found it. */
 	for (s = 0; s < NSLOTS; s++) {
@@ -950,9 +822,6 @@ TEST_F_TIMEOUT(stress, model_of_concurrent_calls, 150)
 		ASSERT_TRUE(ret == 0 || ret == -EIDRM);
 	}
 	ASSERT_EQ(n0, (size_t)ip_portal_count(self->wr));
-	for (i = 0; i < self->pt.cap; i++)
-		free(self->pt.p[i].h);
-	free(self->pt.p);
 	free(t0);
 	free(fin);
 }

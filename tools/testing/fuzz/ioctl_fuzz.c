@@ -31,6 +31,8 @@
  * removes all of them at the end.
  */
 #include "fuzz.h"
+#include "addr_check.h"
+#include "model.h"
 
 #include <limits.h>
 #include <poll.h>
@@ -83,7 +85,7 @@ static const struct fz_cmd_desc {
 	[C_REFRESH] = { "REFRESH", ISCSI_PORTAL_IOC_REFRESH, 0, true,
 		EM_OK | EM(EBADF) | EM(EPERM) | EM(EBUSY) | EM(EUCLEAN) },
 	[C_WATCH] = { "WATCH", ISCSI_PORTAL_IOC_WATCH, 0, false,
-		EM_OK | EM(EBADF) | EM(ENOMEM) },
+		EM_OK | EM(EBADF) | EM(ENOMEM) | EM(ENOSPC) },
 	[C_BADCMD] = { "bad-command", 0, 0, false, EM(ENOTTY) },
 	[C_READ] = { "read", 0, 0, false, 0 },
 	[C_POLL] = { "poll", 0, 0, false, 0 },
@@ -99,6 +101,8 @@ static const struct fz_cmd_desc {
 struct fz_shared {
 	uint64_t seed, calls, seconds;
 	unsigned int threads;
+	uint64_t max_watchers;			/* the module parameter */
+	unsigned int running;			/* threads of the phase running */
 	uint64_t failures;			/* atomic */
 	uint64_t max_id;			/* atomic max of ids seen */
 	uint64_t corrupt_marks, recoveries;	/* atomic */
@@ -275,6 +279,17 @@ static bool fz_writable(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
+/*
+ * May a WATCH on @s get ENOSPC?  Only when it is not watching yet and the
+ * fds of the threads running now (nothing else watches while the fuzzer
+ * runs) could hold every one of the module's max_watchers slots.
+ */
+static bool fz_watch_may_be_full(const struct fz_slot *s)
+{
+	return !s->watching &&
+	       (uint64_t)fz->running * FZ_SLOTS >= fz->max_watchers;
+}
+
 static const char *fz_mode(int flags)
 {
 	switch (flags & O_ACCMODE) {
@@ -412,41 +427,6 @@ static bool fz_addr_fuzzrange(const struct iscsi_portal_addr *a)
 		       a->addr[2] == 0x0d && a->addr[3] == 0xb8 &&
 		       a->addr[4] == 0xf0 && a->addr[5] == 0x22;
 	return false;
-}
-
-/* CONTRACT section 3: 1 valid, 0 invalid, -1 not said (v4-mapped IPv6). */
-static int fz_addr_valid(const struct iscsi_portal_addr *a)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	bool ll;
-	int i;
-
-	if (!a->port)
-		return 0;
-	if (a->family == AF_INET) {
-		if (a->scope_id)
-			return 0;
-		for (i = 4; i < 16; i++)
-			if (a->addr[i])
-				return 0;
-		if ((a->addr[0] & 0xf0) == 0xe0)
-			return 0;	/* multicast */
-		if (a->addr[0] == 255 && a->addr[1] == 255 &&
-		    a->addr[2] == 255 && a->addr[3] == 255)
-			return 0;	/* broadcast */
-		return 1;
-	}
-	if (a->family == AF_INET6) {
-		if (a->addr[0] == 0xff)
-			return 0;
-		ll = a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
-		if (ll != !!a->scope_id)
-			return 0;
-		if (!memcmp(a->addr, mapped, sizeof(mapped)))
-			return -1;
-		return 1;
-	}
-	return 0;
 }
 
 static void fz_flip_bits(struct fz_thread *t, void *p, size_t n)
@@ -697,7 +677,7 @@ static void fz_check_info(struct fz_thread *t, const struct iscsi_portal_info *i
 	if (in->flags & ~ISCSI_PORTAL_INFO_BUSY)
 		fz_fail(t, "%s: id %" PRIu64 " has flags %#x", what,
 			(uint64_t)in->id, in->flags);
-	if (fz_addr_valid(&in->addr) == 0)
+	if (!iscsi_portal_addr_valid(&in->addr))
 		fz_fail(t, "%s: id %" PRIu64 " has an invalid address %s", what,
 			(uint64_t)in->id, ip_addr_str(&in->addr));
 }
@@ -780,7 +760,7 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 	size_t acc = 0;
 	uint64_t id = 0;
 	char hex[160];
-	int ret, av = 1;
+	int ret;
 
 	memset(&a, 0, sizeof(a));
 	if (fz_chance(t, 1, 40)) {
@@ -904,7 +884,8 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 		goto check;
 	}
 	if (c == C_WATCH) {
-		allowed = fz_readable(s->flags) ? EM_OK | EM(ENOMEM) : EM(EBADF);
+		allowed = fz_readable(s->flags) ? EM_OK | EM(ENOMEM) |
+			  (fz_watch_may_be_full(s) ? EM(ENOSPC) : 0) : EM(EBADF);
 		goto check;
 	}
 	if (!d->size)
@@ -942,13 +923,13 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 
 	switch (c) {
 	case C_ADD:
-		av = fz_addr_valid(&a.add.addr);
-		if (a.add.flags || !fz_status_valid(a.add.status) || av == 0) {
+		/* The validator the module builds (drivers/.../addr_check.h). */
+		if (a.add.flags || !fz_status_valid(a.add.status) ||
+		    !iscsi_portal_addr_valid(&a.add.addr)) {
 			allowed = EM(EINVAL);
 			goto check;
 		}
-		if (av == 1)
-			allowed &= ~EM(EINVAL);
+		allowed &= ~EM(EINVAL);
 		break;
 	case C_SET:
 	case C_REPORT:
@@ -1022,9 +1003,6 @@ check:
 		 */
 		if (t->single && fz_bit_test(fz->removed, nid))
 			fz_fail(t, "ADD reused the removed id %" PRIu64, nid);
-		if (av == -1)
-			fz_log("note: ADD accepted a v4-mapped IPv6 address (id %"
-			       PRIu64 ")", nid);
 		t->last_add_id = nid;
 		fz_note_id(nid);
 		for (i = 0; i < 8; i++) {
@@ -1161,8 +1139,8 @@ static void fz_op_watch(struct fz_thread *t)
 	snprintf(t->what, sizeof(t->what), "WATCH fd %s%s", fz_mode(s->flags),
 		 s->watching ? " (again)" : "");
 	t->calls++;
-	fz_check(t, C_WATCH, -ret, fz_readable(s->flags) ? EM_OK | EM(ENOMEM) :
-		 EM(EBADF));
+	fz_check(t, C_WATCH, -ret, fz_readable(s->flags) ? EM_OK | EM(ENOMEM) |
+		 (fz_watch_may_be_full(s) ? EM(ENOSPC) : 0) : EM(EBADF));
 	if (!ret && !s->watching) {
 		s->watching = true;
 		s->have_seq = false;
@@ -1636,6 +1614,7 @@ FIXTURE_SETUP(fuzz)
 	if (self->fd == -ENOENT)
 		SKIP(return, "%s missing: module not loaded", IP_DEV);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", IP_DEV, strerror(-self->fd));
+	ASSERT_EQ(0, ip_param_read("max_watchers", &fz->max_watchers));
 }
 
 FIXTURE_TEARDOWN(fuzz)
@@ -1663,6 +1642,7 @@ static uint64_t fz_run(unsigned int nthreads, uint64_t calls, uint64_t ms,
 		free(tid);
 		return 0;
 	}
+	fz->running = nthreads;
 	for (i = 0; i < nthreads; i++) {
 		ret = fz_thread_init(&th[i], i, fz->seed ^ seed_tweak);
 		if (ret) {
@@ -1690,6 +1670,7 @@ static uint64_t fz_run(unsigned int nthreads, uint64_t calls, uint64_t ms,
 		total += th[i].calls;
 		fz_thread_fini(&th[i]);
 	}
+	fz->running = 0;
 	free(th);
 	free(tid);
 	return total;
@@ -1755,45 +1736,37 @@ TEST_F(fuzz, add_efault)
 	munmap(ro, PG);
 }
 
-/* The exact model of one portal in the final phase. */
-struct fz_model {
-	uint64_t id;
-	struct iscsi_portal_addr addr;
-	uint32_t status;
-	uint64_t gen;
-	bool live;
-};
-
+/*
+ * final_consistency: FZ_MODEL slots, each the id of a portal of the model
+ * (model.h) or 0; the records the model says the calls produced go to
+ * @exp (the first @cap of them).
+ */
 #define FZ_MODEL	48
+#define FZ_FINAL_OPS	1500
 
-static void fz_expect_event(struct fz_thread *t, struct iscsi_portal_event *q,
-			    unsigned int *nq, unsigned int cap, uint64_t seq,
-			    uint64_t id, uint32_t type, uint32_t o, uint32_t nw)
+static void fz_expect(struct iscsi_portal_event *exp, unsigned int *nexp,
+		      unsigned int cap, const struct iscsi_portal_event *rec)
 {
-	(void)t;
-	if (*nq < cap)
-		q[*nq] = (struct iscsi_portal_event){ .seq = seq, .id = id,
-			.type = type, .old_status = o, .new_status = nw };
-	(*nq)++;
+	if (*nexp < cap)
+		exp[*nexp] = *rec;
+	(*nexp)++;
 }
 
 /*
- * final_consistency: the result @ret of a SET or REPORT of @st on the model
- * portal @p.  A live portal takes it (with a MODIFY record, seq the next
- * generation, if the status changes); a removed one is EIDRM.
+ * final_consistency: the result @ret of a SET or REPORT of @st on @id.
+ * What the model says of the id (live: 0, removed: EIDRM), and, if it
+ * took it, the MODIFY record when the status changed.
  */
 static void fz_status_result(struct __test_metadata *_metadata,
-			     struct fz_thread *t, struct iscsi_portal_event *exp,
-			     unsigned int *nexp, uint64_t *gen,
-			     struct fz_model *p, uint32_t st, int ret)
+			     struct ipm_table *m, struct iscsi_portal_event *exp,
+			     unsigned int *nexp, uint64_t id, uint32_t st,
+			     int ret)
 {
-	EXPECT_EQ(p->live ? 0 : -EIDRM, ret);
-	if (!ret && st != p->status) {
-		fz_expect_event(t, exp, nexp, 4096, ++*gen, p->id,
-				ISCSI_PORTAL_EVENT_MODIFY, p->status, st);
-		p->status = st;
-		p->gen++;
-	}
+	struct iscsi_portal_event rec;
+
+	EXPECT_EQ(ipm_id_errno(m, id), ret);
+	if (!ret && ipm_set_status(m, id, st, &rec) == 1)
+		fz_expect(exp, nexp, 4096, &rec);
 }
 
 /*
@@ -1803,15 +1776,18 @@ static void fz_status_result(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(fuzz, final_consistency, FZ_TIMEOUT)
 {
-	struct fz_model m[FZ_MODEL];
+	uint64_t slot[FZ_MODEL];
 	struct iscsi_portal_event *exp = calloc(4096, sizeof(*exp));
 	struct iscsi_portal_event *got = calloc(4096, sizeof(*got));
+	struct iscsi_portal_event rec;
 	struct iscsi_portal_version v;
 	struct iscsi_portal_info info;
+	struct ipm_table m;
 	struct fz_thread t;
-	uint64_t gen, last_id = 0, queue_len = 0;
+	uint64_t last_id = 0, queue_len = 0;
 	unsigned int nexp = 0, i, ops, bad = 0, cap = 4000;
-	int wfd, ret, k;
+	const char *why;
+	int wfd, ret;
 	ssize_t n;
 
 	ASSERT_NE(NULL, exp);
@@ -1827,16 +1803,18 @@ TEST_F_TIMEOUT(fuzz, final_consistency, FZ_TIMEOUT)
 	ASSERT_LE(0, wfd);
 	ASSERT_EQ(0, ip_ioctl(wfd, ISCSI_PORTAL_IOC_WATCH, NULL));
 	ASSERT_EQ(0, ip_version(self->fd, &v));
-	gen = v.table_generation;
+	ASSERT_EQ(0, ipm_init(&m, FZ_FINAL_OPS + FZ_MODEL, false,
+			      v.table_generation));
 
-	memset(m, 0, sizeof(m));
-	for (ops = 0; ops < 1500 && nexp + 2 < cap; ops++) {
-		struct fz_model *p = &m[fz_below(&t, FZ_MODEL)];
+	memset(slot, 0, sizeof(slot));
+	for (ops = 0; ops < FZ_FINAL_OPS && nexp + 2 < cap; ops++) {
+		uint64_t *id = &slot[fz_below(&t, FZ_MODEL)];
+		bool live = *id && !ipm_id_errno(&m, *id);
 		uint32_t st;
 
 		switch (fz_below(&t, 6)) {
 		case 0:	/* ADD (or REMOVE when live) */
-			if (!p->live) {
+			if (!live) {
 				struct iscsi_portal_addr a;
 				__u64 nid = 0;
 
@@ -1857,61 +1835,64 @@ TEST_F_TIMEOUT(fuzz, final_consistency, FZ_TIMEOUT)
 				last_id = nid;
 				fz_note_id(nid);
 				fz_bit_set(fz->issued, nid);
-				*p = (struct fz_model){ .id = nid, .addr = a,
-					.status = st, .live = true };
-				fz_expect_event(&t, exp, &nexp, 4096, ++gen, nid,
-						ISCSI_PORTAL_EVENT_ARRIVE, 0, st);
+				ret = ipm_add(&m, nid, &a, st, &rec);
+				EXPECT_EQ(1, ret) TH_LOG("final: the model refuses ADD %s -> %"
+							 PRIu64, ip_addr_str(&a), (uint64_t)nid);
+				if (ret == 1)
+					fz_expect(exp, &nexp, 4096, &rec);
+				*id = nid;
 				/* The same address again: EEXIST. */
 				EXPECT_EQ(-EEXIST, ip_add(self->fd, &a, 1, NULL));
 				break;
 			}
 			/* fall through */
 		case 1:	/* REMOVE */
-			if (!p->id)
+			if (!*id)
 				break;
-			ret = ip_remove(self->fd, p->id);
-			if (p->live) {
-				EXPECT_EQ(0, ret);
-				fz_bit_set(fz->removed, p->id);
-				fz_expect_event(&t, exp, &nexp, 4096, ++gen, p->id,
-						ISCSI_PORTAL_EVENT_DEPART, p->status, 0);
-				p->live = false;
-			} else {
-				EXPECT_EQ(-EIDRM, ret);
+			ret = ip_remove(self->fd, *id);
+			EXPECT_EQ(ipm_id_errno(&m, *id), ret);
+			if (live) {
+				fz_bit_set(fz->removed, *id);
+				if (ipm_remove(&m, *id, &rec) == 1)
+					fz_expect(exp, &nexp, 4096, &rec);
 			}
 			break;
 		case 2:	/* SET */
-			if (!p->id)
+			if (!*id)
 				break;
 			st = fz_chance(&t, 1, 2) ? ISCSI_PORTAL_STATUS_ONLINE :
 				ISCSI_PORTAL_STATUS_OFFLINE;
-			ret = ip_set_status(self->fd, p->id, st);
-			fz_status_result(_metadata, &t, exp, &nexp, &gen, p, st, ret);
+			ret = ip_set_status(self->fd, *id, st);
+			fz_status_result(_metadata, &m, exp, &nexp, *id, st, ret);
 			break;
 		case 3:	/* REPORT */
-			if (!p->id)
+			if (!*id)
 				break;
 			st = ip_valid_statuses[fz_below(&t, 5)];
-			ret = ip_report_status(self->fd, p->id, st);
-			fz_status_result(_metadata, &t, exp, &nexp, &gen, p, st, ret);
+			ret = ip_report_status(self->fd, *id, st);
+			fz_status_result(_metadata, &m, exp, &nexp, *id, st, ret);
 			break;
 		default: /* GET_INFO, GET_STATUS */
-			if (!p->id)
+			if (!*id)
 				break;
-			ret = ip_get_info(self->fd, p->id, &info);
-			if (!p->live) {
+			ret = ip_get_info(self->fd, *id, &info);
+			if (!live) {
 				EXPECT_EQ(-EIDRM, ret);
-				EXPECT_EQ(-EIDRM, ip_get_status(self->fd, p->id, NULL, NULL));
+				EXPECT_EQ(-EIDRM, ip_get_status(self->fd, *id, NULL, NULL));
 				break;
 			}
 			EXPECT_EQ(0, ret);
-			if (!ret && (info.id != p->id || info.status != p->status ||
-				     info.generation != p->gen || info.flags ||
-				     memcmp(&info.addr, &p->addr, sizeof(p->addr))))
+			why = ret ? NULL : ipm_check_info(&m, &info);
+			if (!ret && info.id != *id)
+				why = "another id";
+			if (why) {
+				const struct ipm_portal *p = ipm_find(&m, *id);
+
 				fz_fail(NULL, "final: GET_INFO %" PRIu64 ": status %u gen %"
-					PRIu64 " flags %#x, model status %u gen %" PRIu64,
-					p->id, info.status, (uint64_t)info.generation,
-					info.flags, p->status, p->gen);
+					PRIu64 " flags %#x, model status %u gen %" PRIu64
+					": %s", *id, info.status, (uint64_t)info.generation,
+					info.flags, p->status, (uint64_t)p->gen, why);
+			}
 			break;
 		}
 	}
@@ -1919,36 +1900,38 @@ TEST_F_TIMEOUT(fuzz, final_consistency, FZ_TIMEOUT)
 
 	/* Corruption: every table call EUCLEAN, REFRESH alone refused. */
 	if (fz_have_debugfs()) {
-		struct fz_model *p = NULL;
+		uint64_t live_id = 0;
 
 		for (i = 0; i < FZ_MODEL; i++)
-			if (m[i].live)
-				p = &m[i];
+			if (slot[i] && !ipm_id_errno(&m, slot[i]))
+				live_id = slot[i];
 		ASSERT_EQ(0, ip_mark_corrupt());
 		ASSERT_EQ(1, ip_is_corrupt(self->fd));
-		if (p) {
-			EXPECT_EQ(-EUCLEAN, ip_get_info(self->fd, p->id, &info));
-			EXPECT_EQ(-EUCLEAN, ip_set_status(self->fd, p->id, 1));
-			EXPECT_EQ(-EUCLEAN, ip_remove(self->fd, p->id));
+		if (live_id) {
+			EXPECT_EQ(-EUCLEAN, ip_get_info(self->fd, live_id, &info));
+			EXPECT_EQ(-EUCLEAN, ip_set_status(self->fd, live_id, 1));
+			EXPECT_EQ(-EUCLEAN, ip_remove(self->fd, live_id));
 		}
 		EXPECT_EQ(-EUCLEAN, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_REFRESH, NULL));
 		EXPECT_EQ(0, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_REENUMERATE, NULL));
 		EXPECT_EQ(0, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_REFRESH, NULL));
 		EXPECT_EQ(0, ip_is_corrupt(self->fd));
 	}
-	/* Statuses survived; the model still holds exactly. */
-	for (i = 0; i < FZ_MODEL; i++) {
-		if (!m[i].id)
-			continue;
-		ret = ip_get_info(self->fd, m[i].id, &info);
-		if (!m[i].live) {
+	/* Statuses survived; the model still holds exactly, for every id. */
+	for (i = 0; i < m.n; i++) {
+		const struct ipm_portal *p = &m.p[i];
+
+		ret = ip_get_info(self->fd, p->id, &info);
+		if (!p->live) {
 			EXPECT_EQ(-EIDRM, ret);
 			continue;
 		}
 		EXPECT_EQ(0, ret);
-		EXPECT_EQ(m[i].status, info.status);
-		EXPECT_EQ(m[i].gen, info.generation);
+		EXPECT_EQ(p->status, info.status);
+		EXPECT_EQ(p->gen, info.generation);
 	}
+	ASSERT_EQ(0, ip_version(self->fd, &v));
+	EXPECT_EQ(m.gen, v.table_generation) TH_LOG("the model's table generation");
 
 	/* The event log is exactly the model's committed changes. */
 	{
@@ -1977,10 +1960,10 @@ TEST_F_TIMEOUT(fuzz, final_consistency, FZ_TIMEOUT)
 	close(wfd);
 
 	/* Cleanup, then the whole table. */
-	for (k = 0; k < FZ_MODEL; k++)
-		if (m[k].live && !ip_remove(self->fd, m[k].id)) {
-			fz_bit_set(fz->removed, m[k].id);
-			m[k].live = false;
+	for (i = 0; i < m.n; i++)
+		if (m.p[i].live && !ip_remove(self->fd, m.p[i].id)) {
+			fz_bit_set(fz->removed, m.p[i].id);
+			ipm_remove(&m, m.p[i].id, NULL);
 		}
 	EXPECT_EQ(0u, fz_cleanup(self->fd));
 	EXPECT_EQ(0u, fz_table_check(self->fd, "final"));
@@ -1993,6 +1976,7 @@ TEST_F_TIMEOUT(fuzz, final_consistency, FZ_TIMEOUT)
 	fz_print_counts("all phases");
 	fz_log("failures: %" PRIu64 " (seed %" PRIu64 ")", fz->failures, fz->seed);
 	EXPECT_EQ(0ull, (unsigned long long)fz->failures);
+	ipm_free(&m);
 	free(exp);
 	free(got);
 }
