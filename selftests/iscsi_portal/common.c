@@ -897,12 +897,13 @@ int ip_param_read(const char *name, uint64_t *val)
  */
 int ip_module_ensure_default(void)
 {
-	uint64_t mp = 0, eq = 0;
+	uint64_t mp = 0, eq = 0, mw = 0;
 
 	if (ip_module_loaded() &&
 	    !ip_param_read("max_portals", &mp) && mp == IP_DEFAULT_MAX_PORTALS &&
 	    !ip_param_read("event_queue_len", &eq) &&
-	    eq == IP_DEFAULT_EVENT_QUEUE_LEN)
+	    eq == IP_DEFAULT_EVENT_QUEUE_LEN &&
+	    !ip_param_read("max_watchers", &mw) && mw == IP_DEFAULT_MAX_WATCHERS)
 		return 0;
 	return ip_module_reload("");
 }

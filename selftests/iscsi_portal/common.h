@@ -59,6 +59,7 @@
 /* Defaults of the module parameters (CONTRACT section 4). */
 #define IP_DEFAULT_MAX_PORTALS		65536
 #define IP_DEFAULT_EVENT_QUEUE_LEN	4096
+#define IP_DEFAULT_MAX_WATCHERS		256
 
 /*
  * How long set_delay_ms / table_delay_ms hold a call's window open in the

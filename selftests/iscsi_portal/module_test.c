@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * module_test - module lifetime and parameters (CONTRACT section 4):
- * unload refused while an fd is open, max_portals / event_queue_len
- * ranges, ENOSPC at max_portals, a fresh table after reload.
+ * unload refused while an fd is open, max_portals / event_queue_len /
+ * max_watchers ranges, ENOSPC at max_portals and at max_watchers, a fresh
+ * table after reload.
  *
  * The module file is $ISCSI_PORTAL_KO (default /lib/iscsi_portal/
  * iscsi_portal.ko), loaded with finit_module() and removed with
@@ -12,13 +13,20 @@
  */
 #include "harness.h"
 
+#define NW	8	/* fds of the max_watchers tests */
+
 FIXTURE(module) {
 	int fd;
+	int w[NW];
 };
 
 FIXTURE_SETUP(module)
 {
+	int i;
+
 	self->fd = -1;
+	for (i = 0; i < NW; i++)
+		self->w[i] = -1;
 	ASSERT_EQ(0, ip_module_ensure_default())
 		TH_LOG("cannot (re)load %s", ip_ko_path());
 	ASSERT_TRUE(ip_module_loaded());
@@ -26,6 +34,11 @@ FIXTURE_SETUP(module)
 
 FIXTURE_TEARDOWN(module)
 {
+	int i;
+
+	for (i = 0; i < NW; i++)
+		if (self->w[i] >= 0)
+			close(self->w[i]);
 	if (self->fd >= 0)
 		close(self->fd);
 	self->fd = -1;
@@ -92,6 +105,7 @@ TEST_F(module, default_parameters)
 {
 	expect_param(_metadata, "max_portals", IP_DEFAULT_MAX_PORTALS);
 	expect_param(_metadata, "event_queue_len", IP_DEFAULT_EVENT_QUEUE_LEN);
+	expect_param(_metadata, "max_watchers", IP_DEFAULT_MAX_WATCHERS);
 }
 
 TEST_F(module, out_of_range_parameters_einval)
@@ -101,6 +115,9 @@ TEST_F(module, out_of_range_parameters_einval)
 		"event_queue_len=0", "event_queue_len=1048577",
 		"event_queue_len=4294967295",
 		"max_portals=4 event_queue_len=0", "max_portals=0 event_queue_len=4",
+		"max_watchers=0", "max_watchers=65537", "max_watchers=4294967295",
+		"max_portals=4 event_queue_len=4 max_watchers=0",
+		"max_watchers=4 event_queue_len=0",
 	};
 	unsigned int i;
 
@@ -122,19 +139,27 @@ TEST_F(module, parameter_limits_load)
 	struct iscsi_portal_addr a;
 	__u64 id;
 
-	reload(_metadata, self, "max_portals=16777216 event_queue_len=1048576");
+	reload(_metadata, self,
+	       "max_portals=16777216 event_queue_len=1048576 max_watchers=65536");
 	expect_param(_metadata, "max_portals", 16777216);
 	expect_param(_metadata, "event_queue_len", 1048576);
+	expect_param(_metadata, "max_watchers", 65536);
 	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
 	EXPECT_EQ((__u64)1, id) TH_LOG("ids start at 1");
 
-	reload(_metadata, self, "max_portals=1 event_queue_len=1");
+	reload(_metadata, self, "max_portals=1 event_queue_len=1 max_watchers=1");
 	expect_param(_metadata, "max_portals", 1);
 	expect_param(_metadata, "event_queue_len", 1);
+	expect_param(_metadata, "max_watchers", 1);
 	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET6, ISCSI_PORTAL_STATUS_ONLINE, &id, NULL));
 	EXPECT_EQ((__u64)1, id);
 	ip_unique_addr(&a, AF_INET);
 	EXPECT_EQ(-ENOSPC, ip_add(self->fd, &a, ISCSI_PORTAL_STATUS_ONLINE, &id));
+	/* one watcher, and no second */
+	EXPECT_EQ(0, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_WATCH, NULL));
+	self->w[0] = ip_open(O_RDONLY);
+	ASSERT_LE(0, self->w[0]);
+	EXPECT_EQ(-ENOSPC, ip_ioctl(self->w[0], ISCSI_PORTAL_IOC_WATCH, NULL));
 }
 
 TEST_F(module, max_portals_enospc)
@@ -181,6 +206,96 @@ TEST_F(module, max_portals_enospc)
 	/* the removed portal's address is free, but the table is full */
 	EXPECT_EQ(-ENOSPC, ip_add(self->fd, &addr[1], ISCSI_PORTAL_STATUS_ONLINE, &id));
 	EXPECT_EQ(-EIDRM, ip_get_status(self->fd, ids[1], NULL, NULL));
+}
+
+/* WATCH @fd: 0 or -errno. */
+static int watch(int fd)
+{
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_WATCH, NULL);
+}
+
+/* Is @fd a watcher?  Exactly one record of the change just made waits. */
+static void expect_watcher(struct __test_metadata *_metadata, int fd,
+			   __u64 seq, bool watching)
+{
+	struct iscsi_portal_event ev[2];
+	ssize_t n;
+
+	fill_cc(ev, sizeof(ev));
+	n = read(fd, ev, sizeof(ev));
+	if (!watching) {
+		EXPECT_EQ(-1, n) TH_LOG("fd %d reads records without a WATCH slot", fd);
+		EXPECT_EQ(EINVAL, errno);
+		return;
+	}
+	ASSERT_EQ((ssize_t)sizeof(ev[0]), n) TH_LOG("watcher fd %d", fd);
+	EXPECT_EQ(seq, ev[0].seq);
+	EXPECT_EQ((__u32)ISCSI_PORTAL_EVENT_ARRIVE, ev[0].type);
+}
+
+/*
+ * max_watchers=4: WATCH on 4 fds succeeds (one of them watching twice,
+ * which takes one slot), the next fd gets ENOSPC and stays no watcher;
+ * EBADF still comes first; a closed watcher frees its slot, a closed fd
+ * whose WATCH failed frees none; the parameter reads back.
+ */
+TEST_F(module, max_watchers_enospc)
+{
+	__u64 id, g;
+	int i;
+
+	reload(_metadata, self, "max_watchers=4");
+	expect_param(_metadata, "max_watchers", 4);
+	for (i = 0; i < NW; i++) {
+		self->w[i] = ip_open(i == NW - 1 ? O_WRONLY : O_RDONLY | O_NONBLOCK);
+		ASSERT_LE(0, self->w[i]);
+	}
+	/* w0 twice, then w1..w3: four fds, four slots */
+	EXPECT_EQ(0, watch(self->w[0]));
+	EXPECT_EQ(0, watch(self->w[0])) TH_LOG("WATCH twice on one fd is harmless");
+	for (i = 1; i < 4; i++) {
+		EXPECT_EQ(0, watch(self->w[i]))
+			TH_LOG("WATCH #%d of max_watchers=4 (w0 watched twice)", i + 1);
+	}
+	/* full */
+	EXPECT_EQ(-ENOSPC, watch(self->w[4]));
+	EXPECT_EQ(-ENOSPC, watch(self->w[4])) TH_LOG("a refused fd stays refused");
+	EXPECT_EQ(-EBADF, watch(self->w[NW - 1])) TH_LOG("EBADF before ENOSPC");
+	EXPECT_EQ(0, watch(self->w[2])) TH_LOG("a watcher may WATCH again when full");
+
+	/* the four receive a change, the refused fd is no watcher */
+	g = ip_table_gen(self->fd);
+	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
+				   &id, NULL));
+	for (i = 0; i < 4; i++)
+		expect_watcher(_metadata, self->w[i], g + 1, true);
+	expect_watcher(_metadata, self->w[4], g + 1, false);
+
+	/* closing an fd whose WATCH failed frees no slot... */
+	ASSERT_EQ(0, close(self->w[4]));
+	self->w[4] = -1;
+	EXPECT_EQ(-ENOSPC, watch(self->w[5]));
+	/* ...closing a watcher frees one, at once */
+	ASSERT_EQ(0, close(self->w[1]));
+	self->w[1] = -1;
+	EXPECT_EQ(0, watch(self->w[5]));
+	EXPECT_EQ(-ENOSPC, watch(self->w[6]));
+
+	/* all closed: four slots again */
+	for (i = 0; i < NW; i++) {
+		if (self->w[i] >= 0)
+			close(self->w[i]);
+		self->w[i] = -1;
+	}
+	for (i = 0; i < 4; i++) {
+		self->w[i] = ip_open(O_RDONLY);
+		ASSERT_LE(0, self->w[i]);
+		EXPECT_EQ(0, watch(self->w[i])) TH_LOG("WATCH #%d after all closed", i + 1);
+	}
+	self->w[4] = ip_open(O_RDWR);
+	ASSERT_LE(0, self->w[4]);
+	EXPECT_EQ(-ENOSPC, watch(self->w[4]));
+	EXPECT_EQ(0, ip_remove(self->fd, id));
 }
 
 TEST_F(module, reload_resets_state)
