@@ -406,6 +406,7 @@ struct torn_reader {
 	__u64 id;
 	int stop;
 	unsigned long reads, bad, backwards, errors;
+	unsigned long changes;		/* reads that saw a new generation */
 	__u32 bad_status;
 	__u64 bad_gen;
 	__u64 last_info, last_list;	/* the generations seen last */
@@ -427,6 +428,8 @@ static void torn_check(struct torn_reader *r, __u32 status, __u64 gen,
 	}
 	if (gen < *last)
 		r->backwards++;
+	if (gen > *last)
+		r->changes++;
 	*last = gen;
 }
 
@@ -478,8 +481,11 @@ TEST_F_TIMEOUT(busy, readers_never_see_torn_state, 60)
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(reader, NULL);
 
-	TH_LOG("%d flips, %lu reads", flips, r.reads);
+	TH_LOG("%d flips, %lu reads, %lu of a new generation", flips, r.reads,
+	       r.changes);
 	EXPECT_LT(0UL, r.reads);
+	/* Not vacuous: the reads ran while the writer flipped. */
+	EXPECT_LT(1UL, r.changes) TH_LOG("the reader never saw the flips happen");
 	EXPECT_EQ(0UL, r.errors) TH_LOG("reader ioctls failed");
 	EXPECT_EQ(0UL, r.bad) TH_LOG("torn read: status %u with generation %llu",
 				     r.bad_status, (unsigned long long)r.bad_gen);

@@ -239,13 +239,14 @@ version_now() {
 # ---- waiting for a background process --------------------------------------
 
 # wait_polling PID: until the watcher PID sits in ppoll() (x86_64 syscall
-# 271), i.e. it has subscribed and listed; 5 s at most.
+# 271), i.e. it has subscribed and listed; 5 s at most.  Without
+# /proc/PID/syscall that cannot be seen: a failure, not a guess.
 wait_polling() {
 	w_i=0
 	while [ "$w_i" -lt 100 ]; do
 		if ! read -r w_sc _ <"/proc/$1/syscall" 2>/dev/null; then
-			sleep 1		# no /proc/PID/syscall: just give it time
-			return 0
+			fail "cannot read /proc/$1/syscall: is watcher $1 polling?"
+			return 1
 		fi
 		[ "$w_sc" = 271 ] && return 0
 		sleep 0.05
