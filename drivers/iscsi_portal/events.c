@@ -36,6 +36,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -62,6 +63,7 @@ struct ispt_watcher {
 };
 
 LIST_HEAD(ispt_watchers);
+BLOCKING_NOTIFIER_HEAD(ispt_notifier);
 static unsigned int ispt_nr_watchers;	/* at most ispt_max_watchers */
 
 static void ispt_watcher_free(struct ispt_watcher *w)
@@ -71,7 +73,8 @@ static void ispt_watcher_free(struct ispt_watcher *w)
 }
 
 /**
- * ispt_events_queue() - queue a committed change to every watcher.
+ * ispt_events_queue() - queue a committed change to every watcher, and
+ *	tell every notifier (provider.c).
  * @seq: the table generation the change produced.
  * @id: the portal.
  * @type: ISCSI_PORTAL_EVENT_ARRIVE, _DEPART or _MODIFY.
@@ -79,12 +82,19 @@ static void ispt_watcher_free(struct ispt_watcher *w)
  * @new_status: the status after.
  *
  * Context: ispt_commit_mutex held (through ispt_events_post()); takes each
- * watcher's spinlock in turn and wakes its readers outside it.
+ * watcher's spinlock in turn and wakes its readers outside it, then calls
+ * the notifiers, which may sleep, with no spinlock held.
  */
 void ispt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
 		       u32 new_status)
 {
-	struct iscsi_portal_event *ev;
+	struct iscsi_portal_event ev = {
+		.seq = seq,
+		.id = id,
+		.type = type,
+		.old_status = old_status,
+		.new_status = new_status,
+	};
 	struct ispt_watcher *w;
 	bool wake;
 
@@ -96,20 +106,14 @@ void ispt_events_queue(u64 seq, u64 id, u32 type, u32 old_status,
 			w->overflowed = true;
 			w->overflow_seq = seq;
 		} else {
-			ev = &w->ring[(w->head + w->len) % w->size];
-			*ev = (struct iscsi_portal_event) {
-				.seq = seq,
-				.id = id,
-				.type = type,
-				.old_status = old_status,
-				.new_status = new_status,
-			};
+			w->ring[(w->head + w->len) % w->size] = ev;
 			w->len++;
 		}
 		spin_unlock(&w->lock);
 		if (wake)
 			wake_up_interruptible_poll(&w->wait, EPOLLIN | EPOLLRDNORM);
 	}
+	blocking_notifier_call_chain(&ispt_notifier, type, &ev);
 }
 
 /**

@@ -34,6 +34,7 @@
 #define ISPT_MAX_PORTALS_LIMIT		16777216U
 #define ISPT_EVENT_QUEUE_LEN_LIMIT	1048576U
 #define ISPT_MAX_WATCHERS_LIMIT		65536U
+#define ISPT_PROVIDER_TIMEOUT_LIMIT	600000U
 
 unsigned int ispt_max_portals = 65536;
 module_param_named(max_portals, ispt_max_portals, uint, 0444);
@@ -47,6 +48,10 @@ unsigned int ispt_max_watchers = 256;
 module_param_named(max_watchers, ispt_max_watchers, uint, 0444);
 MODULE_PARM_DESC(max_watchers, "Most fds that WATCH at once (1-65536, default 256)");
 
+unsigned int ispt_provider_timeout_ms = 30000;
+module_param_named(provider_timeout_ms, ispt_provider_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(provider_timeout_ms, "How long a userspace provider may take to answer (1-600000 ms, default 30000)");
+
 u32 ispt_set_delay_ms;
 u32 ispt_table_delay_ms;
 static struct dentry *ispt_debugfs;
@@ -54,13 +59,26 @@ static struct dentry *ispt_debugfs;
 /*
  * struct ispt_file - one open file of the device (file->private_data).
  * @watcher: set once by WATCH (ispt_watch()), freed at release.
+ * @uprov: set once by PROVIDER_ATTACH (ispt_uprov_attach()), freed at
+ *	release.  An fd is a watcher or a provider, never both: its read()
+ *	gives events or requests.
+ * @role_lock: serialises WATCH and PROVIDER_ATTACH.
  * @writer_err: 0 when the fd may change the table, else -EBADF or -EPERM;
  *	fixed at open.
  */
 struct ispt_file {
 	struct ispt_watcher *watcher;
+	struct ispt_uprov *uprov;
+	struct mutex role_lock;		/* WATCH, PROVIDER_ATTACH */
 	int writer_err;
 };
+
+/* The fd's userspace provider, or NULL. */
+static struct ispt_uprov *ispt_file_uprov(struct ispt_file *f)
+{
+	/* Pairs with the release in ispt_uprov_attach(). */
+	return smp_load_acquire(&f->uprov);
+}
 
 /*
  * The contract ranks EFAULT before every other error.  A call whose
@@ -82,6 +100,9 @@ union ispt_ioc_arg {
 	struct iscsi_portal_info info;
 	struct iscsi_portal_status_arg st;
 	struct iscsi_portal_list list;
+	struct iscsi_portal_provider_attach attach;
+	struct iscsi_portal_reply reply;
+	struct iscsi_portal_provider_info prov;
 };
 
 static int ispt_ioc_list(struct iscsi_portal_list *list)
@@ -98,11 +119,22 @@ static int ispt_ioc_list(struct iscsi_portal_list *list)
 	return err;
 }
 
-/* One command on its argument @a, copied in; the writer check is done. */
-static int ispt_ioc(unsigned int cmd, union ispt_ioc_arg *a)
+static int ispt_ioc_role(struct ispt_file *f, unsigned int cmd,
+			 const struct iscsi_portal_provider_attach *attach)
 {
-	struct iscsi_portal_info info;
-	int err;
+	guard(mutex)(&f->role_lock);
+	if (cmd == ISCSI_PORTAL_IOC_WATCH)
+		return f->uprov ? -EINVAL : ispt_watch(&f->watcher);
+	return f->watcher ? -EINVAL : ispt_uprov_attach(&f->uprov, attach);
+}
+
+/* One command on its argument @a, copied in; the writer check is done. */
+static int ispt_ioc(struct ispt_file *f, unsigned int cmd,
+		    union ispt_ioc_arg *a)
+{
+	struct iscsi_portal_provider *prov;
+
+	prov = ispt_uprov_provider(ispt_file_uprov(f));
 
 	switch (cmd) {
 	case ISCSI_PORTAL_IOC_VERSION:
@@ -110,33 +142,63 @@ static int ispt_ioc(unsigned int cmd, union ispt_ioc_arg *a)
 		return 0;
 	case ISCSI_PORTAL_IOC_GET_INFO:
 		return ispt_get_info(a->info.id, &a->info);
-	case ISCSI_PORTAL_IOC_GET_STATUS:
-		err = ispt_get_info(a->st.id, &info);
-		if (!err) {
-			a->st.status = info.status;
-			a->st.flags = info.flags;
-		}
-		return err;
+	case ISCSI_PORTAL_IOC_GET_PROVIDER:
+		return ispt_get_provider(a->prov.id, &a->prov);
 	case ISCSI_PORTAL_IOC_LIST:
 		return ispt_ioc_list(&a->list);
 	case ISCSI_PORTAL_IOC_ADD:
 		if (a->add.flags)
 			return -EINVAL;
-		return ispt_add(&a->add.addr, a->add.status, &a->add.id);
+		return ispt_add(&a->add.addr, a->add.status, prov, &a->add.id);
 	case ISCSI_PORTAL_IOC_REMOVE:
-		return ispt_remove(a->ref.id);
+		return ispt_remove(a->ref.id, prov);
 	case ISCSI_PORTAL_IOC_SET_STATUS:
+		return ispt_set_status(a->st.id, a->st.status, a->st.flags);
 	case ISCSI_PORTAL_IOC_REPORT_STATUS:
 		if (a->st.flags)
 			return -EINVAL;
-		return ispt_set_status(a->st.id, a->st.status,
-				       cmd == ISCSI_PORTAL_IOC_REPORT_STATUS);
+		return ispt_report_status(a->st.id, a->st.status, prov);
 	case ISCSI_PORTAL_IOC_REENUMERATE:
 		return ispt_reenumerate();
 	case ISCSI_PORTAL_IOC_REFRESH:
 		return ispt_refresh();
+	case ISCSI_PORTAL_IOC_PROVIDER_ATTACH:
+		return ispt_ioc_role(f, cmd, &a->attach);
+	case ISCSI_PORTAL_IOC_PROVIDER_REPLY:
+		return ispt_uprov_reply(ispt_file_uprov(f), &a->reply);
 	}
 	return -ENOTTY;
+}
+
+/*
+ * The hottest reader has a path of its own: the id in and two words out
+ * with inline user accesses, no copy of the rest of the argument.
+ */
+static int ispt_ioc_get_status(struct iscsi_portal_status_arg __user *uarg)
+{
+	u32 status, flags;
+	u64 id;
+	int err;
+
+	if (!user_read_access_begin(uarg, sizeof(*uarg)))
+		return -EFAULT;
+	unsafe_get_user(id, &uarg->id, efault_read);
+	user_read_access_end();
+	err = ispt_get_status(id, &status, &flags);
+	if (err)
+		return ispt_writable(uarg, sizeof(*uarg)) ? err : -EFAULT;
+	if (!user_write_access_begin(uarg, sizeof(*uarg)))
+		return -EFAULT;
+	unsafe_put_user(status, &uarg->status, efault_write);
+	unsafe_put_user(flags, &uarg->flags, efault_write);
+	user_write_access_end();
+	return 0;
+efault_write:
+	user_write_access_end();
+	return -EFAULT;
+efault_read:
+	user_read_access_end();
+	return -EFAULT;
 }
 
 /*
@@ -156,10 +218,12 @@ static long ispt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ISCSI_PORTAL_IOC_WATCH:
 		if (!(file->f_mode & FMODE_READ))
 			return -EBADF;
-		return ispt_watch(&f->watcher);
+		return ispt_ioc_role(f, cmd, NULL);
+	case ISCSI_PORTAL_IOC_GET_STATUS:
+		return ispt_ioc_get_status(argp);
 	case ISCSI_PORTAL_IOC_VERSION:
 	case ISCSI_PORTAL_IOC_GET_INFO:
-	case ISCSI_PORTAL_IOC_GET_STATUS:
+	case ISCSI_PORTAL_IOC_GET_PROVIDER:
 	case ISCSI_PORTAL_IOC_LIST:
 		break;
 	case ISCSI_PORTAL_IOC_ADD:
@@ -168,6 +232,8 @@ static long ispt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ISCSI_PORTAL_IOC_REPORT_STATUS:
 	case ISCSI_PORTAL_IOC_REENUMERATE:
 	case ISCSI_PORTAL_IOC_REFRESH:
+	case ISCSI_PORTAL_IOC_PROVIDER_ATTACH:
+	case ISCSI_PORTAL_IOC_PROVIDER_REPLY:
 		if (f->writer_err)
 			return f->writer_err;
 		break;
@@ -184,7 +250,7 @@ static long ispt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	 */
 	if (cmd == ISCSI_PORTAL_IOC_ADD && !ispt_writable(argp, size))
 		return -EFAULT;
-	err = ispt_ioc(cmd, &a);
+	err = ispt_ioc(f, cmd, &a);
 	if (!(_IOC_DIR(cmd) & _IOC_READ))
 		return err;
 	if (err)
@@ -199,6 +265,7 @@ static int ispt_open(struct inode *inode, struct file *file)
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
+	mutex_init(&f->role_lock);
 	if (!(file->f_mode & FMODE_WRITE))
 		f->writer_err = -EBADF;
 	else if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
@@ -212,7 +279,9 @@ static int ispt_release(struct inode *inode, struct file *file)
 {
 	struct ispt_file *f = file->private_data;
 
+	ispt_uprov_detach(f->uprov);
 	ispt_watch_release(f->watcher);
+	mutex_destroy(&f->role_lock);
 	kfree(f);
 	return 0;
 }
@@ -221,15 +290,22 @@ static ssize_t ispt_fop_read(struct file *file, char __user *buf,
 			     size_t count, loff_t *ppos)
 {
 	struct ispt_file *f = file->private_data;
+	struct ispt_uprov *up = ispt_file_uprov(f);
 
+	if (up)
+		return ispt_uprov_read(up, file->f_flags & O_NONBLOCK, buf,
+				       count);
 	return ispt_events_read(ispt_watcher_of(&f->watcher),
-			       file->f_flags & O_NONBLOCK, buf, count);
+				file->f_flags & O_NONBLOCK, buf, count);
 }
 
 static __poll_t ispt_fop_poll(struct file *file, struct poll_table_struct *wait)
 {
 	struct ispt_file *f = file->private_data;
+	struct ispt_uprov *up = ispt_file_uprov(f);
 
+	if (up)
+		return ispt_uprov_poll(up, file, wait);
 	return ispt_events_poll(ispt_watcher_of(&f->watcher), file, wait);
 }
 
@@ -297,6 +373,13 @@ static int __init ispt_init(void)
 	if (!ispt_max_watchers || ispt_max_watchers > ISPT_MAX_WATCHERS_LIMIT) {
 		pr_err("max_watchers=%u out of range 1-%u\n", ispt_max_watchers,
 		       ISPT_MAX_WATCHERS_LIMIT);
+		return -EINVAL;
+	}
+
+	if (!ispt_provider_timeout_ms ||
+	    ispt_provider_timeout_ms > ISPT_PROVIDER_TIMEOUT_LIMIT) {
+		pr_err("provider_timeout_ms=%u out of range 1-%u\n",
+		       ispt_provider_timeout_ms, ISPT_PROVIDER_TIMEOUT_LIMIT);
 		return -EINVAL;
 	}
 

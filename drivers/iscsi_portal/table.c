@@ -47,6 +47,16 @@
  * allocation (ADD allocates xarray nodes with xas_nomem() after dropping
  * it, and tries again).  Readers never take it.
  *
+ * Providers (provider.c) own portals.  A portal's provider is set when
+ * the provider ADDs it, or adopts it as an orphan, and cleared when the
+ * provider unregisters and its portals become orphans; each change happens
+ * under ``ispt_commit_mutex`` by the owner of the portal's busy mark, and
+ * the state word's PROVIDER and ORPHAN marks change with it.  A SET on a
+ * provider's portal calls the provider inside the busy window, with no
+ * lock held.  While a table-wide call asks a provider (``ispt_excl_owner``),
+ * that provider's own ADD, REMOVE and REPORT are exempt from the
+ * table-wide mark.
+ *
  * ``last_id``, ``count`` and ``generation`` are written under
  * ``ispt_commit_mutex`` and read locklessly.  last_id is published with a
  * release store after the xarray insert, so a reader that loads it
@@ -60,7 +70,8 @@
  * corrupt mark in ``flags`` is set and cleared under it and tested
  * locklessly on the fast paths.
  *
- * Lock order: ``ispt_commit_mutex`` first; under it the xarray's lock, the
+ * Lock order: ``ispt_provider_mutex`` (provider.c) before
+ * ``ispt_commit_mutex``; under that the notifier chain, the xarray's lock, the
  * rhashtable's bucket locks and each watcher's queue lock are taken one at
  * a time, never nested in each other.  ``corrupt_lock`` nests inside
  * nothing and nothing nests inside it.
@@ -87,12 +98,15 @@
 /*
  * The state word: bits 0-7 the status (section 2 of the contract uses
  * 0-5), bit 8 the busy mark, bit 9 the removed mark (set once, by REMOVE),
+ * bit 10 a provider owns the portal, bit 11 the portal is an orphan,
  * bits 16-63 the portal's generation: 2^48 committed changes of one
  * portal.
  */
 #define ISPT_STATE_STATUS	GENMASK_ULL(7, 0)
 #define ISPT_STATE_BUSY		BIT_ULL(8)
 #define ISPT_STATE_DEAD		BIT_ULL(9)
+#define ISPT_STATE_PROVIDER	BIT_ULL(10)
+#define ISPT_STATE_ORPHAN	BIT_ULL(11)
 #define ISPT_STATE_GEN_SHIFT	16
 
 /* ispt_table.flags */
@@ -104,17 +118,19 @@
 #define ISPT_LIST_MAX		1024
 
 /**
- * struct ispt_portal - one portal: 56 bytes, a kmalloc-64 object.
+ * struct ispt_portal - one portal: 72 bytes, a kmalloc-96 object.
  * @state: the whole mutable state in one word (ISPT_STATE_*); written
  *	only by the owner of its busy mark.
+ * @id: immutable; the portal's index in ispt_table.portals.
+ * @provider: its provider, or NULL; see "Locking rules".
  * @node: in ispt_table.by_addr.
  * @addr: immutable; the key of @node.
  * @rcu: for kfree_rcu().
- *
- * The id is the portal's xarray index and is not stored.
  */
 struct ispt_portal {
 	atomic64_t state;
+	u64 id;
+	struct iscsi_portal_provider *provider;
 	struct rhash_head node;
 	struct iscsi_portal_addr addr;
 	struct rcu_head rcu;
@@ -159,6 +175,17 @@ static u64 ispt_state_gen(u64 state)
 static u64 ispt_state_make(u32 status, u64 gen)
 {
 	return (gen << ISPT_STATE_GEN_SHIFT) | status;
+}
+
+/* @state, not busy, with @status: one more generation if it changed. */
+static u64 ispt_state_next(u64 state, u32 status)
+{
+	u64 gen = ispt_state_gen(state);
+
+	if (status != ispt_state_status(state))
+		gen++;
+	return ispt_state_make(status, gen) |
+	       (state & (ISPT_STATE_PROVIDER | ISPT_STATE_ORPHAN));
 }
 
 static bool ispt_status_valid(u32 status)
@@ -215,9 +242,11 @@ static struct ispt_portal *ispt_lookup(u64 id)
 
 /*
  * Claim the busy mark of @p (see "Locking rules") unless a table-wide call
- * runs.  On success *@state is the committed state the caller now owns.
+ * runs that is not asking @caller, a provider or NULL.  On success *@state
+ * is the committed state the caller now owns.
  */
-static int ispt_claim(struct ispt_portal *p, u64 *state)
+static int ispt_claim(struct ispt_portal *p, u64 *state,
+		      const struct iscsi_portal_provider *caller)
 {
 	s64 old = atomic64_read(&p->state);
 
@@ -229,7 +258,8 @@ static int ispt_claim(struct ispt_portal *p, u64 *state)
 		/* Fully ordered: claimed before the table-wide mark is read. */
 	} while (!atomic64_try_cmpxchg(&p->state, &old, old | ISPT_STATE_BUSY));
 
-	if (ispt_table_excl()) {
+	if (ispt_table_excl() &&
+	    (!caller || READ_ONCE(ispt_excl_owner) != caller)) {
 		atomic64_set_release(&p->state, old);
 		return -EBUSY;
 	}
@@ -238,11 +268,41 @@ static int ispt_claim(struct ispt_portal *p, u64 *state)
 }
 
 /*
- * The head of SET_STATUS, REPORT_STATUS and REMOVE: find @id and claim it,
- * errors in contract order (EUCLEAN, ENOENT/EIDRM, EBUSY).  The caller then
- * owns the busy mark and ends with ispt_commit_status() or REMOVE's commit.
+ * May @caller (a provider, or NULL for a plain fd) do @op to @p in @state?
+ * A provider's portal is REMOVEd and REPORTed by it alone; an orphan is
+ * SET and REPORTed by nobody until adopted; DROP_SESSIONS needs a provider.
  */
-static struct ispt_portal *ispt_begin(u64 id, u64 *state)
+static int ispt_may(const struct ispt_portal *p, u64 state, enum ispt_op op,
+		    const struct iscsi_portal_provider *caller, u32 flags)
+{
+	if (state & ISPT_STATE_DEAD)
+		return 0;	/* ispt_claim() says EIDRM */
+	if (op == ISPT_OP_SET) {
+		if (state & ISPT_STATE_ORPHAN)
+			return -ENXIO;
+		if ((flags & ISCSI_PORTAL_SET_DROP_SESSIONS) &&
+		    !(state & ISPT_STATE_PROVIDER))
+			return -EOPNOTSUPP;
+		return 0;
+	}
+	if ((state & ISPT_STATE_PROVIDER) && READ_ONCE(p->provider) != caller)
+		return -EPERM;
+	if (op == ISPT_OP_REPORT && (state & ISPT_STATE_ORPHAN))
+		return -ENXIO;
+	return 0;
+}
+
+/*
+ * The head of SET_STATUS, REPORT_STATUS and REMOVE: find @id, check that
+ * @caller may do @op, and claim it; errors in contract order (EUCLEAN,
+ * ENOENT/EIDRM, EPERM/ENXIO/EOPNOTSUPP, EBUSY).  What ispt_may() checks is
+ * checked again once the mark is ours, since only its owner changes it.
+ * The caller then owns the busy mark and ends with ispt_commit_status() or
+ * REMOVE's commit.
+ */
+static struct ispt_portal *ispt_begin(u64 id, u64 *state, enum ispt_op op,
+				      const struct iscsi_portal_provider *caller,
+				      u32 flags)
 {
 	struct ispt_portal *p;
 	int err;
@@ -253,7 +313,13 @@ static struct ispt_portal *ispt_begin(u64 id, u64 *state)
 	p = ispt_lookup(id);
 	if (IS_ERR(p))
 		return p;
-	err = ispt_claim(p, state);
+	err = ispt_may(p, atomic64_read(&p->state), op, caller, flags) ?:
+	      ispt_claim(p, state, caller);
+	if (!err) {
+		err = ispt_may(p, *state, op, caller, flags);
+		if (err)
+			atomic64_set_release(&p->state, *state);
+	}
 	return err ? ERR_PTR(err) : p;
 }
 
@@ -275,11 +341,10 @@ static u64 ispt_read_generation(void)
 }
 
 /*
- * Commit @status to the claimed portal @p, @id, whose committed state is
- * @state, and give the busy mark back.  The same status changes nothing.
+ * Commit @status to the claimed portal @p, whose committed state is @state,
+ * and give the busy mark back.  The same status changes nothing.
  */
-static void ispt_commit_status(struct ispt_portal *p, u64 id, u64 state,
-			       u32 status)
+static void ispt_commit_status(struct ispt_portal *p, u64 state, u32 status)
 {
 	u32 old = ispt_state_status(state);
 
@@ -288,20 +353,56 @@ static void ispt_commit_status(struct ispt_portal *p, u64 id, u64 state,
 		return;
 	}
 	guard(mutex)(&ispt_commit_mutex);
-	atomic64_set_release(&p->state,
-			     ispt_state_make(status, ispt_state_gen(state) + 1));
-	ispt_events_post(ispt_bump_generation(), id, ISCSI_PORTAL_EVENT_MODIFY,
-			 old, status);
+	atomic64_set_release(&p->state, ispt_state_next(state, status));
+	ispt_events_post(ispt_bump_generation(), p->id,
+			 ISCSI_PORTAL_EVENT_MODIFY, old, status);
 }
 
-static void ispt_fill_info(struct iscsi_portal_info *info, u64 id,
+static u32 ispt_state_flags(u64 state)
+{
+	return (state & ISPT_STATE_BUSY ? ISCSI_PORTAL_INFO_BUSY : 0) |
+	       (state & ISPT_STATE_PROVIDER ? ISCSI_PORTAL_INFO_PROVIDER : 0) |
+	       (state & ISPT_STATE_ORPHAN ? ISCSI_PORTAL_INFO_ORPHAN : 0);
+}
+
+static void ispt_fill_info(struct iscsi_portal_info *info,
 			   const struct ispt_portal *p, u64 state)
 {
-	info->id = id;
+	info->id = p->id;
 	info->addr = p->addr;
 	info->status = ispt_state_status(state);
-	info->flags = state & ISPT_STATE_BUSY ? ISCSI_PORTAL_INFO_BUSY : 0;
+	info->flags = ispt_state_flags(state);
 	info->generation = ispt_state_gen(state);
+}
+
+/*
+ * A provider's ADD of an address that is an orphan's adopts the orphan:
+ * the same id, the provider's status (a MODIFY if it differs), no ARRIVE.
+ */
+static int ispt_adopt_locked(const struct iscsi_portal_addr *addr, u32 status,
+			     struct iscsi_portal_provider *prov, u64 *idp)
+{
+	struct ispt_portal *o;
+	u64 state, next;
+	int err;
+
+	lockdep_assert_held(&ispt_commit_mutex);
+	o = rhashtable_lookup_fast(&ispt_table.by_addr, addr, ispt_addr_params);
+	if (!(atomic64_read(&o->state) & ISPT_STATE_ORPHAN))
+		return -EEXIST;
+	err = ispt_claim(o, &state, prov);
+	if (err)
+		return err;
+	next = ispt_state_next(state, status);
+	WRITE_ONCE(o->provider, prov);
+	atomic64_set_release(&o->state, (next & ~ISPT_STATE_ORPHAN) |
+					ISPT_STATE_PROVIDER);
+	if (status != ispt_state_status(state))
+		ispt_events_post(ispt_bump_generation(), o->id,
+				 ISCSI_PORTAL_EVENT_MODIFY,
+				 ispt_state_status(state), status);
+	*idp = o->id;
+	return 0;
 }
 
 /*
@@ -313,23 +414,27 @@ static void ispt_fill_info(struct iscsi_portal_info *info, u64 id,
 static int ispt_add_locked(struct ispt_portal *p, u32 status,
 			   struct xa_state *xas, u64 *idp)
 {
-	u64 id = ispt_table.last_id + 1;
+	struct iscsi_portal_provider *prov = p->provider;
 	int err;
 
 	lockdep_assert_held(&ispt_commit_mutex);
 	err = rhashtable_lookup_insert_fast(&ispt_table.by_addr, &p->node,
 					    ispt_addr_params);
+	if (err == -EEXIST && prov)
+		return ispt_adopt_locked(&p->addr, status, prov, idp);
 	if (err)
 		return err == -EEXIST ? -EEXIST : -ENOMEM;
 
 	if (ispt_table.count >= ispt_max_portals)
 		err = -ENOSPC;
-	else if (ispt_table_excl())	/* set under this mutex */
+	else if (ispt_table_excl() &&	/* set under this mutex */
+		 (!prov || READ_ONCE(ispt_excl_owner) != prov))
 		err = -EBUSY;
 	if (err)
 		goto unhash;
 
-	xas_set(xas, id);
+	p->id = ispt_table.last_id + 1;
+	xas_set(xas, p->id);
 	xas_lock(xas);
 	xas_store(xas, p);
 	xas_unlock(xas);
@@ -338,11 +443,12 @@ static int ispt_add_locked(struct ispt_portal *p, u32 status,
 		goto unhash;
 
 	/* After the insert; pairs with ispt_lookup(). */
-	smp_store_release(&ispt_table.last_id, id);
+	smp_store_release(&ispt_table.last_id, p->id);
 	WRITE_ONCE(ispt_table.count, ispt_table.count + 1);
-	ispt_events_post(ispt_bump_generation(), id, ISCSI_PORTAL_EVENT_ARRIVE,
-			 ISCSI_PORTAL_STATUS_UNKNOWN, status);
-	*idp = id;
+	ispt_events_post(ispt_bump_generation(), p->id,
+			 ISCSI_PORTAL_EVENT_ARRIVE, ISCSI_PORTAL_STATUS_UNKNOWN,
+			 status);
+	*idp = p->id;
 	return 0;
 
 unhash:
@@ -351,16 +457,18 @@ unhash:
 }
 
 /**
- * ispt_add() - ADD: a new portal.
+ * ispt_add() - ADD: a new portal, or a provider's adoption of an orphan.
  * @addr: its address.
  * @status: its initial status, any of section 2.
+ * @prov: the provider that adds it, or NULL.
  * @id: where its id goes.
  *
  * Context: process context; sleeps.
  * Return: 0, or -EINVAL, -EUCLEAN, -EEXIST, -ENOSPC, -EBUSY or -ENOMEM,
  * with the table unchanged.
  */
-int ispt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
+int ispt_add(const struct iscsi_portal_addr *addr, u32 status,
+	     struct iscsi_portal_provider *prov, u64 *id)
 {
 	XA_STATE(xas, &ispt_table.portals, 0);
 	struct ispt_portal *p;
@@ -375,7 +483,9 @@ int ispt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 	if (!p)
 		return -ENOMEM;
 	p->addr = *addr;
-	atomic64_set(&p->state, ispt_state_make(status, 0));
+	p->provider = prov;
+	atomic64_set(&p->state, ispt_state_make(status, 0) |
+				(prov ? ISPT_STATE_PROVIDER : 0));
 
 	/*
 	 * Only the xarray's own ENOMEM is retried, with a node allocated
@@ -387,7 +497,8 @@ int ispt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 			err = ispt_add_locked(p, status, &xas, id);
 	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
 
-	if (err)
+	/* Not in the table (an adoption kept the orphan instead): free it. */
+	if (err || *id != p->id)
 		kfree_rcu(p, rcu);	/* the hash's walkers may still see it */
 	return err;
 }
@@ -395,16 +506,17 @@ int ispt_add(const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 /**
  * ispt_remove() - REMOVE: take portal @id out of the table.
  * @id: the portal.
+ * @caller: the provider that asks, or NULL.
  *
  * Context: process context; sleeps.
- * Return: 0, or -EUCLEAN, -ENOENT, -EIDRM or -EBUSY.
+ * Return: 0, or -EUCLEAN, -ENOENT, -EIDRM, -EPERM or -EBUSY.
  */
-int ispt_remove(u64 id)
+int ispt_remove(u64 id, struct iscsi_portal_provider *caller)
 {
 	struct ispt_portal *p;
 	u64 state;
 
-	p = ispt_begin(id, &state);
+	p = ispt_begin(id, &state, ISPT_OP_REMOVE, caller, 0);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 
@@ -423,8 +535,22 @@ int ispt_remove(u64 id)
 	return 0;
 }
 
+/* Look @id up for a reader: under rcu_read_lock(), its state in *@state. */
+static struct ispt_portal *ispt_read(u64 id, u64 *state)
+{
+	struct ispt_portal *p;
+
+	if (ispt_is_corrupt())
+		return ERR_PTR(-EUCLEAN);
+	p = ispt_lookup(id);
+	if (IS_ERR(p))
+		return p;
+	*state = atomic64_read(&p->state);
+	return *state & ISPT_STATE_DEAD ? ERR_PTR(-EIDRM) : p;
+}
+
 /**
- * ispt_get_info() - GET_INFO and GET_STATUS: one portal's info, of one moment.
+ * ispt_get_info() - GET_INFO: one portal's whole info, of one moment.
  * @id: the portal.
  * @info: filled on success.
  *
@@ -436,55 +562,192 @@ int ispt_get_info(u64 id, struct iscsi_portal_info *info)
 	struct ispt_portal *p;
 	u64 state;
 
-	if (ispt_is_corrupt())
-		return -EUCLEAN;
 	guard(rcu)();
-	p = ispt_lookup(id);
+	p = ispt_read(id, &state);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	state = atomic64_read(&p->state);
-	if (state & ISPT_STATE_DEAD)
-		return -EIDRM;
-	ispt_fill_info(info, id, p, state);
+	ispt_fill_info(info, p, state);
 	return 0;
 }
 
 /**
- * ispt_set_status() - SET_STATUS, the administrator's call, or
- *	REPORT_STATUS, the provider's.
+ * ispt_get_status() - GET_STATUS: one portal's status and info flags.
  * @id: the portal.
- * @status: for SET, ONLINE or OFFLINE (the others are the provider's);
- *	for REPORT, any status of section 2.
- * @report: REPORT_STATUS.
+ * @status: its status, on success.
+ * @flags: its ISCSI_PORTAL_INFO_* flags, on success.
  *
- * A SET's busy window is held open for set_delay_ms (a debugfs test knob),
- * outside any lock; a signal does not end it.  A REPORT is never delayed.
+ * Context: any process context; takes no lock, never waits.
+ * Return: 0, or -EUCLEAN, -ENOENT or -EIDRM.
+ */
+int ispt_get_status(u64 id, u32 *status, u32 *flags)
+{
+	struct ispt_portal *p;
+	u64 state;
+
+	guard(rcu)();
+	p = ispt_read(id, &state);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	*status = ispt_state_status(state);
+	*flags = ispt_state_flags(state);
+	return 0;
+}
+
+/**
+ * ispt_get_provider() - GET_PROVIDER: who owns a portal.
+ * @id: the portal.
+ * @info: its flags and its provider's name are filled on success.
+ *
+ * Context: any process context; takes no lock, never waits.
+ * Return: 0, or -EUCLEAN, -ENOENT or -EIDRM.
+ */
+int ispt_get_provider(u64 id, struct iscsi_portal_provider_info *info)
+{
+	struct iscsi_portal_provider *prov;
+	struct ispt_portal *p;
+	u64 state;
+
+	guard(rcu)();
+	p = ispt_read(id, &state);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	memset(info, 0, sizeof(*info));
+	info->id = id;
+	info->flags = ispt_state_flags(state) & ~ISCSI_PORTAL_INFO_BUSY;
+	/* Unregistering frees a provider only after a grace period. */
+	prov = READ_ONCE(p->provider);
+	if (prov)
+		strscpy(info->name, prov->name, sizeof(info->name));
+	return 0;
+}
+
+/**
+ * ispt_set_status() - SET_STATUS: the administrator's call.
+ * @id: the portal.
+ * @status: ONLINE or OFFLINE; the other statuses are the provider's.
+ * @flags: ISCSI_PORTAL_SET_DROP_SESSIONS, with OFFLINE only.
+ *
+ * The busy window is held open for set_delay_ms (a debugfs test knob),
+ * outside any lock; a signal does not end it.  Then, when the status
+ * changes and a provider owns the portal, the provider makes it happen.
  *
  * Context: process context; sleeps.
- * Return: 0, or -EINVAL, -EOPNOTSUPP, -EUCLEAN, -ENOENT, -EIDRM or -EBUSY.
+ * Return: 0, or -EINVAL, -EOPNOTSUPP, -EUCLEAN, -ENOENT, -EIDRM, -ENXIO,
+ * -EBUSY or the provider's error.
  */
-int ispt_set_status(u64 id, u32 status, bool report)
+int ispt_set_status(u64 id, u32 status, u32 flags)
 {
 	struct ispt_portal *p;
 	unsigned int delay;
 	u64 state;
+	int err;
 
-	if (!ispt_status_valid(status))
+	if (flags & ~ISCSI_PORTAL_SET_DROP_SESSIONS)
 		return -EINVAL;
-	if (!report && status != ISCSI_PORTAL_STATUS_ONLINE &&
+	if (status != ISCSI_PORTAL_STATUS_ONLINE &&
 	    status != ISCSI_PORTAL_STATUS_OFFLINE)
-		return -EOPNOTSUPP;
+		return ispt_status_valid(status) ? -EOPNOTSUPP : -EINVAL;
+	if (flags && status != ISCSI_PORTAL_STATUS_OFFLINE)
+		return -EINVAL;
 
-	p = ispt_begin(id, &state);
+	p = ispt_begin(id, &state, ISPT_OP_SET, NULL, flags);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 
-	delay = report ? 0 : READ_ONCE(ispt_set_delay_ms);
+	delay = READ_ONCE(ispt_set_delay_ms);
 	if (delay)
 		msleep(delay);
 
-	ispt_commit_status(p, id, state, status);
+	err = 0;
+	if (status != ispt_state_status(state) && p->provider)
+		err = ispt_provider_set_status(p->provider, id,
+					       ispt_state_status(state),
+					       status, flags);
+	ispt_commit_status(p, state, err ? ispt_state_status(state) : status);
+	return err;
+}
+
+/**
+ * ispt_report_status() - REPORT_STATUS: the provider's path, any status.
+ * @id: the portal.
+ * @status: any status of section 2.
+ * @caller: the provider that reports, or NULL.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -EINVAL, -EUCLEAN, -ENOENT, -EIDRM, -EPERM, -ENXIO or
+ * -EBUSY.
+ */
+int ispt_report_status(u64 id, u32 status, struct iscsi_portal_provider *caller)
+{
+	struct ispt_portal *p;
+	u64 state;
+
+	if (!ispt_status_valid(status))
+		return -EINVAL;
+
+	p = ispt_begin(id, &state, ISPT_OP_REPORT, caller, 0);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+
+	ispt_commit_status(p, state, status);
 	return 0;
+}
+
+/*
+ * Orphan @p, claimed, whose provider is unregistering: status UNKNOWN, a
+ * MODIFY event even when it was UNKNOWN already (the ORPHAN flag changed).
+ */
+static void ispt_commit_orphan(struct ispt_portal *p, u64 state)
+{
+	u64 gen = ispt_state_gen(state) + 1;
+
+	guard(mutex)(&ispt_commit_mutex);
+	WRITE_ONCE(p->provider, NULL);
+	atomic64_set_release(&p->state,
+			     ispt_state_make(ISCSI_PORTAL_STATUS_UNKNOWN, gen) |
+			     ISPT_STATE_ORPHAN);
+	ispt_events_post(ispt_bump_generation(), p->id,
+			 ISCSI_PORTAL_EVENT_MODIFY, ispt_state_status(state),
+			 ISCSI_PORTAL_STATUS_UNKNOWN);
+}
+
+/**
+ * ispt_orphan() - orphan every portal of an unregistering provider.
+ * @prov: the provider; none of its calls runs or starts any more.
+ *
+ * A portal that is busy (a REMOVE, REPORT or SET of it that has not
+ * noticed the provider is gone, or a table-wide call) is waited for: such
+ * a window is short, since no call of @prov is left to make it long.
+ *
+ * Context: process context; sleeps.
+ */
+void ispt_orphan(struct iscsi_portal_provider *prov)
+{
+	XA_STATE(xas, &ispt_table.portals, 0);
+	struct ispt_portal *p;
+	bool again;
+	u64 state;
+
+	do {
+		again = false;
+		xas_set(&xas, 0);
+		rcu_read_lock();
+		xas_for_each(&xas, p, ULONG_MAX) {
+			if (xas_retry(&xas, p) || READ_ONCE(p->provider) != prov)
+				continue;
+			if (ispt_claim(p, &state, prov)) {
+				again = true;	/* busy (EIDRM: removed) */
+				continue;
+			}
+			xas_pause(&xas);
+			rcu_read_unlock();
+			ispt_commit_orphan(p, state);
+			rcu_read_lock();
+		}
+		rcu_read_unlock();
+		if (again)
+			usleep_range(1000, 2000);
+	} while (again);
 }
 
 /*
@@ -507,7 +770,7 @@ static unsigned int ispt_list_batch(struct iscsi_portal_info *buf,
 		/* Erased by the commit that marked it: skipping is bounded. */
 		if (state & ISPT_STATE_DEAD)
 			continue;
-		ispt_fill_info(&buf[n], xas.xa_index, p, state);
+		ispt_fill_info(&buf[n], p, state);
 		*cursor = xas.xa_index + 1;
 		if (++n == max)
 			break;
@@ -650,11 +913,12 @@ void ispt_mark_corrupt(void)
 /**
  * ispt_reenumerate() - REENUMERATE: rebuild the table from its providers.
  *
- * Records which corruption mark it started after: only a REFRESH that
- * follows a REENUMERATE started after the latest mark clears the mark.
+ * Asks every provider in turn.  Records which corruption mark it started
+ * after: only a REFRESH that follows a REENUMERATE started after the
+ * latest mark clears the mark.
  *
  * Context: process context; sleeps.
- * Return: 0 or -EBUSY.
+ * Return: 0, -EBUSY, or the first error of a provider.
  */
 int ispt_reenumerate(void)
 {
@@ -671,10 +935,13 @@ int ispt_reenumerate(void)
 	err = ispt_excl_begin();
 	if (err)
 		return err;
-	scoped_guard(spinlock, &ispt_table.corrupt_lock)
-		ispt_table.reenum_seq = seq;
+	err = ispt_providers_ask(false);
+	if (!err) {
+		scoped_guard(spinlock, &ispt_table.corrupt_lock)
+			ispt_table.reenum_seq = seq;
+	}
 	ispt_excl_end();
-	return 0;
+	return err;
 }
 
 static bool ispt_refresh_allowed(void)
@@ -689,7 +956,8 @@ static bool ispt_refresh_allowed(void)
  * mark (see ispt_reenumerate()).
  *
  * Context: process context; sleeps.
- * Return: 0, or -EUCLEAN (corrupt, and no REENUMERATE since) or -EBUSY.
+ * Return: 0, -EUCLEAN (corrupt, and no REENUMERATE since), -EBUSY, or the
+ * first error of a provider.
  */
 int ispt_refresh(void)
 {
@@ -703,13 +971,17 @@ int ispt_refresh(void)
 	err = ispt_excl_begin();
 	if (err)
 		return err;
+	err = ispt_providers_ask(true);
 	/* A mark that came after our check stays: we complete normally. */
-	scoped_guard(spinlock, &ispt_table.corrupt_lock) {
-		if (ispt_refresh_allowed())
-			clear_bit(ISPT_TABLE_CORRUPT_BIT, &ispt_table.flags);
+	if (!err) {
+		scoped_guard(spinlock, &ispt_table.corrupt_lock) {
+			if (ispt_refresh_allowed())
+				clear_bit(ISPT_TABLE_CORRUPT_BIT,
+					  &ispt_table.flags);
+		}
 	}
 	ispt_excl_end();
-	return 0;
+	return err;
 }
 
 /**

@@ -15,7 +15,12 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define ISCSI_PORTAL_API_VERSION	1
+/*
+ * 1: the table, its events.  2: providers (PROVIDER_ATTACH, PROVIDER_REPLY,
+ * GET_PROVIDER, ISCSI_PORTAL_SET_DROP_SESSIONS, the PROVIDER and ORPHAN
+ * info flags).
+ */
+#define ISCSI_PORTAL_API_VERSION	2
 #define ISCSI_PORTAL_DEVICE_PATH	"/dev/iscsi_portal"
 
 /* Status values: they match VDS_ISCSI_PORTAL_STATUS.  3 and > 5 are unused. */
@@ -39,7 +44,9 @@ struct iscsi_portal_addr {
 };
 
 /* iscsi_portal_info.flags and iscsi_portal_status_arg.flags (output) */
-#define ISCSI_PORTAL_INFO_BUSY		(1U << 0)
+#define ISCSI_PORTAL_INFO_BUSY		(1U << 0)	/* a mutating call runs */
+#define ISCSI_PORTAL_INFO_PROVIDER	(1U << 1)	/* a provider owns it */
+#define ISCSI_PORTAL_INFO_ORPHAN	(1U << 2)	/* its provider is gone */
 
 struct iscsi_portal_info {
 	__u64 id;			/* in */
@@ -74,8 +81,14 @@ struct iscsi_portal_ref {
 struct iscsi_portal_status_arg {
 	__u64 id;			/* in */
 	__u32 status;			/* SET/REPORT: in; GET: out */
-	__u32 flags;			/* SET/REPORT: in, zero; GET: out, BUSY */
+	__u32 flags;			/* SET: in; REPORT: in, 0; GET: out */
 };
+
+/*
+ * iscsi_portal_status_arg.flags of SET_STATUS: with OFFLINE, the provider
+ * also ends the sessions that logged in through the portal.
+ */
+#define ISCSI_PORTAL_SET_DROP_SESSIONS	(1U << 0)
 
 struct iscsi_portal_list {
 	__u64 cursor;			/* in: first id; out: next id, 0 = done */
@@ -98,6 +111,55 @@ struct iscsi_portal_event {
 	__u32 old_status;
 	__u32 new_status;
 	__u32 flags;			/* zero */
+};
+
+/*
+ * Providers (API version 2).  A writer fd becomes a provider with
+ * PROVIDER_ATTACH; the portals it ADDs from then on are its own, and only it
+ * may REMOVE them or REPORT their status.  The requests of the table reach
+ * it through read(), as whole struct iscsi_portal_request records (poll()
+ * reports POLLIN while one waits); it answers each with PROVIDER_REPLY.  An
+ * fd is a provider or a watcher, never both.
+ */
+#define ISCSI_PORTAL_PROVIDER_NAME_LEN	32
+
+/*
+ * timeout_ms: how long a request may wait for its reply, 1-600000, or 0
+ * for the module parameter provider_timeout_ms.  name: 1-31 printable
+ * ASCII characters, then NUL.
+ */
+struct iscsi_portal_provider_attach {
+	__u32 flags;			/* in: zero */
+	__u32 timeout_ms;		/* in */
+	char name[ISCSI_PORTAL_PROVIDER_NAME_LEN];	/* in */
+};
+
+/* iscsi_portal_request.type */
+#define ISCSI_PORTAL_REQ_SET_STATUS	1	/* id, old/new_status, flags */
+#define ISCSI_PORTAL_REQ_REENUMERATE	2
+#define ISCSI_PORTAL_REQ_REFRESH	3
+
+struct iscsi_portal_request {
+	__u64 cookie;			/* quote it in the reply */
+	__u32 type;			/* ISCSI_PORTAL_REQ_* */
+	__u32 flags;			/* SET_STATUS: ISCSI_PORTAL_SET_* */
+	__u64 id;			/* SET_STATUS: the portal */
+	__u32 old_status;		/* SET_STATUS */
+	__u32 new_status;		/* SET_STATUS */
+};
+
+struct iscsi_portal_reply {
+	__u64 cookie;			/* in: of the request */
+	__s32 result;			/* in: 0, or a negative errno (-4095..-1) */
+	__u32 flags;			/* in: zero */
+};
+
+/* GET_PROVIDER: who owns a portal; name is "" when no provider does. */
+struct iscsi_portal_provider_info {
+	__u64 id;			/* in: a portal */
+	__u32 flags;			/* out: INFO_PROVIDER, INFO_ORPHAN */
+	__u32 reserved;			/* out: zero */
+	char name[ISCSI_PORTAL_PROVIDER_NAME_LEN];	/* out */
 };
 
 /*
@@ -127,6 +189,12 @@ struct iscsi_portal_event {
 #define ISCSI_PORTAL_IOC_REENUMERATE	_IO(ISCSI_PORTAL_IOC_MAGIC, 0x08)
 #define ISCSI_PORTAL_IOC_REFRESH	_IO(ISCSI_PORTAL_IOC_MAGIC, 0x09)
 #define ISCSI_PORTAL_IOC_WATCH		_IO(ISCSI_PORTAL_IOC_MAGIC, 0x0A)
+#define ISCSI_PORTAL_IOC_PROVIDER_ATTACH \
+	_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0B, struct iscsi_portal_provider_attach)
+#define ISCSI_PORTAL_IOC_PROVIDER_REPLY \
+	_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0C, struct iscsi_portal_reply)
+#define ISCSI_PORTAL_IOC_GET_PROVIDER \
+	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0D, struct iscsi_portal_provider_info)
 
 /*
  * Static size checks, valid C99 and C++: a named bit-field of width zero
@@ -141,6 +209,11 @@ struct __iscsi_portal_abi_check {
 	unsigned int status_arg : sizeof(struct iscsi_portal_status_arg) == 16;
 	unsigned int list : sizeof(struct iscsi_portal_list) == 32;
 	unsigned int event : sizeof(struct iscsi_portal_event) == 32;
+	unsigned int attach : sizeof(struct iscsi_portal_provider_attach) == 40;
+	unsigned int request : sizeof(struct iscsi_portal_request) == 32;
+	unsigned int reply : sizeof(struct iscsi_portal_reply) == 16;
+	unsigned int provider_info :
+		sizeof(struct iscsi_portal_provider_info) == 48;
 };
 
 #endif /* _UAPI_LINUX_ISCSI_PORTAL_H */
