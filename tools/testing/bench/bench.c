@@ -7,13 +7,17 @@
  * This is a benchmark, not a test: it exits 0 whatever the figures are and
  * non-zero only when it could not measure (a call failed, a file is
  * missing).  It expects the module freshly loaded with an empty table and
- * max_portals >= 1000002, runs as root, and adds ~1,000,000 portals.
+ * max_portals >= 1000004, runs as root, and adds ~1,000,000 portals.
  *
  *   bench [--json FILE] [--attr PATH] [--reps N] [--rep-ms MS]
  *         [--portals N] [--list-portals N] [--perf PERF]
  *
  * It also needs max_watchers >= 64: SET_STATUS is timed with 64 idle
  * watchers and with one that never reads, against SET_STATUS with none.
+ * And it forks four processes that live through the one-portal figures:
+ * two userspace providers (API version 2) and two pipe echoes, one of
+ * each on CPU 0 and on CPU 1, for SET_STATUS through a provider against a
+ * pipe round trip.
  *
  * Method: every figure is the median of --reps (>= 5) repetitions of a
  * timed loop (CLOCK_MONOTONIC around the whole loop, divided by the number
@@ -38,6 +42,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,6 +51,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -365,6 +371,232 @@ static void loop_attr_write(long n)
 			    attr_path);
 		close(fd);
 	}
+}
+
+/* --- asking another process ----------------------------------------------- */
+
+/*
+ * SET_STATUS of a portal whose provider is another process, against the
+ * least it can cost to ask another process at all: a pipe round trip.
+ * The other processes are forked once, before the one-portal figures, and
+ * sleep in read() until asked.  Each is pinned, like this one: the peer of
+ * the figure on CPU 0 with us, the peer of its control on CPU 1.
+ *
+ * A provider is an fd of its own that called PROVIDER_ATTACH and ADDed its
+ * portal; its process reads one request at a time and answers each with
+ * result 0 at once.  The SETs alternate ONLINE and OFFLINE, so every one
+ * is a change and reaches the provider.  An echo reads a byte from one
+ * pipe and writes it back on another; the round trip is our write and our
+ * read of the byte that comes back.
+ */
+enum { PEER_CPU0, PEER_CPU1, N_PEERS };
+
+struct provider {
+	pid_t pid;
+	uint64_t id;		/* its portal */
+	uint32_t next;		/* the status the next SET asks for */
+};
+
+struct echo {
+	pid_t pid;
+	int to, from;		/* our ends of its two pipes */
+};
+
+static struct provider providers[N_PEERS];
+static struct echo echoes[N_PEERS];
+
+/* A peer cannot report through die(): it must not flush our stdio. */
+static void peer_fail(const char *what)
+{
+	fprintf(stderr, "bench: peer %d: %s: %s\n", (int)getpid(), what,
+		strerror(errno));
+	_exit(1);
+}
+
+/*
+ * Fork a peer pinned to @cpu that keeps fds @a and @b (or -1) and closes
+ * every other one of ours, so that the fds of a peer stopped later do not
+ * stay open in it.  It dies with us.  Returns 0 in the peer.
+ */
+static pid_t peer_fork(int cpu, int a, int b)
+{
+	int keep[2] = { a < b ? a : b, a < b ? b : a };
+	unsigned int from = 3;
+	cpu_set_t set;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid)
+		return pid;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		peer_fail("PR_SET_PDEATHSIG");
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		peer_fail("sched_setaffinity");
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 0)
+			continue;
+		if ((unsigned int)keep[i] > from &&
+		    close_range(from, keep[i] - 1, 0))
+			peer_fail("close_range");
+		from = keep[i] + 1;
+	}
+	if (close_range(from, ~0U, 0))
+		peer_fail("close_range");
+	return 0;
+}
+
+static void provider_main(int fd, uint64_t id)
+{
+	struct iscsi_portal_request req;
+	struct iscsi_portal_reply rep = { .result = 0 };
+	ssize_t got;
+
+	for (;;) {
+		got = read(fd, &req, sizeof(req));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != sizeof(req))
+			peer_fail("read a request");
+		if (req.type != ISCSI_PORTAL_REQ_SET_STATUS || req.id != id) {
+			errno = EPROTO;
+			peer_fail("not a SET_STATUS of our portal");
+		}
+		rep.cookie = req.cookie;
+		if (ioctl(fd, ISCSI_PORTAL_IOC_PROVIDER_REPLY, &rep))
+			peer_fail("PROVIDER_REPLY");
+	}
+}
+
+static void provider_start(struct provider *pv, int cpu)
+{
+	struct iscsi_portal_provider_attach at = { .flags = 0, .timeout_ms = 0 };
+	int fd = open(ISCSI_PORTAL_DEVICE_PATH, O_RDWR);
+
+	snprintf(at.name, sizeof(at.name), "bench-cpu%d", cpu);
+	if (fd < 0 || ioctl(fd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, &at))
+		die("PROVIDER_ATTACH %s", at.name);
+	add_portal(fd, 0xc0000203 + cpu, &pv->id);	/* 192.0.2.3, .4 */
+	pv->next = ISCSI_PORTAL_STATUS_OFFLINE;
+	pv->pid = peer_fork(cpu, fd, -1);
+	if (!pv->pid)
+		provider_main(fd, pv->id);
+	close(fd);	/* the peer's is the provider's last reference */
+}
+
+static void echo_main(int in, int out)
+{
+	char c;
+	ssize_t got;
+
+	for (;;) {
+		got = read(in, &c, 1);
+		if (!got)
+			_exit(0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != 1 || write(out, &c, 1) != 1)
+			peer_fail("echo");
+	}
+}
+
+static void echo_start(struct echo *e, int cpu)
+{
+	int to[2], from[2];
+
+	if (pipe(to) || pipe(from))
+		die("pipe");
+	e->pid = peer_fork(cpu, to[0], from[1]);
+	if (!e->pid)
+		echo_main(to[0], from[1]);
+	close(to[0]);
+	close(from[1]);
+	e->to = to[1];
+	e->from = from[0];
+}
+
+static void peers_start(void)
+{
+	for (int cpu = 0; cpu < N_PEERS; cpu++) {
+		provider_start(&providers[cpu], cpu);
+		echo_start(&echoes[cpu], cpu);
+	}
+}
+
+/* Reap @pid, which must end by @sig (0: exit with status 0). */
+static void reap(pid_t pid, int sig, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid %s", what);
+	if (sig ? !WIFSIGNALED(status) || WTERMSIG(status) != sig :
+		  !WIFEXITED(status) || WEXITSTATUS(status))
+		die_plain("%s ended with status %#x", what, status);
+}
+
+/*
+ * Stop the peers: an echo at the end of its pipe, a provider by SIGTERM
+ * in its read() (its fd closes and its portal becomes an orphan).
+ */
+static void peers_stop(void)
+{
+	for (int cpu = 0; cpu < N_PEERS; cpu++) {
+		close(echoes[cpu].to);
+		reap(echoes[cpu].pid, 0, "echo");
+		close(echoes[cpu].from);
+		if (kill(providers[cpu].pid, SIGTERM))
+			die("kill provider");
+		reap(providers[cpu].pid, SIGTERM, "provider");
+	}
+}
+
+static void provider_set_loop(struct provider *pv, long n)
+{
+	struct iscsi_portal_status_arg arg = { .id = pv->id };
+
+	for (long i = 0; i < n; i++) {
+		arg.status = pv->next;
+		arg.flags = 0;
+		if (ioctl(dev_fd, ISCSI_PORTAL_IOC_SET_STATUS, &arg))
+			die("SET_STATUS through a provider");
+		pv->next = pv->next == ISCSI_PORTAL_STATUS_OFFLINE ?
+			   ISCSI_PORTAL_STATUS_ONLINE :
+			   ISCSI_PORTAL_STATUS_OFFLINE;
+	}
+}
+
+static void pipe_rtt_loop(const struct echo *e, long n)
+{
+	char c = 0;
+
+	for (long i = 0; i < n; i++)
+		if (write(e->to, &c, 1) != 1 || read(e->from, &c, 1) != 1)
+			die("pipe round trip");
+}
+
+static void loop_provider_set(long n)
+{
+	provider_set_loop(&providers[PEER_CPU0], n);
+}
+
+static void loop_pipe_rtt(long n)
+{
+	pipe_rtt_loop(&echoes[PEER_CPU0], n);
+}
+
+static void loop_provider_set_2cpu(long n)
+{
+	provider_set_loop(&providers[PEER_CPU1], n);
+}
+
+static void loop_pipe_rtt_2cpu(long n)
+{
+	pipe_rtt_loop(&echoes[PEER_CPU1], n);
 }
 
 /* 1,000,000 portals: GET_STATUS of random ids, drawn before timing. */
@@ -923,8 +1155,8 @@ static void loop_list(long walks)
 #define FIG(k, w, l)	{ .key = k, .what = w, .loop = l }
 
 /* One portal (and a second for the other reader), interleaved. */
-enum { NULL_I, VERSION_I, GET_I, INFO_I, SET_I, SET64_I, UNREAD_I, AREAD_I,
-       AWRITE_I, N_SMALL };
+enum { NULL_I, VERSION_I, GET_I, INFO_I, SET_I, SET64_I, UNREAD_I, PROV_I,
+       PIPE_I, PROV2_I, PIPE2_I, AREAD_I, AWRITE_I, N_SMALL };
 static struct bench small[N_SMALL] = {
 	[NULL_I] = FIG("null_ioctl_ns", "unknown ioctl (ENOTTY): the floor", loop_null),
 	[VERSION_I] = FIG("version_ns", "VERSION", loop_version),
@@ -939,6 +1171,10 @@ static struct bench small[N_SMALL] = {
 		       .what = "SET_STATUS, 1 watcher that never reads (overflowed)",
 		       .loop = loop_set_status,
 		       .setup = watch_unread, .teardown = unwatch },
+	[PROV_I] = FIG("provider_set_ns", "SET_STATUS through a provider process on our CPU, answering 0", loop_provider_set),
+	[PIPE_I] = FIG("pipe_rtt_ns", "pipe round trip: a byte to a process on our CPU and back", loop_pipe_rtt),
+	[PROV2_I] = FIG("provider_set_2cpu_ns", "control: SET_STATUS through a provider process on CPU 1", loop_provider_set_2cpu),
+	[PIPE2_I] = FIG("pipe_rtt_2cpu_ns", "control: pipe round trip to a process on CPU 1", loop_pipe_rtt_2cpu),
 	[AREAD_I] = FIG("attr_read_ns", "LIO tpgt_1/enable: open+read+close", loop_attr_read),
 	[AWRITE_I] = FIG("attr_write_ns", "LIO tpgt_1/enable: open+write+close (same value)", loop_attr_write),
 };
@@ -965,7 +1201,10 @@ static struct pair_bench pairs[N_PAIRS] = {
 	[PAIR_NULL] = { .fn = null_loop },
 };
 
-/* LIST from the start: the two small portals, then the new ones. */
+/*
+ * LIST from the start: the four small portals (the providers' two orphans
+ * by now), then the new ones.
+ */
 static void time_list(void)
 {
 	list.n = 1;
@@ -1064,7 +1303,7 @@ struct ratio {
 	double bound;
 };
 
-#define N_RATIOS	9
+#define N_RATIOS	11
 
 static void ratios_of(struct ratio *r)
 {
@@ -1080,6 +1319,10 @@ static void ratios_of(struct ratio *r)
 		{ "get_status_2t_speedup", pairs[PAIR_GET].f.med, '>', 1.7 },
 		{ "set_64_watchers_vs_none", small[SET64_I].f.med / set, 0, 0 },
 		{ "set_unread_watcher_vs_none", small[UNREAD_I].f.med / set, 0, 0 },
+		{ "provider_set_vs_pipe",
+		  small[PROV_I].f.med / small[PIPE_I].f.med, '<', 1.5 },
+		{ "provider_set_vs_pipe_2cpu",
+		  small[PROV2_I].f.med / small[PIPE2_I].f.med, 0, 0 },
 	};
 
 	memcpy(r, all, sizeof(all));
@@ -1230,11 +1473,15 @@ int main(int argc, char **argv)
 	/* One portal (and a second for the other reader). */
 	add_portal(dev_fd, 0xc0000201, &portal_a);	/* 192.0.2.1 */
 	add_portal(dev_fd, 0xc0000202, &portal_b);	/* 192.0.2.2 */
+	peers_start();
 	if (perf_path) {
 		profile("get-1-portal", loop_get_status);
 		profile("set-1-portal", loop_set_status);
+		profile("provider-set", loop_provider_set);
+		profile("pipe-rtt", loop_pipe_rtt);
 	}
 	run_interleaved(small, N_SMALL);
+	peers_stop();
 	pairs[PAIR_GET].fixed_n = small[GET_I].n;
 	pairs[PAIR_NULL].fixed_n = small[NULL_I].n;
 	run_pairs(pairs, N_PAIRS);
