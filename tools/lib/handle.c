@@ -90,8 +90,12 @@ int ipl_check_version(struct ipl_handle *h, struct iscsi_portal_version *ver)
 	err = ipl_version(h, ver);
 	if (err)
 		return err;
-	/* Commands are only ever added, so any newer API still serves us. */
-	if (ver->api_version < ISCSI_PORTAL_API_VERSION)
+	/*
+	 * Commands are only ever added, so any newer API still serves us;
+	 * an older one down to the minimum serves every call but the newer
+	 * ones, and those fail on it by themselves (ENOTTY, EINVAL).
+	 */
+	if (ver->api_version < IPL_API_VERSION_MIN)
 		return -EPROTONOSUPPORT;
 	return 0;
 }

@@ -58,11 +58,26 @@ int ipl_fd(const struct ipl_handle *h);
 
 /* ---- ioctl wrappers (each returns 0 or -errno of CONTRACT section 4) -- */
 
+/*
+ * Module API versions (iscsi_portal_version.api_version).  Commands are
+ * only ever added, so a module of a later version serves every call of an
+ * earlier one.
+ */
+/* The oldest this library drives: every call of version 1 works on it. */
+#define IPL_API_VERSION_MIN		1
+/*
+ * The first with providers (CONTRACT section 8.2).  On an older module
+ * their calls fail with -ENOTTY (the commands are unknown to it) or
+ * -EINVAL (a nonzero flags field; read() on an fd that is not a watcher).
+ */
+#define IPL_API_VERSION_PROVIDERS	2
+
 int ipl_version(struct ipl_handle *h, struct iscsi_portal_version *ver);
 /*
  * Query VERSION and check the module speaks an API this library can drive
- * (api_version >= ISCSI_PORTAL_API_VERSION: commands are only ever added).
- * @ver may be NULL.  Returns 0, -EPROTONOSUPPORT, or the ioctl's error.
+ * (api_version >= IPL_API_VERSION_MIN).  Compare @ver->api_version with
+ * IPL_API_VERSION_PROVIDERS to know whether providers are there.  @ver may
+ * be NULL.  Returns 0, -EPROTONOSUPPORT, or the ioctl's error.
  */
 int ipl_check_version(struct ipl_handle *h, struct iscsi_portal_version *ver);
 /* ADD @addr with initial @status; the new id goes to *@id (may be NULL). */

@@ -52,6 +52,9 @@ static int no_reply(unsigned long req, void *arg)
 	return 0;
 }
 
+/* The api_version VERSION reports; 0: ISCSI_PORTAL_API_VERSION. */
+static uint32_t module_api;
+
 /* Replies for the commands that return something. */
 static int replies(unsigned long req, void *arg)
 {
@@ -62,7 +65,8 @@ static int replies(unsigned long req, void *arg)
 
 	switch (req) {
 	case ISCSI_PORTAL_IOC_VERSION:
-		ver->api_version = ISCSI_PORTAL_API_VERSION;
+		ver->api_version = module_api ? module_api :
+					       ISCSI_PORTAL_API_VERSION;
 		ver->portal_count = 3;
 		ver->table_generation = 17;
 		break;
@@ -107,6 +111,28 @@ TEST(ioctl_version)
 	fake.fail_errno = ENOTTY;
 	EXPECT_EQ(-ENOTTY, ipl_check_version(h, &ver));
 	fake_close(h);
+}
+
+/* ioctl: a version-1 module passes the check; so does any later one */
+TEST(ioctl_version_min)
+{
+	static const uint32_t ok[] = { 1, 2, 3, UINT32_MAX };
+	struct iscsi_portal_version ver;
+	struct ipl_handle *h;
+	size_t i;
+
+	EXPECT_EQ(1, IPL_API_VERSION_MIN);
+	EXPECT_EQ(2, IPL_API_VERSION_PROVIDERS);
+	EXPECT_LE(IPL_API_VERSION_PROVIDERS, ISCSI_PORTAL_API_VERSION);
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		h = fake_open(replies);
+		ASSERT_NE(NULL, h);
+		module_api = ok[i];
+		EXPECT_EQ(0, ipl_check_version(h, &ver)) TH_LOG("%u", ok[i]);
+		EXPECT_EQ(ok[i], ver.api_version);
+		fake_close(h);
+	}
+	module_api = 0;
 }
 
 /* ioctl: ADD sends zeroed flags, returns the id */
