@@ -49,12 +49,28 @@ static const struct err_row err_rows[] = {
 	{ EFAULT, IPL_E_POINTER, "E_POINTER", "bad user pointer" },
 	{ ENOTTY, IPL_E_NOTIMPL, "E_NOTIMPL",
 	  "the module does not know this command" },
-	/* Library-side errors: no row of their own in the contract. */
+	/* Section 8: providers. */
+	{ ENXIO, IPL_VDS_E_PROVIDER_FAILURE, "VDS_E_PROVIDER_FAILURE",
+	  "the portal's provider is gone (orphan), or a provider failed" },
+	{ ETIMEDOUT, IPL_E_TIMEOUT, "HRESULT_FROM_WIN32(ERROR_TIMEOUT)",
+	  "the portal's provider did not answer in time" },
+	{ EADDRINUSE, IPL_E_ADDRINUSE, "HRESULT_FROM_WIN32(WSAEADDRINUSE)",
+	  "the portal's address and port are in use" },
+	{ EADDRNOTAVAIL, IPL_E_ADDRNOTAVAIL,
+	  "HRESULT_FROM_WIN32(WSAEADDRNOTAVAIL)",
+	  "the portal's address is not configured on this host" },
+	/*
+	 * Library-side errors: no row of their own in the contract.  Keep
+	 * them last: LIBRARY_ROWS counts them.
+	 */
 	{ EPROTO, IPL_E_FAIL, "E_FAIL",
 	  "the module answered something this library cannot use" },
 	{ EPROTONOSUPPORT, IPL_E_FAIL, "E_FAIL",
 	  "the module speaks an API version this library does not support" },
 };
+
+/* The last rows of err_rows, the library's own errors. */
+#define LIBRARY_ROWS	2
 
 /* Accept -EBUSY as well as EBUSY; INT_MIN has no positive twin. */
 static int abs_errno(int err)
@@ -80,6 +96,19 @@ uint32_t ipl_errno_to_hresult(int err)
 	const struct err_row *row = find_errno(err);
 
 	return row ? row->hr : IPL_E_FAIL;
+}
+
+uint32_t ipl_provider_errno_to_hresult(int err)
+{
+	const struct err_row *row = find_errno(err);
+
+	/*
+	 * The library's own errors never come out of these calls: a
+	 * provider that returns EPROTO means its own protocol error.
+	 */
+	if (!row || row >= &err_rows[ARRAY_SIZE(err_rows) - LIBRARY_ROWS])
+		return IPL_VDS_E_PROVIDER_FAILURE;
+	return row->hr;
 }
 
 const char *ipl_hresult_name(uint32_t hr)

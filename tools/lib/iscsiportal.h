@@ -224,9 +224,20 @@ bool ipl_addr_equal(const struct iscsi_portal_addr *a,
 #define IPL_E_INVALIDARG			0x80070057U
 #define IPL_E_DISK_FULL				0x80070070U	/* ERROR_DISK_FULL */
 #define IPL_E_ALREADY_EXISTS			0x800700B7U	/* ERROR_ALREADY_EXISTS */
+#define IPL_VDS_E_PROVIDER_FAILURE		0x80042442U
+#define IPL_E_TIMEOUT				0x800705B4U	/* ERROR_TIMEOUT */
+#define IPL_E_ADDRINUSE				0x80072740U	/* WSAEADDRINUSE */
+#define IPL_E_ADDRNOTAVAIL			0x80072741U	/* WSAEADDRNOTAVAIL */
 
 /* Map an errno (positive or negative) to its VDS HRESULT; others: E_FAIL. */
 uint32_t ipl_errno_to_hresult(int err);
+/*
+ * The same for the error of a call that a provider may have answered
+ * (SET_STATUS, REENUMERATE, REFRESH): an errno with no row of its own in
+ * CONTRACT section 4 is then a provider's own, VDS_E_PROVIDER_FAILURE
+ * rather than E_FAIL.  Every errno of section 4 maps as above.
+ */
+uint32_t ipl_provider_errno_to_hresult(int err);
 /* Symbolic name of an HRESULT above, e.g. "VDS_E_OBJECT_DELETED"; never NULL. */
 const char *ipl_hresult_name(uint32_t hr);
 /*

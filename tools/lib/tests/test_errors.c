@@ -32,6 +32,13 @@ static const struct {
 	{ EBADF, 0x80070005, "E_ACCESSDENIED", "writing" },
 	{ EFAULT, 0x80004003, "E_POINTER", "pointer" },
 	{ ENOTTY, 0x80004001, "E_NOTIMPL", "command" },
+	{ ENXIO, 0x80042442, "VDS_E_PROVIDER_FAILURE", "orphan" },
+	{ ETIMEDOUT, 0x800705B4, "HRESULT_FROM_WIN32(ERROR_TIMEOUT)",
+	  "in time" },
+	{ EADDRINUSE, 0x80072740, "HRESULT_FROM_WIN32(WSAEADDRINUSE)",
+	  "in use" },
+	{ EADDRNOTAVAIL, 0x80072741, "HRESULT_FROM_WIN32(WSAEADDRNOTAVAIL)",
+	  "not configured" },
 };
 
 /* errors: errno -> HRESULT for every contract row */
@@ -50,7 +57,8 @@ TEST(errors_hresult_rows)
 TEST(errors_hresult_others)
 {
 	static const int others[] = { E2BIG, EAGAIN, EINTR, EIO, ENODEV,
-				      EPROTO, 4095, INT_MAX, INT_MIN };
+				      EHOSTUNREACH, EPROTO, 4095, INT_MAX,
+				      INT_MIN };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(others); i++) {
@@ -61,6 +69,42 @@ TEST(errors_hresult_others)
 	/* The macros of the header agree with the table. */
 	EXPECT_EQ(0x8004240BU, IPL_VDS_E_OBJECT_DELETED);
 	EXPECT_EQ(0x800700B7U, IPL_E_ALREADY_EXISTS);
+	EXPECT_EQ(0x80042442U, IPL_VDS_E_PROVIDER_FAILURE);
+	EXPECT_EQ(0x800705B4U, IPL_E_TIMEOUT);
+	EXPECT_EQ(0x80072740U, IPL_E_ADDRINUSE);
+	EXPECT_EQ(0x80072741U, IPL_E_ADDRNOTAVAIL);
+}
+
+/* errors: a call a provider answered maps every row the same way */
+TEST(errors_provider_rows)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		EXPECT_EQ(rows[i].hr, ipl_provider_errno_to_hresult(rows[i].err))
+			TH_LOG("errno %d", rows[i].err);
+		EXPECT_EQ(rows[i].hr,
+			  ipl_provider_errno_to_hresult(-rows[i].err));
+	}
+}
+
+/* errors: a provider's own errno is VDS_E_PROVIDER_FAILURE */
+TEST(errors_provider_others)
+{
+	static const int others[] = { E2BIG, EAGAIN, EINTR, EIO, ENODEV,
+				      EHOSTUNREACH, ECONNREFUSED, EPROTO,
+				      EPROTONOSUPPORT, 4095, INT_MAX, INT_MIN };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(others); i++) {
+		EXPECT_EQ(0x80042442U, ipl_provider_errno_to_hresult(others[i]))
+			TH_LOG("errno %d", others[i]);
+		EXPECT_EQ(0x80042442U,
+			  ipl_provider_errno_to_hresult(-others[i]));
+		/* Without the provider's context they stay E_FAIL. */
+		EXPECT_EQ(0x80004005U, ipl_errno_to_hresult(others[i]));
+	}
+	EXPECT_STREQ("VDS_E_PROVIDER_FAILURE", ipl_hresult_name(0x80042442));
 }
 
 /* errors: strerror messages */
