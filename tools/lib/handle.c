@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "iscsiportal.h"
+#include "internal.h"
 
 struct ipl_handle {
 	int fd;
@@ -63,7 +64,7 @@ int ipl_fd(const struct ipl_handle *h)
 	return h ? h->fd : -EINVAL;
 }
 
-static int do_ioctl(struct ipl_handle *h, unsigned long req, void *arg)
+int ipl__ioctl(struct ipl_handle *h, unsigned long req, void *arg)
 {
 	if (!h)
 		return -EINVAL;
@@ -77,7 +78,7 @@ int ipl_version(struct ipl_handle *h, struct iscsi_portal_version *ver)
 	if (!ver)
 		return -EINVAL;
 	memset(ver, 0, sizeof(*ver));
-	return do_ioctl(h, ISCSI_PORTAL_IOC_VERSION, ver);
+	return ipl__ioctl(h, ISCSI_PORTAL_IOC_VERSION, ver);
 }
 
 int ipl_check_version(struct ipl_handle *h, struct iscsi_portal_version *ver)
@@ -111,7 +112,7 @@ int ipl_add(struct ipl_handle *h, const struct iscsi_portal_addr *addr,
 	memset(&arg, 0, sizeof(arg));
 	arg.addr = *addr;
 	arg.status = status;
-	err = do_ioctl(h, ISCSI_PORTAL_IOC_ADD, &arg);
+	err = ipl__ioctl(h, ISCSI_PORTAL_IOC_ADD, &arg);
 	if (!err && id)
 		*id = arg.id;
 	return err;
@@ -121,7 +122,7 @@ int ipl_remove(struct ipl_handle *h, uint64_t id)
 {
 	struct iscsi_portal_ref arg = { .id = id };
 
-	return do_ioctl(h, ISCSI_PORTAL_IOC_REMOVE, &arg);
+	return ipl__ioctl(h, ISCSI_PORTAL_IOC_REMOVE, &arg);
 }
 
 int ipl_get_info(struct ipl_handle *h, uint64_t id,
@@ -131,7 +132,7 @@ int ipl_get_info(struct ipl_handle *h, uint64_t id,
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	info->id = id;
-	return do_ioctl(h, ISCSI_PORTAL_IOC_GET_INFO, info);
+	return ipl__ioctl(h, ISCSI_PORTAL_IOC_GET_INFO, info);
 }
 
 int ipl_get_status(struct ipl_handle *h, uint64_t id, uint32_t *status,
@@ -142,7 +143,7 @@ int ipl_get_status(struct ipl_handle *h, uint64_t id, uint32_t *status,
 
 	if (!status)
 		return -EINVAL;
-	err = do_ioctl(h, ISCSI_PORTAL_IOC_GET_STATUS, &arg);
+	err = ipl__ioctl(h, ISCSI_PORTAL_IOC_GET_STATUS, &arg);
 	if (err)
 		return err;
 	*status = arg.status;
@@ -151,23 +152,31 @@ int ipl_get_status(struct ipl_handle *h, uint64_t id, uint32_t *status,
 	return 0;
 }
 
-/* SET_STATUS and REPORT_STATUS share their argument; flags must be zero. */
+/* SET_STATUS and REPORT_STATUS share their argument. */
 static int put_status(struct ipl_handle *h, unsigned long req, uint64_t id,
-		      uint32_t status)
+		      uint32_t status, uint32_t flags)
 {
-	struct iscsi_portal_status_arg arg = { .id = id, .status = status };
+	struct iscsi_portal_status_arg arg = {
+		.id = id, .status = status, .flags = flags,
+	};
 
-	return do_ioctl(h, req, &arg);
+	return ipl__ioctl(h, req, &arg);
 }
 
 int ipl_set_status(struct ipl_handle *h, uint64_t id, uint32_t status)
 {
-	return put_status(h, ISCSI_PORTAL_IOC_SET_STATUS, id, status);
+	return put_status(h, ISCSI_PORTAL_IOC_SET_STATUS, id, status, 0);
+}
+
+int ipl_set_status_flags(struct ipl_handle *h, uint64_t id, uint32_t status,
+			 uint32_t flags)
+{
+	return put_status(h, ISCSI_PORTAL_IOC_SET_STATUS, id, status, flags);
 }
 
 int ipl_report_status(struct ipl_handle *h, uint64_t id, uint32_t status)
 {
-	return put_status(h, ISCSI_PORTAL_IOC_REPORT_STATUS, id, status);
+	return put_status(h, ISCSI_PORTAL_IOC_REPORT_STATUS, id, status, 0);
 }
 
 int ipl_list(struct ipl_handle *h, struct iscsi_portal_list *list)
@@ -178,7 +187,7 @@ int ipl_list(struct ipl_handle *h, struct iscsi_portal_list *list)
 		return -EINVAL;
 	list->count = 0;
 	list->table_generation = 0;
-	err = do_ioctl(h, ISCSI_PORTAL_IOC_LIST, list);
+	err = ipl__ioctl(h, ISCSI_PORTAL_IOC_LIST, list);
 	if (err)
 		return err;
 	/* Never let a misbehaving module make callers read past the buffer. */
@@ -189,15 +198,15 @@ int ipl_list(struct ipl_handle *h, struct iscsi_portal_list *list)
 
 int ipl_reenumerate(struct ipl_handle *h)
 {
-	return do_ioctl(h, ISCSI_PORTAL_IOC_REENUMERATE, NULL);
+	return ipl__ioctl(h, ISCSI_PORTAL_IOC_REENUMERATE, NULL);
 }
 
 int ipl_refresh(struct ipl_handle *h)
 {
-	return do_ioctl(h, ISCSI_PORTAL_IOC_REFRESH, NULL);
+	return ipl__ioctl(h, ISCSI_PORTAL_IOC_REFRESH, NULL);
 }
 
 int ipl_watch(struct ipl_handle *h)
 {
-	return do_ioctl(h, ISCSI_PORTAL_IOC_WATCH, NULL);
+	return ipl__ioctl(h, ISCSI_PORTAL_IOC_WATCH, NULL);
 }

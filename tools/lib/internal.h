@@ -24,4 +24,9 @@ int ipl__parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *out);
 const char *ipl__name_or_unknown(const char *const *names, size_t count,
 				 uint32_t value, char *buf, size_t len);
 
+struct ipl_handle;
+
+/* ioctl(2) on the handle's descriptor: 0, or -errno (-EINVAL for NULL @h). */
+int ipl__ioctl(struct ipl_handle *h, unsigned long req, void *arg);
+
 #endif /* ISCSIPORTAL_INTERNAL_H */

@@ -66,9 +66,10 @@ int ipl_fd(const struct ipl_handle *h);
 /* The oldest this library drives: every call of version 1 works on it. */
 #define IPL_API_VERSION_MIN		1
 /*
- * The first with providers (CONTRACT section 8.2).  On an older module
- * their calls fail with -ENOTTY (the commands are unknown to it) or
- * -EINVAL (a nonzero flags field; read() on an fd that is not a watcher).
+ * The first with providers: ipl_provider_*(), ipl_get_provider() and the
+ * flags of ipl_set_status_flags().  On an older module they fail with
+ * -ENOTTY (the commands are unknown to it) or -EINVAL (a nonzero flags
+ * field; read() on an fd that is not a watcher).
  */
 #define IPL_API_VERSION_PROVIDERS	2
 
@@ -90,6 +91,15 @@ int ipl_get_info(struct ipl_handle *h, uint64_t id,
 int ipl_get_status(struct ipl_handle *h, uint64_t id, uint32_t *status,
 		   uint32_t *flags);
 int ipl_set_status(struct ipl_handle *h, uint64_t id, uint32_t status);
+/*
+ * SET_STATUS with @flags: ISCSI_PORTAL_SET_DROP_SESSIONS, with OFFLINE,
+ * asks the portal's provider to also end the sessions that logged in
+ * through it.  The flags are passed on for the module to judge: -EINVAL
+ * with ONLINE or an unknown flag, -EOPNOTSUPP when the portal has no
+ * provider or its provider cannot.  ipl_set_status() is this with 0.
+ */
+int ipl_set_status_flags(struct ipl_handle *h, uint64_t id, uint32_t status,
+			 uint32_t flags);
 int ipl_report_status(struct ipl_handle *h, uint64_t id, uint32_t status);
 /*
  * One LIST call.  In: list->cursor, list->entries, list->capacity; out:
@@ -159,6 +169,123 @@ int ipl_read_events(struct ipl_handle *h, struct iscsi_portal_event *ev,
  * Never NULL: with no room it returns "unknown".
  */
 const char *ipl_event_type_str(uint32_t type, char *buf, size_t len);
+
+/* ---- Providers (CONTRACT section 8.2; IPL_API_VERSION_PROVIDERS) -------- */
+
+/*
+ * A provider is a handle opened IPL_OPEN_RDWR that called
+ * ipl_provider_attach().  The portals it ADDs from then on are its own:
+ * only it may remove them or report their status, and every SET_STATUS
+ * that changes one (and every REENUMERATE and REFRESH) waits in the kernel
+ * until the provider answers its request.  Closing the handle fails what
+ * is pending with ENXIO and orphans its portals; a provider that later
+ * adds the same address adopts the orphan, id and all.
+ *
+ * The requests arrive on ipl_fd(h): poll(2) reports POLLIN while one is
+ * queued.  Either take them one at a time (ipl_provider_next(), then
+ * ipl_provider_reply() with the request's cookie) or let
+ * ipl_provider_serve() do both around a callback.  A handle is a provider
+ * or a watcher (ipl_watch()), never both.
+ */
+
+/* A provider's name: 1 to IPL_PROVIDER_NAME_LEN - 1 printable ASCII. */
+#define IPL_PROVIDER_NAME_LEN	ISCSI_PORTAL_PROVIDER_NAME_LEN
+
+/*
+ * Make @h a provider named @name whose requests may wait @timeout_ms for
+ * their reply (1-600000; 0: the module parameter provider_timeout_ms).
+ * Returns 0; -EINVAL when @name is NULL or too long for the ABI, or when
+ * the module refuses the name (empty, not printable ASCII) or the timeout,
+ * or @h is a watcher; -EEXIST when @h already is a provider; -EBADF/-EPERM
+ * (not a writer); -ENOTTY from a module older than
+ * IPL_API_VERSION_PROVIDERS.
+ */
+int ipl_provider_attach(struct ipl_handle *h, const char *name,
+			uint32_t timeout_ms);
+/*
+ * Read one request into *@req, waiting for it unless @h is non-blocking
+ * (IPL_OPEN_NONBLOCK).  One record per call, so that poll(2) on ipl_fd()
+ * still reports the ones not taken yet.  Returns 0, -EAGAIN when none is
+ * queued on a non-blocking handle, -EINTR when a signal interrupted the
+ * wait, -EINVAL (a NULL argument, or @h is no provider), -EPROTO for a
+ * partial record or end of file, or the read(2) error.
+ */
+int ipl_provider_next(struct ipl_handle *h, struct iscsi_portal_request *req);
+/*
+ * Answer the request @cookie: @result 0 commits the change (for
+ * SET_STATUS, the portal takes the new status), a negative errno
+ * (-4095..-1) fails the caller's call with it and changes nothing.
+ * Returns 0; -ENOENT when no request with that cookie waits (already
+ * answered, or its caller stopped waiting: the timeout passed), and then
+ * the provider reports what it really did (ipl_report_status());
+ * -EINVAL for a @result out of range or when @h is no provider.
+ */
+int ipl_provider_reply(struct ipl_handle *h, uint64_t cookie, int result);
+
+/*
+ * ipl_provider_serve()'s callback for one request: returns the result to
+ * reply with (0, or -1..-4095), or IPL_PROVIDER_DEFER to reply later
+ * itself with ipl_provider_reply() and the request's cookie (from another
+ * thread, say).  A value below -4095 is no errno: the reply is -EIO.
+ */
+typedef int (*ipl_provider_fn)(struct ipl_handle *h,
+			       const struct iscsi_portal_request *req,
+			       void *arg);
+/*
+ * Called when the kernel refused the reply @result to @req because its
+ * caller stopped waiting (ENOENT): the status in the table is the old one,
+ * so a provider that made the change after all reports it now.
+ */
+typedef void (*ipl_provider_late_fn)(struct ipl_handle *h,
+				     const struct iscsi_portal_request *req,
+				     int result, void *arg);
+
+/* Any positive value of an ipl_provider_fn: no reply now. */
+#define IPL_PROVIDER_DEFER	1
+
+/*
+ * Serve the requests of provider @h: read them, call @fn(h, req, @arg) for
+ * each, in order, and reply with what it returns.  A reply the kernel
+ * refuses as late goes to @late (may be NULL: ignored) and serving goes
+ * on.  On a non-blocking handle it returns once no request is queued, so
+ * it fits a poll(2) loop on ipl_fd(); on a blocking handle it waits for
+ * requests and returns only when a signal interrupts the wait (install
+ * the handler without SA_RESTART), or on an error.  Every request read is
+ * answered (or deferred) before it returns.
+ * Returns the number of requests handled (saturating at INT_MAX), or
+ * -EINVAL (NULL @h or @fn, or @h is no provider), -EPROTO, or the first
+ * read(2) or reply error other than ENOENT.
+ */
+int ipl_provider_serve(struct ipl_handle *h, ipl_provider_fn fn,
+		       ipl_provider_late_fn late, void *arg);
+/*
+ * Who owns portal @id.  *@flags (may be NULL) receives
+ * ISCSI_PORTAL_INFO_PROVIDER (a provider owns it), ISCSI_PORTAL_INFO_ORPHAN
+ * (its provider is gone) or neither; @name (@len bytes, IPL_PROVIDER_NAME_LEN
+ * suffice; NULL with @len 0 when only the flags are wanted) the provider's
+ * name, "" when none owns it (an orphan's included).  Returns 0, -EINVAL
+ * for a NULL @h or @name with @len nonzero, -ENOSPC when @len cannot hold
+ * the name (@name untouched), -EPROTO for an unterminated name, or the
+ * ioctl's error (-ENOENT, -EIDRM, -EUCLEAN; -ENOTTY from an old module).
+ */
+int ipl_get_provider(struct ipl_handle *h, uint64_t id, uint32_t *flags,
+		     char *name, size_t len);
+/*
+ * "set_status", "reenumerate", "refresh"; any other type is formatted as
+ * "unknown(N)" like ipl_event_type_str().
+ */
+const char *ipl_request_type_str(uint32_t type, char *buf, size_t len);
+
+/* Large enough for any ipl_info_flags_format() output, NUL included. */
+#define IPL_FLAGS_STRLEN	32
+/*
+ * The ISCSI_PORTAL_INFO_* bits of @flags by name, comma-separated, in bit
+ * order: "busy", "provider", "orphan", and the bits without a name as one
+ * hexadecimal number ("busy,0x10"); "" for 0.  Returns the length written
+ * (NUL excluded), -EINVAL for a NULL @buf, or -ENOSPC when @len is too
+ * small (@buf then holds "" when @len is nonzero).
+ */
+int ipl_info_flags_format(uint32_t flags, char *buf, size_t len);
 
 /* ---- Status names -------------------------------------------------------- */
 

@@ -114,3 +114,56 @@ const char *ipl_event_type_str(uint32_t type, char *buf, size_t len)
 		return "overflow";
 	return ipl__name_or_unknown(names, ARRAY_SIZE(names), type, buf, len);
 }
+
+const char *ipl_request_type_str(uint32_t type, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[ISCSI_PORTAL_REQ_SET_STATUS]	= "set_status",
+		[ISCSI_PORTAL_REQ_REENUMERATE]	= "reenumerate",
+		[ISCSI_PORTAL_REQ_REFRESH]	= "refresh",
+	};
+
+	return ipl__name_or_unknown(names, ARRAY_SIZE(names), type, buf, len);
+}
+
+int ipl_info_flags_format(uint32_t flags, char *buf, size_t len)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} bits[] = {
+		{ ISCSI_PORTAL_INFO_BUSY, "busy" },
+		{ ISCSI_PORTAL_INFO_PROVIDER, "provider" },
+		{ ISCSI_PORTAL_INFO_ORPHAN, "orphan" },
+	};
+	uint32_t rest = flags;
+	size_t i, pos = 0;
+	int n;
+
+	if (!buf)
+		return -EINVAL;
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(bits); i++) {
+		if (!(flags & bits[i].bit))
+			continue;
+		rest &= ~bits[i].bit;
+		n = snprintf(buf + pos, len - pos, "%s%s", pos ? "," : "",
+			     bits[i].name);
+		if (n < 0 || (size_t)n >= len - pos)
+			goto nospc;
+		pos += (size_t)n;
+	}
+	if (rest) {
+		n = snprintf(buf + pos, len - pos, "%s%#x", pos ? "," : "",
+			     rest);
+		if (n < 0 || (size_t)n >= len - pos)
+			goto nospc;
+		pos += (size_t)n;
+	}
+	return (int)pos;
+nospc:
+	buf[0] = '\0';
+	return -ENOSPC;
+}

@@ -46,10 +46,10 @@ int ioctl(int fd, unsigned long req, ...)
 	return 0;
 }
 
-struct ipl_handle *fake_open(int (*handler)(unsigned long req, void *arg))
+struct ipl_handle *fake_open_fd(int fd,
+				int (*handler)(unsigned long req, void *arg))
 {
 	struct ipl_handle *h;
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return NULL;
@@ -61,6 +61,11 @@ struct ipl_handle *fake_open(int (*handler)(unsigned long req, void *arg))
 	fake.fd = fd;
 	fake.handler = handler;
 	return h;
+}
+
+struct ipl_handle *fake_open(int (*handler)(unsigned long req, void *arg))
+{
+	return fake_open_fd(open("/dev/null", O_RDWR | O_CLOEXEC), handler);
 }
 
 void fake_close(struct ipl_handle *h)

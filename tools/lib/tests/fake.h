@@ -27,6 +27,12 @@ extern struct fake_ioctl fake;
 
 /* A handle on /dev/null whose ioctls go to the fake; NULL on failure. */
 struct ipl_handle *fake_open(int (*handler)(unsigned long req, void *arg));
+/*
+ * The same on @fd (closed on failure), e.g. one end of a socket pair whose
+ * other end plays the module's read() side.
+ */
+struct ipl_handle *fake_open_fd(int fd,
+				int (*handler)(unsigned long req, void *arg));
 /* Close it and stop answering. */
 void fake_close(struct ipl_handle *h);
 

@@ -2,8 +2,8 @@
 /*
  * The shared library's version nodes, looked up the way the dynamic
  * linker resolves a program built against an older release: every
- * function of release 1 stays in node LIBISCSIPORTAL_1, those of release
- * 2 (the providers' API) are in LIBISCSIPORTAL_2 and in no earlier node.  The lists are
+ * function of release 1 stays in node LIBISCSIPORTAL_1, the provider
+ * calls are in LIBISCSIPORTAL_2 and in no earlier node.  The lists are
  * the ABI: a name only ever joins the newest node.
  */
 #define _GNU_SOURCE	/* dlvsym() */
@@ -28,6 +28,9 @@ static const char *const node1[] = {
 };
 
 static const char *const node2[] = {
+	"ipl_set_status_flags", "ipl_provider_attach", "ipl_provider_next",
+	"ipl_provider_reply", "ipl_provider_serve", "ipl_get_provider",
+	"ipl_request_type_str", "ipl_info_flags_format",
 	"ipl_provider_errno_to_hresult",
 };
 
@@ -53,7 +56,7 @@ TEST(abi_node1)
 	dlclose(lib);
 }
 
-/* abi: the functions of release 2 are in node LIBISCSIPORTAL_2, not in 1 */
+/* abi: the provider calls are in node LIBISCSIPORTAL_2, not in 1 */
 TEST(abi_node2)
 {
 	void *lib = library();
@@ -76,10 +79,10 @@ TEST(abi_same_functions)
 
 	ASSERT_NE(NULL, lib) TH_LOG("%s", dlerror());
 	EXPECT_EQ((void *)ipl_open, dlvsym(lib, "ipl_open", "LIBISCSIPORTAL_1"));
-	EXPECT_EQ((void *)ipl_provider_errno_to_hresult,
-		  dlvsym(lib, "ipl_provider_errno_to_hresult",
-			 "LIBISCSIPORTAL_2"));
+	EXPECT_EQ((void *)ipl_provider_serve,
+		  dlvsym(lib, "ipl_provider_serve", "LIBISCSIPORTAL_2"));
 	/* Nothing unversioned or internal is exported. */
+	EXPECT_NULL(dlsym(lib, "ipl__ioctl"));
 	EXPECT_NULL(dlsym(lib, "ipl__parse_decimal"));
 	dlclose(lib);
 }

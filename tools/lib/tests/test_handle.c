@@ -226,6 +226,33 @@ TEST(ioctl_set_report)
 			  ISCSI_PORTAL_IOC_REPORT_STATUS);
 }
 
+/* ioctl: SET_STATUS with flags passes them on for the module to judge */
+TEST(ioctl_set_flags)
+{
+	static const uint32_t flags[] = {
+		ISCSI_PORTAL_SET_DROP_SESSIONS, 0, 0x80000000U, UINT32_MAX,
+	};
+	struct ipl_handle *h = fake_open(no_reply);
+	struct iscsi_portal_status_arg st;
+	size_t i;
+
+	ASSERT_NE(NULL, h);
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		EXPECT_EQ(0, ipl_set_status_flags(h, 78, ISCSI_PORTAL_STATUS_OFFLINE,
+						  flags[i]));
+		EXPECT_EQ(ISCSI_PORTAL_IOC_SET_STATUS, fake.last_req);
+		memcpy(&st, fake.last_arg, sizeof(st));
+		EXPECT_EQ(78U, st.id);
+		EXPECT_EQ((uint32_t)ISCSI_PORTAL_STATUS_OFFLINE, st.status);
+		EXPECT_EQ(flags[i], st.flags);
+	}
+	fake.fail_errno = EOPNOTSUPP;
+	EXPECT_EQ(-EOPNOTSUPP, ipl_set_status_flags(h, 78,
+			ISCSI_PORTAL_STATUS_OFFLINE, ISCSI_PORTAL_SET_DROP_SESSIONS));
+	EXPECT_EQ(-EINVAL, ipl_set_status_flags(NULL, 78, 1, 0));
+	fake_close(h);
+}
+
 static void check_plain_call(struct __test_metadata *_metadata,
 			     int (*fn)(struct ipl_handle *),
 			     unsigned long req)

@@ -133,4 +133,70 @@ TEST(event_type_str)
 	EXPECT_STREQ("unknown", ipl_event_type_str(126, NULL, 0));
 }
 
+/* provider: request type names */
+TEST(request_type_str)
+{
+	char buf[IPL_NAME_STRLEN];
+
+	EXPECT_STREQ("set_status",
+		     ipl_request_type_str(ISCSI_PORTAL_REQ_SET_STATUS, buf,
+					  sizeof(buf)));
+	EXPECT_STREQ("reenumerate",
+		     ipl_request_type_str(ISCSI_PORTAL_REQ_REENUMERATE, buf,
+					  sizeof(buf)));
+	EXPECT_STREQ("refresh",
+		     ipl_request_type_str(ISCSI_PORTAL_REQ_REFRESH, buf,
+					  sizeof(buf)));
+	EXPECT_STREQ("unknown(0)", ipl_request_type_str(0, buf, sizeof(buf)));
+	EXPECT_STREQ("unknown(4)", ipl_request_type_str(4, buf, sizeof(buf)));
+	EXPECT_STREQ("unknown(4294967295)",
+		     ipl_request_type_str(UINT32_MAX, buf, sizeof(buf)));
+	EXPECT_STREQ("unknown", ipl_request_type_str(4, NULL, 0));
+	EXPECT_STREQ("refresh",
+		     ipl_request_type_str(ISCSI_PORTAL_REQ_REFRESH, NULL, 0));
+}
+
+/* info flags: names in bit order, the rest as one hex number */
+TEST(info_flags_format)
+{
+	static const struct {
+		uint32_t flags;
+		const char *text;
+	} rows[] = {
+		{ 0, "" },
+		{ ISCSI_PORTAL_INFO_BUSY, "busy" },
+		{ ISCSI_PORTAL_INFO_PROVIDER, "provider" },
+		{ ISCSI_PORTAL_INFO_ORPHAN, "orphan" },
+		{ ISCSI_PORTAL_INFO_BUSY | ISCSI_PORTAL_INFO_PROVIDER,
+		  "busy,provider" },
+		{ ISCSI_PORTAL_INFO_ORPHAN | ISCSI_PORTAL_INFO_BUSY,
+		  "busy,orphan" },
+		{ 0x10, "0x10" },
+		{ ISCSI_PORTAL_INFO_PROVIDER | 0x80000008U,
+		  "provider,0x80000008" },
+		{ UINT32_MAX, "busy,provider,orphan,0xfffffff8" },
+	};
+	char buf[IPL_FLAGS_STRLEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		memset(buf, 'x', sizeof(buf));
+		EXPECT_EQ((int)strlen(rows[i].text),
+			  ipl_info_flags_format(rows[i].flags, buf, sizeof(buf)));
+		EXPECT_STREQ(rows[i].text, buf);
+	}
+	/* The longest output fits IPL_FLAGS_STRLEN exactly. */
+	EXPECT_EQ(IPL_FLAGS_STRLEN - 1,
+		  ipl_info_flags_format(UINT32_MAX, buf, sizeof(buf)));
+	EXPECT_EQ(-ENOSPC, ipl_info_flags_format(UINT32_MAX, buf,
+						 IPL_FLAGS_STRLEN - 1));
+	EXPECT_STREQ("", buf);
+	EXPECT_EQ(4, ipl_info_flags_format(ISCSI_PORTAL_INFO_BUSY, buf, 5));
+	EXPECT_EQ(-ENOSPC, ipl_info_flags_format(ISCSI_PORTAL_INFO_BUSY, buf,
+						 4));
+	EXPECT_EQ(-ENOSPC, ipl_info_flags_format(0, buf, 0));
+	EXPECT_EQ(0, ipl_info_flags_format(0, buf, 1));
+	EXPECT_EQ(-EINVAL, ipl_info_flags_format(1, NULL, 8));
+}
+
 TEST_HARNESS_MAIN
