@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every name of CONTRACT section 3, used in an expression (after
- * UAPI_DECLARE_OBJECTS()) that is valid C99
- * and C++, so a missing or misspelt name fails the build.
+ * Every name of CONTRACT section 3, and those of the providers' ABI
+ * (section 8.2, API version 2) that the library uses, in an expression
+ * (after UAPI_DECLARE_OBJECTS()) that is valid C99 and C++, so a missing
+ * or misspelt name fails the build.
  */
 #ifndef UAPI_NAMES_H
 #define UAPI_NAMES_H
@@ -18,7 +19,11 @@
 	struct iscsi_portal_ref uapi_ref;				\
 	struct iscsi_portal_status_arg uapi_status_arg;			\
 	struct iscsi_portal_list uapi_list;				\
-	struct iscsi_portal_event uapi_event
+	struct iscsi_portal_event uapi_event;				\
+	struct iscsi_portal_provider_attach uapi_attach;		\
+	struct iscsi_portal_request uapi_request;			\
+	struct iscsi_portal_reply uapi_reply;				\
+	struct iscsi_portal_provider_info uapi_provider_info
 
 #define UAPI_USE_ALL_NAMES() (						\
 	ISCSI_PORTAL_API_VERSION + (int)sizeof(ISCSI_PORTAL_DEVICE_PATH) +	\
@@ -75,6 +80,36 @@
 	(int)sizeof(uapi_event.type) +		\
 	(int)sizeof(uapi_event.old_status) +	\
 	(int)sizeof(uapi_event.new_status) +	\
-	(int)sizeof(uapi_event.flags))
+	(int)sizeof(uapi_event.flags) +		\
+	UAPI_USE_PROVIDER_NAMES())
+
+#define UAPI_USE_PROVIDER_NAMES() (					\
+	(int)ISCSI_PORTAL_INFO_PROVIDER + (int)ISCSI_PORTAL_INFO_ORPHAN +	\
+	(int)ISCSI_PORTAL_SET_DROP_SESSIONS +				\
+	ISCSI_PORTAL_PROVIDER_NAME_LEN +				\
+	ISCSI_PORTAL_REQ_SET_STATUS + ISCSI_PORTAL_REQ_REENUMERATE +	\
+	ISCSI_PORTAL_REQ_REFRESH +					\
+	(int)(ISCSI_PORTAL_IOC_PROVIDER_ATTACH & 0xff) +		\
+	(int)(ISCSI_PORTAL_IOC_PROVIDER_REPLY & 0xff) +			\
+	(int)(ISCSI_PORTAL_IOC_GET_PROVIDER & 0xff) +			\
+	UAPI_SIZE(iscsi_portal_provider_attach) +			\
+	UAPI_SIZE(iscsi_portal_request) + UAPI_SIZE(iscsi_portal_reply) + \
+	UAPI_SIZE(iscsi_portal_provider_info) +				\
+	(int)sizeof(uapi_attach.flags) +	\
+	(int)sizeof(uapi_attach.timeout_ms) +	\
+	(int)sizeof(uapi_attach.name) +		\
+	(int)sizeof(uapi_request.cookie) +	\
+	(int)sizeof(uapi_request.type) +	\
+	(int)sizeof(uapi_request.flags) +	\
+	(int)sizeof(uapi_request.id) +		\
+	(int)sizeof(uapi_request.old_status) +	\
+	(int)sizeof(uapi_request.new_status) +	\
+	(int)sizeof(uapi_reply.cookie) +	\
+	(int)sizeof(uapi_reply.result) +	\
+	(int)sizeof(uapi_reply.flags) +		\
+	(int)sizeof(uapi_provider_info.id) +	\
+	(int)sizeof(uapi_provider_info.flags) +	\
+	(int)sizeof(uapi_provider_info.reserved) + \
+	(int)sizeof(uapi_provider_info.name))
 
 #endif /* UAPI_NAMES_H */
