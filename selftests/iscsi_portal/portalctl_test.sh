@@ -229,7 +229,7 @@ version_now() {
 	vcount=$(sed -n 's/.*"portal_count":\([0-9]*\),.*/\1/p' "$T/out")
 	vgen=$(sed -n 's/.*"table_generation":\([0-9]*\)}$/\1/p' "$T/out")
 	if [ "$rc" != 0 ] || [ -s "$T/err" ] || [ "$(wc -l <"$T/out")" != 1 ] ||
-	   ! grep -Eqx '\{"api_version":1,"library_api_version":1,"flags":0,"corrupt":false,"portal_count":[0-9]+,"table_generation":[0-9]+\}' "$T/out"; then
+	   ! grep -Eqx '\{"api_version":2,"library_api_version":2,"flags":0,"corrupt":false,"portal_count":[0-9]+,"table_generation":[0-9]+\}' "$T/out"; then
 		fail "$last: exit $rc, unexpected output:"
 		sed 's/^/#   /' "$T/out" "$T/err"
 		vcount=0 vgen=0
@@ -378,8 +378,8 @@ version_now
 pc version
 want_rc 0
 want_file "$T/err" stderr ""
-want_file "$T/out" stdout "api_version          1
-library_api_version  1
+want_file "$T/out" stdout "api_version          2
+library_api_version  2
 table                ok
 portal_count         $vcount
 table_generation     $vgen"
@@ -632,7 +632,7 @@ sed -n 3p "$T/out" | grep -qx 'table                corrupt' ||
 	fail "version: no 'table corrupt' line: $(sed -n 3p "$T/out")"
 pc --json version
 want_rc 0
-grep -Eqx '\{"api_version":1,"library_api_version":1,"flags":1,"corrupt":true,"portal_count":[0-9]+,"table_generation":[0-9]+\}' \
+grep -Eqx '\{"api_version":2,"library_api_version":2,"flags":1,"corrupt":true,"portal_count":[0-9]+,"table_generation":[0-9]+\}' \
 	"$T/out" || fail "version --json: $(cat "$T/out")"
 t 1 "" "portalctl: refresh: $E_CORRUPT" refresh
 t 1 "" "portalctl: list: $E_CORRUPT" list
