@@ -24,7 +24,7 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  version                     module API version, portal count, table state\n"
-"  list                        every portal\n"
+"  list                        every portal, with its provider\n"
 "  get ID                      one portal\n"
 "  add ADDR [--status STATUS]  add a portal (status default: online)\n"
 "  remove ID                   remove a portal\n"
@@ -64,6 +64,45 @@ int op_fail(int err, const char *fmt, ...)
 	fprintf(stderr, ": %s (%s 0x%08X)\n", ipl_strerror(err),
 		ipl_hresult_name(hr), hr);
 	return EXIT_FAIL;
+}
+
+int get_owners(struct ipl_handle *h, const struct iscsi_portal_info *infos,
+	       size_t n, struct owner **owners)
+{
+	struct owner *o;
+	uint32_t flags;
+	size_t i;
+	int err;
+
+	*owners = NULL;
+	if (!n)
+		return 0;
+	o = calloc(n, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (infos[i].flags & ISCSI_PORTAL_INFO_ORPHAN)
+			o[i].kind = OWNER_ORPHAN;
+		if (!(infos[i].flags & ISCSI_PORTAL_INFO_PROVIDER))
+			continue;
+		err = ipl_get_provider(h, infos[i].id, &flags, o[i].name,
+				       sizeof(o[i].name));
+		if (err == -EIDRM || err == -ENOENT) {
+			o[i].kind = OWNER_GONE;
+			continue;
+		}
+		if (err) {
+			free(o);
+			return err;
+		}
+		/* Its provider may have gone since the LIST. */
+		if (o[i].name[0])
+			o[i].kind = OWNER_PROVIDER;
+		else if (flags & ISCSI_PORTAL_INFO_ORPHAN)
+			o[i].kind = OWNER_ORPHAN;
+	}
+	*owners = o;
+	return 0;
 }
 
 int ctx_open(struct ctx *c, unsigned int flags)
@@ -150,6 +189,7 @@ static int cmd_version(struct ctx *c, int argc, char **argv)
 static int cmd_list(struct ctx *c, int argc, char **argv)
 {
 	struct iscsi_portal_info *infos;
+	struct owner *owners;
 	size_t n;
 	int ret = begin(c, argc, argv, 0, IPL_OPEN_RDONLY);
 
@@ -158,7 +198,13 @@ static int cmd_list(struct ctx *c, int argc, char **argv)
 	ret = ipl_list_all(c->h, &infos, &n, NULL);
 	if (ret)
 		return op_fail(ret, "list");
-	print_infos(infos, n, c->json);
+	ret = get_owners(c->h, infos, n, &owners);
+	if (ret) {
+		free(infos);
+		return op_fail(ret, "list");
+	}
+	print_infos(infos, owners, n, c->json);
+	free(owners);
 	free(infos);
 	return EXIT_OK;
 }
@@ -166,6 +212,7 @@ static int cmd_list(struct ctx *c, int argc, char **argv)
 static int cmd_get(struct ctx *c, int argc, char **argv)
 {
 	struct iscsi_portal_info info;
+	struct owner *owner;
 	uint64_t id;
 	int ret;
 
@@ -173,14 +220,17 @@ static int cmd_get(struct ctx *c, int argc, char **argv)
 	if (ret || (ret = ctx_open(c, IPL_OPEN_RDONLY)))
 		return ret;
 	ret = ipl_get_info(c->h, id, &info);
+	if (!ret)
+		ret = get_owners(c->h, &info, 1, &owner);
 	if (ret)
 		return op_fail(ret, "get %llu", (unsigned long long)id);
 	if (c->json) {
-		print_info_json(&info);
+		print_info_json(&info, owner);
 		putchar('\n');
 	} else {
-		print_infos(&info, 1, false);
+		print_infos(&info, owner, 1, false);
 	}
+	free(owner);
 	return EXIT_OK;
 }
 

@@ -31,14 +31,38 @@ int ctx_open(struct ctx *c, unsigned int flags);
 int op_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Who owns a portal (CONTRACT section 8), as list and get show it. */
+enum owner_kind {
+	OWNER_NONE,		/* no provider: the table's alone */
+	OWNER_PROVIDER,		/* name says which */
+	OWNER_ORPHAN,		/* its provider is gone */
+	OWNER_GONE,		/* the portal was removed after the LIST */
+};
+
+struct owner {
+	enum owner_kind kind;
+	char name[IPL_PROVIDER_NAME_LEN];
+};
+
+/*
+ * The owners of @n portals into a malloc'd *@owners (free() it; NULL when
+ * @n is 0): GET_PROVIDER for each portal a provider owns, no call for the
+ * others.  Returns 0 or -errno.
+ */
+int get_owners(struct ipl_handle *h, const struct iscsi_portal_info *infos,
+	       size_t n, struct owner **owners);
+
 /* print.c: human tables and JSON. */
 void format_addr(const struct iscsi_portal_addr *a, char *buf, size_t len);
 void print_json_string(const char *s);
-void print_info_json(const struct iscsi_portal_info *info);
+void print_info_json(const struct iscsi_portal_info *info,
+		     const struct owner *owner);
 /* A JSON array of portals, no newline. */
-void print_infos_json(const struct iscsi_portal_info *infos, size_t n);
+void print_infos_json(const struct iscsi_portal_info *infos,
+		      const struct owner *owners, size_t n);
 /* A table, or a JSON array and a newline. */
-void print_infos(const struct iscsi_portal_info *infos, size_t n, bool json);
+void print_infos(const struct iscsi_portal_info *infos,
+		 const struct owner *owners, size_t n, bool json);
 void print_version(const struct iscsi_portal_version *ver, bool json);
 /* Local time, ISO 8601 with milliseconds: 2024-05-01T12:34:56.789+02:00. */
 void format_now(char *buf, size_t len);

@@ -11,10 +11,11 @@
 
 #include "portalctl.h"
 
-enum { COL_ID, COL_ADDR, COL_STATUS, COL_FLAGS, COL_GEN, NCOLS };
+enum { COL_ID, COL_ADDR, COL_STATUS, COL_FLAGS, COL_GEN, COL_PROVIDER,
+       NCOLS };
 
 static const char *const col_names[NCOLS] = {
-	"ID", "ADDRESS", "STATUS", "FLAGS", "GENERATION",
+	"ID", "ADDRESS", "STATUS", "FLAGS", "GENERATION", "PROVIDER",
 };
 
 struct row {
@@ -45,9 +46,26 @@ void print_json_string(const char *s)
 	putchar('"');
 }
 
-static void fill_row(struct row *r, const struct iscsi_portal_info *info)
+/* The PROVIDER cell: the provider's name, "none", "orphan" or "-". */
+static const char *owner_cell(const struct owner *owner)
 {
-	char name[IPL_NAME_STRLEN];
+	switch (owner->kind) {
+	case OWNER_PROVIDER:
+		return owner->name;
+	case OWNER_ORPHAN:
+		return "orphan";
+	case OWNER_GONE:
+		return "-";
+	case OWNER_NONE:
+		break;
+	}
+	return "none";
+}
+
+static void fill_row(struct row *r, const struct iscsi_portal_info *info,
+		     const struct owner *owner)
+{
+	char name[IPL_NAME_STRLEN], flags[IPL_FLAGS_STRLEN];
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->cell[COL_ID], sizeof(r->cell[COL_ID]), "%llu",
@@ -55,10 +73,13 @@ static void fill_row(struct row *r, const struct iscsi_portal_info *info)
 	format_addr(&info->addr, r->cell[COL_ADDR], sizeof(r->cell[COL_ADDR]));
 	snprintf(r->cell[COL_STATUS], sizeof(r->cell[COL_STATUS]), "%s",
 		 ipl_status_str(info->status, name, sizeof(name)));
-	snprintf(r->cell[COL_FLAGS], sizeof(r->cell[COL_FLAGS]), "%s",
-		 info->flags & ISCSI_PORTAL_INFO_BUSY ? "busy" : "-");
+	if (ipl_info_flags_format(info->flags, flags, sizeof(flags)) <= 0)
+		snprintf(flags, sizeof(flags), "-");
+	snprintf(r->cell[COL_FLAGS], sizeof(r->cell[COL_FLAGS]), "%s", flags);
 	snprintf(r->cell[COL_GEN], sizeof(r->cell[COL_GEN]), "%llu",
 		 (unsigned long long)info->generation);
+	snprintf(r->cell[COL_PROVIDER], sizeof(r->cell[COL_PROVIDER]), "%s",
+		 owner_cell(owner));
 }
 
 static void print_cells(const char *const *cells, const size_t *width)
@@ -74,7 +95,8 @@ static void print_cells(const char *const *cells, const size_t *width)
 }
 
 /* The table, one row per portal, each column as wide as its widest cell. */
-static void print_table(const struct iscsi_portal_info *infos, size_t n)
+static void print_table(const struct iscsi_portal_info *infos,
+			const struct owner *owners, size_t n)
 {
 	size_t width[NCOLS], i;
 	const char *cells[NCOLS];
@@ -84,21 +106,22 @@ static void print_table(const struct iscsi_portal_info *infos, size_t n)
 	for (c = 0; c < NCOLS; c++)
 		width[c] = strlen(col_names[c]);
 	for (i = 0; i < n; i++) {
-		fill_row(&r, &infos[i]);
+		fill_row(&r, &infos[i], &owners[i]);
 		for (c = 0; c < NCOLS; c++)
 			if (strlen(r.cell[c]) > width[c])
 				width[c] = strlen(r.cell[c]);
 	}
 	print_cells(col_names, width);
 	for (i = 0; i < n; i++) {
-		fill_row(&r, &infos[i]);
+		fill_row(&r, &infos[i], &owners[i]);
 		for (c = 0; c < NCOLS; c++)
 			cells[c] = r.cell[c];
 		print_cells(cells, width);
 	}
 }
 
-void print_info_json(const struct iscsi_portal_info *info)
+void print_info_json(const struct iscsi_portal_info *info,
+		     const struct owner *owner)
 {
 	char addr[IPL_ADDR_STRLEN], name[IPL_NAME_STRLEN];
 	const char *family = info->addr.family == AF_INET ? "ipv4" :
@@ -111,12 +134,20 @@ void print_info_json(const struct iscsi_portal_info *info)
 	       family, info->addr.port, info->addr.scope_id);
 	print_json_string(ipl_status_str(info->status, name, sizeof(name)));
 	printf(",\"status_value\":%u,\"busy\":%s,\"flags\":%u,"
-	       "\"generation\":%llu}", info->status,
+	       "\"generation\":%llu,\"provider\":", info->status,
 	       info->flags & ISCSI_PORTAL_INFO_BUSY ? "true" : "false",
 	       info->flags, (unsigned long long)info->generation);
+	/* A name, or null: a provider may well be called "none". */
+	if (owner->kind == OWNER_PROVIDER)
+		print_json_string(owner->name);
+	else
+		fputs("null", stdout);
+	printf(",\"orphan\":%s}",
+	       owner->kind == OWNER_ORPHAN ? "true" : "false");
 }
 
-void print_infos_json(const struct iscsi_portal_info *infos, size_t n)
+void print_infos_json(const struct iscsi_portal_info *infos,
+		      const struct owner *owners, size_t n)
 {
 	size_t i;
 
@@ -124,18 +155,19 @@ void print_infos_json(const struct iscsi_portal_info *infos, size_t n)
 	for (i = 0; i < n; i++) {
 		if (i)
 			putchar(',');
-		print_info_json(&infos[i]);
+		print_info_json(&infos[i], &owners[i]);
 	}
 	putchar(']');
 }
 
-void print_infos(const struct iscsi_portal_info *infos, size_t n, bool json)
+void print_infos(const struct iscsi_portal_info *infos,
+		 const struct owner *owners, size_t n, bool json)
 {
 	if (!json) {
-		print_table(infos, n);
+		print_table(infos, owners, n);
 		return;
 	}
-	print_infos_json(infos, n);
+	print_infos_json(infos, owners, n);
 	putchar('\n');
 }
 

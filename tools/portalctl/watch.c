@@ -104,12 +104,20 @@ static void forget(struct watch *w, uint64_t id)
 static int resync(struct watch *w, bool show, const char *when)
 {
 	struct iscsi_portal_info *infos;
+	struct owner *owners = NULL;
 	size_t n, i;
 	int err;
 
 	err = ipl_list_all(w->c->h, &infos, &n, &w->since);
 	if (err)
 		return op_fail(err, "watch: list");
+	if (show) {
+		err = get_owners(w->c->h, infos, n, &owners);
+		if (err) {
+			free(infos);
+			return op_fail(err, "watch: list");
+		}
+	}
 	w->n = 0;
 	for (i = 0; i < n && !err; i++)
 		err = remember(w, infos[i].id, &infos[i].addr);
@@ -118,13 +126,14 @@ static int resync(struct watch *w, bool show, const char *when)
 		       "\"event_value\":%u,\"table_generation\":%llu,"
 		       "\"portals\":", when, (unsigned int)ISCSI_PORTAL_EVENT_OVERFLOW,
 		       (unsigned long long)w->since);
-		print_infos_json(infos, n);
+		print_infos_json(infos, owners, n);
 		puts("}");
 	} else if (!err && show) {
 		printf("%s  overflow: events were lost; the table at generation %llu:\n",
 		       when, (unsigned long long)w->since);
-		print_infos(infos, n, false);
+		print_infos(infos, owners, n, false);
 	}
+	free(owners);
 	free(infos);
 	return err ? op_fail(err, "watch") : EXIT_OK;
 }
