@@ -29,6 +29,8 @@ static const char usage_text[] =
 "  add ADDR [--status STATUS]  add a portal (status default: online)\n"
 "  remove ID                   remove a portal\n"
 "  set ID online|offline       set a portal's status\n"
+"      [--drop-sessions]       with offline: its provider also ends the\n"
+"                              sessions that logged in through it\n"
 "  report ID STATUS            report a status, as a provider does\n"
 "  reenumerate                 rebuild the table from its providers\n"
 "  refresh                     re-read every status (after reenumerate)\n"
@@ -52,18 +54,36 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-int op_fail(int err, const char *fmt, ...)
+static int vop_fail(int err, const char *msg, uint32_t hr, const char *fmt,
+		    va_list ap)
 {
-	uint32_t hr = ipl_errno_to_hresult(err);
-	va_list ap;
-
 	fputs("portalctl: ", stderr);
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s (%s 0x%08X)\n", ipl_strerror(err),
+	fprintf(stderr, ": %s (%s 0x%08X)\n", msg ? msg : ipl_strerror(err),
 		ipl_hresult_name(hr), hr);
 	return EXIT_FAIL;
+}
+
+int op_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vop_fail(err, NULL, ipl_errno_to_hresult(err), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int op_fail_as(int err, const char *msg, uint32_t hr, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vop_fail(err, msg, hr, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 int get_owners(struct ipl_handle *h, const struct iscsi_portal_info *infos,
@@ -314,8 +334,27 @@ static int cmd_add(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * The text for EPERM from REMOVE or REPORT_STATUS of portal @id: when a
+ * provider owns it, that is why (only the provider may), whatever the
+ * caller's capabilities.  NULL: the library's text.
+ */
+static const char *eperm_text(struct ctx *c, int err, uint64_t id,
+			      char *buf, size_t len)
+{
+	char name[IPL_PROVIDER_NAME_LEN];
+
+	if (err != -EPERM ||
+	    ipl_get_provider(c->h, id, NULL, name, sizeof(name)) || !name[0])
+		return NULL;
+	snprintf(buf, len, "permission denied: provider '%s' owns the portal "
+		 "(only it may remove it or report its status)", name);
+	return buf;
+}
+
 static int cmd_remove(struct ctx *c, int argc, char **argv)
 {
+	char text[128];
 	uint64_t id;
 	int ret;
 
@@ -324,41 +363,87 @@ static int cmd_remove(struct ctx *c, int argc, char **argv)
 		return ret;
 	ret = ipl_remove(c->h, id);
 	if (ret)
-		return op_fail(ret, "remove %llu", (unsigned long long)id);
+		return op_fail_as(ret, eperm_text(c, ret, id, text, sizeof(text)),
+				  ipl_errno_to_hresult(ret), "remove %llu",
+				  (unsigned long long)id);
 	return EXIT_OK;
 }
 
-/* set and report: ID STATUS, any status passed on for the module to judge. */
-static int status_cmd(struct ctx *c, int argc, char **argv,
-		      int (*fn)(struct ipl_handle *, uint64_t, uint32_t))
+/* Drop every @opt from @argv (after the command name); the new argc. */
+static int take_option(int argc, char **argv, const char *opt, bool *seen)
 {
-	uint32_t status;
-	uint64_t id;
-	int ret;
+	int i, n = 1;
 
-	ret = parse_id_args(argc, argv, 2, &id);
-	if (ret || (ret = parse_status(argv[2], &status)) ||
-	    (ret = ctx_open(c, IPL_OPEN_RDWR)))
-		return ret;
-	ret = fn(c->h, id, status);
-	if (ret) {
-		char name[IPL_NAME_STRLEN];
-
-		return op_fail(ret, "%s %llu %s", argv[0],
-			       (unsigned long long)id,
-			       ipl_status_str(status, name, sizeof(name)));
+	*seen = false;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], opt))
+			*seen = true;
+		else
+			argv[n++] = argv[i];
 	}
-	return EXIT_OK;
+	return n;
 }
 
+/* ID STATUS, any status passed on for the module to judge. */
+static int parse_status_args(struct ctx *c, int argc, char **argv,
+			     uint64_t *id, uint32_t *status)
+{
+	int ret = parse_id_args(argc, argv, 2, id);
+
+	if (ret || (ret = parse_status(argv[2], status)))
+		return ret;
+	return ctx_open(c, IPL_OPEN_RDWR);
+}
+
+/* set ID STATUS [--drop-sessions], the option anywhere after "set". */
 static int cmd_set(struct ctx *c, int argc, char **argv)
 {
-	return status_cmd(c, argc, argv, ipl_set_status);
+	char name[IPL_NAME_STRLEN];
+	const char *text = NULL;
+	uint32_t status;
+	uint64_t id;
+	bool drop;
+	int ret;
+
+	argc = take_option(argc, argv, "--drop-sessions", &drop);
+	ret = parse_status_args(c, argc, argv, &id, &status);
+	if (ret)
+		return ret;
+	ret = ipl_set_status_flags(c->h, id, status,
+				   drop ? ISCSI_PORTAL_SET_DROP_SESSIONS : 0);
+	if (!ret)
+		return EXIT_OK;
+	/* The library's texts for these speak of the status alone. */
+	if (drop && status == ISCSI_PORTAL_STATUS_OFFLINE &&
+	    ret == -EOPNOTSUPP)
+		text = "the portal has no provider, or its provider cannot end sessions";
+	else if (drop && status != ISCSI_PORTAL_STATUS_OFFLINE &&
+		 ret == -EINVAL)
+		text = "--drop-sessions goes with offline only";
+	/* A provider may have answered: its own errno is a provider failure. */
+	return op_fail_as(ret, text, ipl_provider_errno_to_hresult(ret),
+			  "set %llu %s%s", (unsigned long long)id,
+			  ipl_status_str(status, name, sizeof(name)),
+			  drop ? " --drop-sessions" : "");
 }
 
 static int cmd_report(struct ctx *c, int argc, char **argv)
 {
-	return status_cmd(c, argc, argv, ipl_report_status);
+	char name[IPL_NAME_STRLEN], text[128];
+	uint32_t status;
+	uint64_t id;
+	int ret;
+
+	ret = parse_status_args(c, argc, argv, &id, &status);
+	if (ret)
+		return ret;
+	ret = ipl_report_status(c->h, id, status);
+	if (ret)
+		return op_fail_as(ret, eperm_text(c, ret, id, text, sizeof(text)),
+				  ipl_errno_to_hresult(ret), "report %llu %s",
+				  (unsigned long long)id,
+				  ipl_status_str(status, name, sizeof(name)));
+	return EXIT_OK;
 }
 
 /* reenumerate and refresh: table-wide, no argument. */
@@ -370,7 +455,11 @@ static int table_cmd(struct ctx *c, int argc, char **argv,
 	if (ret)
 		return ret;
 	ret = fn(c->h);
-	return ret ? op_fail(ret, "%s", argv[0]) : EXIT_OK;
+	if (!ret)
+		return EXIT_OK;
+	/* The providers answer these too. */
+	return op_fail_as(ret, NULL, ipl_provider_errno_to_hresult(ret), "%s",
+			  argv[0]);
 }
 
 static int cmd_reenumerate(struct ctx *c, int argc, char **argv)

@@ -31,6 +31,13 @@ int ctx_open(struct ctx *c, unsigned int flags);
 int op_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Like op_fail(), with @msg (NULL: ipl_strerror()) and @hr in place of the
+ * library's text and HRESULT for @err.
+ */
+int op_fail_as(int err, const char *msg, uint32_t hr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Who owns a portal (CONTRACT section 8), as list and get show it. */
 enum owner_kind {
 	OWNER_NONE,		/* no provider: the table's alone */
