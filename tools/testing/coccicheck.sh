@@ -17,15 +17,19 @@
 # MODE, J, COCCI, SPFLAGS), and it does what scripts/coccicheck does in
 # report mode:
 #   spatch -D report --no-show-diff --very-quiet --cocci-file F <F's Options:>
-#          <LINUXINCLUDE> [--jobs J]
+#          <LINUXINCLUDE as spatch options> FILES
 # for each script F (skipped when its "Requires:" is newer than spatch),
-# with three differences: the files are the module's tracked sources, not
-# every file under M= (which holds userspace code); the exit status is 1
-# when a script reports anything; and spatch gets a few macro hints (below)
-# so that it can parse the scoped guards of <linux/cleanup.h>, which
-# Coccinelle 1.1 does not know: without them it skips every function that
-# uses one.  The scripts run J at a time (default nproc); a few are
-# skipped (see skip= below).
+# J scripts at a time (default nproc).  The differences:
+# - FILES are the module's tracked sources (and headers, for the scripts
+#   whose Options: ask for them), not every file under M=, which holds
+#   the userspace code too;
+# - the exit status is 1 when a script reports anything;
+# - spatch gets a few macro hints (macros.h below) for the scoped guards of
+#   <linux/cleanup.h>, which Coccinelle 1.1 does not know: without them it
+#   silently skips every function that uses one;
+# - as what spatch cannot parse no script sees, a line of the sources that
+#   spatch cannot parse fails the lint too;
+# - a few scripts are skipped (skip= below, with the reasons).
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -140,15 +144,17 @@ else
 	done < <(find "$cocci_dir" -name '*.cocci' -type f | LC_ALL=C sort)
 fi
 
-# J scripts at a time (spatch's own --jobs splits the files, and they are
-# few).
+# J jobs at a time, one per script (spatch's own --jobs splits the files,
+# and they are few), and first one more: whether spatch parses every line.
 jobs=${J:-$(nproc)}
-running=0
+spatch --parse-c --macro-file "$out/macros.h" "${includes[@]}" "${cfiles[@]}" \
+	>"$out/parse-c.log" 2>&1 &
+running=1
 for cocci in "${scripts[@]}"; do
 	run_one "$cocci" &
 	running=$((running + 1))
 	if [ "$running" -ge "$jobs" ]; then
-		wait -n
+		wait -n || true
 		running=$((running - 1))
 	fi
 done
@@ -156,6 +162,14 @@ wait
 
 reports=0
 failures=0
+bad=$(sed -n 's/^nb good = [0-9]*,  nb bad = \([0-9]*\) .*/\1/p' "$out/parse-c.log")
+if [ "${bad:-x}" != 0 ]; then
+	echo "coccicheck: spatch cannot parse ${bad:-some} lines of the sources, which" \
+	     "no script then sees (a macro it does not know? add a hint to" \
+	     "macros.h in $0); from $out/parse-c.log:" >&2
+	grep '^bad:' "$out/parse-c.log" | head -n 20 >&2 || true
+	failures=$((failures + 1))
+fi
 for cocci in "${scripts[@]}"; do
 	name=${cocci#"$cocci_dir"/}
 	base=$out/${name//\//_}
@@ -172,5 +186,5 @@ for cocci in "${scripts[@]}"; do
 done
 
 echo "coccicheck: ${#scripts[@]} scripts over ${#cfiles[@]} files:" \
-     "$reports reports, $failures spatch failures (spatch $spatch_version)" >&2
+     "$reports reports, $failures failures (spatch $spatch_version)" >&2
 [ "$reports" -eq 0 ] && [ "$failures" -eq 0 ]
