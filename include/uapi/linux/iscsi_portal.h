@@ -52,7 +52,7 @@ struct iscsi_portal_info {
 	__u64 id;			/* in */
 	struct iscsi_portal_addr addr;	/* out */
 	__u32 status;			/* out */
-	__u32 flags;			/* out: ISCSI_PORTAL_INFO_BUSY */
+	__u32 flags;			/* out: ISCSI_PORTAL_INFO_* */
 	__u64 generation;		/* out: committed status changes */
 };
 
