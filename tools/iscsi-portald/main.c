@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iscsi-portald: options, start-up, and the event loop: one poll() over
+ * the provider fd (requests), inotify on configfs (targetcli's changes),
+ * rtnetlink (address changes), a signalfd and a timerfd (a table call
+ * that was EBUSY is tried again).  Requests go first: LIO is never walked
+ * while a request waits.  See iscsi-portald(8).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "iscsiportal.h"
+#include "portald.h"
+
+#define RETRY_MS	200
+
+struct opts {
+	bool foreground, debug;
+	const char *state_dir, *configfs, *device, *pidfile;
+	unsigned int timeout_ms;
+};
+
+static const char usage_text[] =
+"Usage: iscsi-portald [OPTIONS]\n"
+"The LIO bridge of /dev/iscsi_portal: each LIO network portal (np) is a\n"
+"portal of the table, and setting a portal offline or online takes its np\n"
+"out of, or back into, every TPG that has it.\n"
+"\n"
+"  -f, --foreground      stay in the foreground, log to stderr\n"
+"  -s, --state-dir DIR   the state directory (default /var/lib/iscsi-portal)\n"
+"  -c, --configfs DIR    configfs (default /sys/kernel/config)\n"
+"  -d, --device PATH     the device (default " ISCSI_PORTAL_DEVICE_PATH ")\n"
+"  -p, --pidfile FILE    write the pid there once ready\n"
+"  -t, --timeout MS      the provider timeout (default: the module's)\n"
+"  -v, --verbose         debug messages too\n"
+"  -h, --help            this text\n"
+"\n"
+"Exit status: 0 stopped by SIGTERM or SIGINT, 1 failure, 2 usage error,\n"
+"3 the state file is refused (corrupt, truncated or another version).\n";
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "configfs", required_argument, NULL, 'c' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){
+		.state_dir = "/var/lib/iscsi-portal",
+		.configfs = "/sys/kernel/config",
+		.device = ISCSI_PORTAL_DEVICE_PATH,
+	};
+	while ((c = getopt_long(argc, argv, "fs:c:d:p:t:vh", longopts,
+				NULL)) != -1) {
+		char *end;
+		unsigned long v;
+
+		switch (c) {
+		case 'f':
+			o->foreground = true;
+			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'c':
+			o->configfs = optarg;
+			break;
+		case 'd':
+			o->device = optarg;
+			break;
+		case 'p':
+			o->pidfile = optarg;
+			break;
+		case 't':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v < 1 || v > 600000) {
+				fprintf(stderr, PD_NAME ": --timeout: 1 to 600000 ms\n");
+				return PD_EXIT_USAGE;
+			}
+			o->timeout_ms = (unsigned int)v;
+			break;
+		case 'v':
+			o->debug = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(PD_EXIT_OK);
+		default:
+			fputs("Try 'iscsi-portald --help'.\n", stderr);
+			return PD_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PD_NAME ": unexpected argument '%s'\nTry 'iscsi-portald --help'.\n",
+			argv[optind]);
+		return PD_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   offsetof(struct sockaddr_un, sun_path) + len) < 0)
+		pd_log(LOG_WARNING, "NOTIFY_SOCKET: %s", strerror(errno));
+	close(fd);
+}
+
+/*
+ * Into the background; the parent waits on @ready_fd's other end for the
+ * child's exit status (0: ready) so that its own says whether the daemon
+ * came up.
+ */
+static int daemonize(int *ready_fd)
+{
+	int pipefd[2];
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid) {
+		unsigned char st = PD_EXIT_FAIL;
+
+		close(pipefd[1]);
+		if (read(pipefd[0], &st, 1) != 1)
+			st = PD_EXIT_FAIL;
+		_exit(st);
+	}
+	close(pipefd[0]);
+	setsid();
+	if (chdir("/"))
+		return -errno;
+	*ready_fd = pipefd[1];
+	return 0;
+}
+
+static void tell_parent(int *ready_fd, unsigned char st)
+{
+	int fd;
+
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, &st, 1) != 1)
+		pd_log(LOG_WARNING, "telling the parent: %s", strerror(errno));
+	close(*ready_fd);
+	*ready_fd = -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) ? -errno : 0;
+}
+
+struct daemon {
+	struct pd pd;
+	struct ipl_handle *h;
+	int prov, ifd, rtnl, sfd, tfd;
+	bool quit;
+};
+
+static void arm_retry(struct daemon *d)
+{
+	struct itimerspec its = {
+		.it_value.tv_nsec = RETRY_MS * 1000000L,
+	};
+
+	if (d->pd.retry)
+		timerfd_settime(d->tfd, 0, &its, NULL);
+}
+
+static void handle_request(struct daemon *d,
+			   const struct iscsi_portal_request *req)
+{
+	struct portal *p;
+	int result, err;
+
+	switch (req->type) {
+	case ISCSI_PORTAL_REQ_SET_STATUS:
+		result = pd_set_status(&d->pd, req->id, req->old_status,
+				       req->new_status, req->flags);
+		break;
+	case ISCSI_PORTAL_REQ_REENUMERATE:
+		result = pd_sync(&d->pd, false);
+		break;
+	case ISCSI_PORTAL_REQ_REFRESH:
+		result = pd_refresh(&d->pd);
+		break;
+	default:
+		result = -EOPNOTSUPP;
+		break;
+	}
+	err = prov_reply(d->prov, req->cookie, result);
+	if (!err)
+		return;
+	/*
+	 * Too late (the caller gave up): the table kept the old status; the
+	 * health pass then reports what LIO really has.
+	 */
+	pd_log(LOG_WARNING, "reply to request %llu: %s",
+	       (unsigned long long)req->cookie, strerror(-err));
+	p = req->type == ISCSI_PORTAL_REQ_SET_STATUS ?
+	    pd_find_id(&d->pd, req->id) : NULL;
+	if (p)
+		p->reported = req->old_status;
+}
+
+/* Every request waiting; -ENXIO when the device went away. */
+static int serve(struct daemon *d)
+{
+	struct iscsi_portal_request req[8];
+	int n;
+
+	while ((n = prov_read(d->prov, req, 8)) > 0) {
+		for (int i = 0; i < n; i++)
+			handle_request(d, &req[i]);
+	}
+	pd_health(&d->pd);
+	return n;
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			pd_log(LOG_INFO, "SIGHUP: importing LIO's portals again");
+			pd_sync(&d->pd, false);
+		} else {
+			pd_log(LOG_INFO, "signal %u: detaching",
+			       si.ssi_signo);
+			d->quit = true;
+		}
+	}
+}
+
+static void on_configfs(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (read(d->ifd, buf, sizeof(buf)) > 0)
+		;
+	lio_watch(d->ifd, d->pd.cfs);
+	pd_sync(&d->pd, false);
+}
+
+static int loop(struct daemon *d)
+{
+	while (!d->quit) {
+		struct pollfd fds[] = {
+			{ .fd = d->prov, .events = POLLIN },
+			{ .fd = d->sfd, .events = POLLIN },
+			{ .fd = d->ifd, .events = POLLIN },
+			{ .fd = d->rtnl, .events = POLLIN },
+			{ .fd = d->tfd, .events = POLLIN },
+		};
+		uint64_t ticks;
+		int err;
+
+		if (poll(fds, 5, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pd_log(LOG_ERR, "poll: %s", strerror(errno));
+			return PD_EXIT_FAIL;
+		}
+		if (fds[0].revents) {
+			err = serve(d);
+			if (err < 0) {
+				pd_log(LOG_ERR, "provider: %s", strerror(-err));
+				return PD_EXIT_FAIL;
+			}
+		}
+		if (fds[1].revents)
+			on_signal(d);
+		else if (fds[2].revents)
+			on_configfs(d);
+		else if (fds[3].revents && net_rtnl_drain(d->rtnl))
+			pd_health(&d->pd);
+		else if (fds[4].revents &&
+			 read(d->tfd, &ticks, sizeof(ticks)) > 0)
+			pd_sync(&d->pd, false);
+		arm_retry(d);
+	}
+	return PD_EXIT_OK;
+}
+
+static int open_fds(struct daemon *d, const struct opts *o)
+{
+	struct iscsi_portal_version ver;
+	sigset_t mask;
+	int err;
+
+	err = ipl_open(&d->h, o->device, IPL_OPEN_RDWR | IPL_OPEN_NONBLOCK);
+	if (err) {
+		pd_log(LOG_ERR, "%s: %s", o->device, strerror(-err));
+		return err;
+	}
+	err = ipl_check_version(d->h, &ver);
+	if (!err && ver.api_version < 2)
+		err = -EPROTONOSUPPORT;
+	if (err) {
+		pd_log(LOG_ERR, "%s: the module has no providers (API version 2): %s",
+		       o->device, strerror(-err));
+		return err;
+	}
+	d->prov = ipl_fd(d->h);
+	err = prov_attach(d->prov, PD_NAME, o->timeout_ms);
+	if (err) {
+		pd_log(LOG_ERR, "attaching as provider: %s", strerror(-err));
+		return err;
+	}
+	d->rtnl = net_rtnl_open();
+	if (d->rtnl < 0) {
+		pd_log(LOG_ERR, "rtnetlink: %s", strerror(-d->rtnl));
+		return d->rtnl;
+	}
+	d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->ifd < 0 || d->tfd < 0 || d->sfd < 0) {
+		err = -errno;
+		pd_log(LOG_ERR, "inotify, timerfd, signalfd: %s",
+		       strerror(-err));
+		return err;
+	}
+	lio_watch(d->ifd, o->configfs);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .prov = -1, .ifd = -1, .rtnl = -1, .sfd = -1,
+			    .tfd = -1 };
+	char state_path[PATH_MAX], why[256];
+	int ready_fd = -1, rc;
+	struct opts o;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	pd_log_init(o.foreground, o.debug);
+	if (snprintf(state_path, sizeof(state_path), "%s/" PD_STATE_FILE,
+		     o.state_dir) >= (int)sizeof(state_path)) {
+		pd_log(LOG_ERR, "--state-dir: name too long");
+		return PD_EXIT_USAGE;
+	}
+	d.pd.cfs = o.configfs;
+	d.pd.state_path = state_path;
+	d.pd.ops = &pd_real_ops;
+
+	/* The state file first: refused, nothing else is touched. */
+	rc = pd_state_load(&d.pd, why, sizeof(why));
+	if (rc) {
+		pd_log(LOG_ERR, "state file %s refused: %s; LIO left untouched (move the file away to start afresh)",
+		       state_path, why);
+		return rc == -EUCLEAN || rc == -EPROTO ? PD_EXIT_STATE :
+		       PD_EXIT_FAIL;
+	}
+	if (mkdir(o.state_dir, 0755) && errno != EEXIST) {
+		pd_log(LOG_ERR, "%s: %s", o.state_dir, strerror(errno));
+		return PD_EXIT_FAIL;
+	}
+	if (!o.foreground && daemonize(&ready_fd)) {
+		pd_log(LOG_ERR, "fork: %s", strerror(errno));
+		return PD_EXIT_FAIL;
+	}
+	rc = PD_EXIT_FAIL;
+	if (open_fds(&d, &o))
+		goto out;
+	d.pd.ctx = d.h;
+	if (pd_sync(&d.pd, true))
+		goto out;
+	if (o.pidfile && write_pidfile(o.pidfile)) {
+		pd_log(LOG_ERR, "%s: %s", o.pidfile, strerror(errno));
+		goto out;
+	}
+	pd_log(LOG_INFO, "ready: %zu portal(s), configfs %s, state %s",
+	       d.pd.nportals, o.configfs, state_path);
+	notify("READY=1");
+	tell_parent(&ready_fd, PD_EXIT_OK);
+	arm_retry(&d);
+	rc = loop(&d);
+	notify("STOPPING=1");
+	if (o.pidfile)
+		unlink(o.pidfile);
+out:
+	tell_parent(&ready_fd, (unsigned char)rc);
+	/* Closing the provider fd orphans the portals; LIO is left as it is. */
+	ipl_close(d.h);
+	pd_free(&d.pd);
+	return rc;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iscsi-portald: the LIO bridge of CONTRACT section 8.3.  A userspace
+ * provider of /dev/iscsi_portal whose portals are LIO's network portals
+ * (the np directories of configfs), taken out of and put back into every
+ * TPG that has them.  See iscsi-portald(8).
+ *
+ * The pieces:
+ *   core.c      the portals and the rules: import, OFFLINE, ONLINE, REFRESH,
+ *               health; it touches the world only through struct pd_ops
+ *   lio.c       configfs: np names, the walk, attributes, inotify watches
+ *   state.c     the durable state file (json.c parses it)
+ *   net.c       bind probes, SOCK_DESTROY over sock_diag, rtnetlink
+ *   provider.c  the provider side of the device (attach, requests, replies)
+ *   table.c     struct pd_ops on libiscsiportal and the real system calls
+ *   main.c      options, the event loop, signals, readiness, logging setup
+ */
+#ifndef ISCSI_PORTALD_H
+#define ISCSI_PORTALD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <syslog.h>
+#include <linux/iscsi_portal.h>
+
+#define PD_NAME			"iscsi-portald"
+#define PD_STATE_VERSION	1
+#define PD_STATE_FILE		"state.json"
+
+/* Exit statuses (iscsi-portald(8)). */
+#define PD_EXIT_OK		0
+#define PD_EXIT_FAIL		1	/* device, attach, configfs, netlink */
+#define PD_EXIT_USAGE		2
+#define PD_EXIT_STATE		3	/* the state file is refused */
+
+/* Sizes of the names LIO uses (a target IQN is at most 223 bytes). */
+#define PD_TARGET_LEN		256
+#define PD_NP_NAME_LEN		256
+#define PD_ATTR_NAME_LEN	64
+#define PD_ATTR_VALUE_LEN	128
+#define PD_MAX_ATTRS		16
+
+/* ---- log.c ---------------------------------------------------------------- */
+
+void pd_log_init(bool to_stderr, bool debug);
+void pd_log(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- lio.c: one np of one TPG ------------------------------------------- */
+
+struct np_attr {
+	char name[PD_ATTR_NAME_LEN];
+	char value[PD_ATTR_VALUE_LEN];	/* the file's text, final \n dropped */
+};
+
+/* Where an np is: <configfs>/target/iscsi/<target>/tpgt_<tpgt>/np/<name>. */
+struct np_loc {
+	char target[PD_TARGET_LEN];
+	unsigned int tpgt;
+	char name[PD_NP_NAME_LEN];
+	size_t nattrs;
+	struct np_attr attrs[PD_MAX_ATTRS];
+};
+
+/* One np found by the walk, with its address. */
+struct np_found {
+	struct np_loc loc;
+	struct iscsi_portal_addr addr;
+};
+
+/*
+ * Parse an np directory name as LIO names them, "192.0.2.1:3260" or
+ * "[2001:db8::1]:3260" (the port is required).  Returns 0 or -EINVAL.
+ */
+int lio_np_parse(const char *name, struct iscsi_portal_addr *addr);
+/* The np name LIO would give @addr (ipl_addr_format()'s). */
+int lio_np_format(const struct iscsi_portal_addr *addr, char *buf, size_t len);
+/* True for 0.0.0.0 and ::. */
+bool lio_addr_is_wildcard(const struct iscsi_portal_addr *addr);
+/* A target name that is one path component: not empty, ".", "..", no '/'. */
+bool lio_name_ok(const char *name);
+
+/* Paths of a TPG and of an np in it; -ENAMETOOLONG when @len is short. */
+int lio_tpg_path(const char *cfs, const struct np_loc *loc, char *buf,
+		 size_t len);
+int lio_np_path(const char *cfs, const struct np_loc *loc, char *buf,
+		size_t len);
+/*
+ * Walk <cfs>/target/iscsi: every np of every TPG of every target, with its
+ * attributes, into a malloc'd array.  A missing target/iscsi is no np.
+ * An np name that is not an address is skipped with a warning.
+ */
+int lio_scan(const char *cfs, struct np_found **out, size_t *n);
+/* Read the attribute files of the np directory @path into @loc. */
+int lio_read_attrs(const char *path, struct np_loc *loc);
+/* Write one attribute file. */
+int lio_write_attr(const char *path, const char *name, const char *value);
+/*
+ * Watch (inotify) <cfs>, <cfs>/target, target/iscsi, each target, each
+ * TPG and its np directory, so that targetcli's changes are seen live.
+ * Adding a watch twice is harmless: call it again after every change.
+ */
+int lio_watch(int ifd, const char *cfs);
+
+/* ---- The daemon's portals (core.c) -------------------------------------- */
+
+struct portal {
+	struct iscsi_portal_addr addr;
+	uint64_t id;		/* 0 until the table has it */
+	uint64_t old_id;	/* the id of the state file: an orphan's */
+	bool held;		/* taken offline by the daemon */
+	bool seen;		/* found by the current walk */
+	bool missing;		/* REFRESH: gone from one of its TPGs */
+	uint32_t reported;	/* the status the table has */
+	/* held: where it was taken from (to re-create); else where it is */
+	struct np_loc *locs;
+	size_t nlocs;
+};
+
+/*
+ * What the rules need of the world, so that the host tests can stand in
+ * for the device, LIO and the network.  Each returns 0 or -errno.
+ */
+struct pd_ops {
+	/* The table (the provider's own ADD, REMOVE, REPORT, GET_INFO). */
+	int (*add)(void *ctx, const struct iscsi_portal_addr *addr,
+		   uint32_t status, uint64_t *id);
+	int (*remove)(void *ctx, uint64_t id);
+	int (*report)(void *ctx, uint64_t id, uint32_t status);
+	int (*get_info)(void *ctx, uint64_t id, struct iscsi_portal_info *info);
+	/* configfs: the only calls that change LIO. */
+	int (*mkdir)(void *ctx, const char *path);
+	int (*rmdir)(void *ctx, const char *path);
+	/* The network (net.c). */
+	bool (*addr_local)(void *ctx, const struct iscsi_portal_addr *addr);
+	int (*bind_probe)(void *ctx, const struct iscsi_portal_addr *addr);
+	int (*drop_sessions)(void *ctx, const struct iscsi_portal_addr *addr);
+};
+
+struct pd {
+	const char *cfs;		/* configfs mount */
+	const char *state_path;		/* the state file */
+	const struct pd_ops *ops;
+	void *ctx;
+	struct portal **portals;
+	size_t nportals;
+	bool retry;			/* a table call was EBUSY: try again */
+};
+
+/* Free every portal. */
+void pd_free(struct pd *pd);
+struct portal *pd_find_id(struct pd *pd, uint64_t id);
+struct portal *pd_find_addr(struct pd *pd, const struct iscsi_portal_addr *a);
+/*
+ * Import: make the table match LIO (CONTRACT 8.3): one portal per
+ * distinct np address, a portal held offline taken out again where its np
+ * came back, portals in no TPG removed.  @initial also removes this
+ * daemon's orphans (from the state file) whose np is gone.  At start, on
+ * REENUMERATE, SIGHUP and every configfs change.  Returns 0 or -errno (a
+ * configfs walk or state file failure); EBUSY from the table sets retry.
+ */
+int pd_sync(struct pd *pd, bool initial);
+/* A SET_STATUS request: its reply. */
+int pd_set_status(struct pd *pd, uint64_t id, uint32_t old_status,
+		  uint32_t new_status, uint32_t flags);
+/* A REFRESH request: report every portal's status as LIO has it. */
+int pd_refresh(struct pd *pd);
+/*
+ * Health: report FAILED each portal whose address is not local (wildcards
+ * excepted), ONLINE again when it is.  After address events and requests.
+ */
+void pd_health(struct pd *pd);
+
+/* ---- state.c ------------------------------------------------------------- */
+
+/*
+ * Load the state file into @pd's portals (held ones with their nps, the
+ * others with their ids).  A missing file is an empty state.  A corrupt,
+ * truncated or unknown-version file is refused: -EUCLEAN (-EPROTO for a
+ * version), with the reason in @why.
+ */
+int pd_state_load(struct pd *pd, char *why, size_t whylen);
+/* Write the state durably: temp file, fsync, rename, fsync the directory. */
+int pd_state_save(const struct pd *pd);
+/* The state as JSON text (malloc'd), and its parser; for the tests too. */
+char *pd_state_format(const struct pd *pd);
+int pd_state_parse(struct pd *pd, const char *text, size_t len, char *why,
+		   size_t whylen);
+
+/* ---- net.c ----------------------------------------------------------------- */
+
+/* Bind @addr (port 0) without IP_FREEBIND: true when it is local. */
+bool net_addr_local(const struct iscsi_portal_addr *addr);
+/*
+ * Bind @addr the way LIO does (SO_REUSEADDR, IP_FREEBIND): 0 when LIO's
+ * bind could succeed, else the -errno it would see (-EADDRINUSE).
+ */
+int net_bind_probe(const struct iscsi_portal_addr *addr);
+/*
+ * SOCK_DESTROY every TCP connection whose local address is @addr (for a
+ * wildcard: its port on any address).  Returns the number destroyed or
+ * -errno.
+ */
+int net_drop_sessions(const struct iscsi_portal_addr *addr);
+/* An rtnetlink socket on the IPv4 and IPv6 address groups. */
+int net_rtnl_open(void);
+/* Drain it: true when an address was added or removed (or on overflow). */
+bool net_rtnl_drain(int fd);
+
+/* ---- provider.c ------------------------------------------------------------ */
+
+int prov_attach(int fd, const char *name, uint32_t timeout_ms);
+/* Read up to @max requests (non-blocking fd): count, 0 for none, -errno. */
+int prov_read(int fd, struct iscsi_portal_request *req, size_t max);
+int prov_reply(int fd, uint64_t cookie, int result);
+
+/* ---- table.c --------------------------------------------------------------- */
+
+struct ipl_handle;
+/* The real operations: the table through @h (the ctx), LIO, the network. */
+extern const struct pd_ops pd_real_ops;
+
+#endif /* ISCSI_PORTALD_H */

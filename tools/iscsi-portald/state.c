@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iscsi-portald: the state file, <state-dir>/state.json.  Written whole,
+ * durably, the way rtslib's save_to_file() does (a temporary file, fsync,
+ * rename over the old one), then the directory fsync'd so the rename
+ * itself survives a crash.  Version 1:
+ *
+ *	{
+ *	  "version": 1,
+ *	  "portals": [
+ *	    { "address": "127.0.0.1:3261", "id": 2, "offline": true,
+ *	      "nps": [ { "target": "iqn.2003-01.org.example:t1", "tpgt": 1,
+ *	                 "name": "127.0.0.1:3261",
+ *	                 "attributes": { "cxgbit": "0", "iser": "0" } } ] },
+ *	    { "address": "127.0.0.1:3260", "id": 1, "offline": false }
+ *	  ]
+ *	}
+ *
+ * Every portal of the daemon is listed with its id, so that the next run
+ * knows its orphans; a portal held offline also lists the nps it was taken
+ * out of, with their attribute files.  Members it does not know are
+ * ignored; anything else that is not as above refuses the whole file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iscsiportal.h"
+#include "json.h"
+#include "portald.h"
+
+static void put_loc(FILE *out, const struct np_loc *loc, bool last)
+{
+	fputs("        { \"target\": ", out);
+	json_put_string(out, loc->target);
+	fprintf(out, ", \"tpgt\": %u, \"name\": ", loc->tpgt);
+	json_put_string(out, loc->name);
+	fputs(",\n          \"attributes\": {", out);
+	for (size_t i = 0; i < loc->nattrs; i++) {
+		fputs(i ? ", " : " ", out);
+		json_put_string(out, loc->attrs[i].name);
+		fputs(": ", out);
+		json_put_string(out, loc->attrs[i].value);
+	}
+	fprintf(out, "%s} }%s\n", loc->nattrs ? " " : "", last ? "" : ",");
+}
+
+char *pd_state_format(const struct pd *pd)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return NULL;
+	fprintf(out, "{\n  \"version\": %d,\n  \"portals\": [", PD_STATE_VERSION);
+	for (size_t i = 0; i < pd->nportals; i++) {
+		const struct portal *p = pd->portals[i];
+		char a[IPL_ADDR_STRLEN];
+
+		if (ipl_addr_format(&p->addr, a, sizeof(a)) < 0)
+			continue;
+		fprintf(out, "%s\n    { \"address\": ", i ? "," : "");
+		json_put_string(out, a);
+		fprintf(out, ", \"id\": %llu, \"offline\": %s",
+			(unsigned long long)(p->id ?: p->old_id),
+			p->held ? "true" : "false");
+		if (p->held) {
+			fputs(",\n      \"nps\": [\n", out);
+			for (size_t j = 0; j < p->nlocs; j++)
+				put_loc(out, &p->locs[j], j + 1 == p->nlocs);
+			fputs("      ]", out);
+		}
+		fputs(" }", out);
+	}
+	fputs(pd->nportals ? "\n  ]\n}\n" : "]\n}\n", out);
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int bad(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return -EUCLEAN;
+}
+
+static int parse_loc(const struct json *v, struct np_loc *loc,
+		     const struct iscsi_portal_addr *addr, char *why,
+		     size_t whylen)
+{
+	const struct json *t = json_get(v, "target", JSON_STRING);
+	const struct json *g = json_get(v, "tpgt", JSON_NUMBER);
+	const struct json *n = json_get(v, "name", JSON_STRING);
+	const struct json *at = json_get(v, "attributes", JSON_OBJECT);
+	struct iscsi_portal_addr na;
+
+	memset(loc, 0, sizeof(*loc));
+	if (!t || !g || !n || !at)
+		return bad(why, whylen, "an np needs target, tpgt, name and attributes");
+	if (!lio_name_ok(t->string) || strlen(t->string) >= PD_TARGET_LEN)
+		return bad(why, whylen, "bad target name");
+	if (g->number > 65535)
+		return bad(why, whylen, "tpgt out of range");
+	if (lio_np_parse(n->string, &na) || !ipl_addr_equal(&na, addr))
+		return bad(why, whylen, "np name %s is not the portal's address",
+			   n->string);
+	if (at->n > PD_MAX_ATTRS)
+		return bad(why, whylen, "too many attributes");
+	strcpy(loc->target, t->string);
+	loc->tpgt = (unsigned int)g->number;
+	strcpy(loc->name, n->string);
+	for (size_t i = 0; i < at->n; i++) {
+		const struct json *val = &at->items[i];
+
+		if (val->type != JSON_STRING || !lio_name_ok(at->keys[i]) ||
+		    strlen(at->keys[i]) >= PD_ATTR_NAME_LEN ||
+		    strlen(val->string) >= PD_ATTR_VALUE_LEN)
+			return bad(why, whylen, "bad attribute %s", at->keys[i]);
+		strcpy(loc->attrs[i].name, at->keys[i]);
+		strcpy(loc->attrs[i].value, val->string);
+	}
+	loc->nattrs = at->n;
+	return 0;
+}
+
+static int parse_portal(struct pd *pd, const struct json *v, char *why,
+			size_t whylen)
+{
+	const struct json *a = json_get(v, "address", JSON_STRING);
+	const struct json *id = json_get(v, "id", JSON_NUMBER);
+	const struct json *off = json_get(v, "offline", JSON_BOOL);
+	const struct json *nps = json_get(v, "nps", JSON_ARRAY);
+	struct iscsi_portal_addr addr;
+	struct portal *p, **nv;
+
+	if (!a || !id || !off)
+		return bad(why, whylen, "a portal needs address, id and offline");
+	if (ipl_addr_parse(a->string, &addr))
+		return bad(why, whylen, "bad address %s", a->string);
+	if (pd_find_addr(pd, &addr))
+		return bad(why, whylen, "address %s twice", a->string);
+	if (off->boolean && !nps)
+		return bad(why, whylen, "portal %s is offline without nps",
+			   a->string);
+	p = calloc(1, sizeof(*p));
+	nv = realloc(pd->portals, (pd->nportals + 1) * sizeof(*nv));
+	if (!p || !nv) {
+		free(p);
+		return -ENOMEM;
+	}
+	pd->portals = nv;
+	pd->portals[pd->nportals++] = p;
+	p->addr = addr;
+	p->old_id = id->number;
+	p->held = off->boolean;
+	if (!p->held)
+		return 0;
+	p->locs = calloc(nps->n ?: 1, sizeof(*p->locs));
+	if (!p->locs)
+		return -ENOMEM;
+	for (size_t i = 0; i < nps->n; i++) {
+		int err = parse_loc(&nps->items[i], &p->locs[i], &addr, why,
+				    whylen);
+
+		if (err)
+			return err;
+		p->nlocs++;
+	}
+	return 0;
+}
+
+int pd_state_parse(struct pd *pd, const char *text, size_t len, char *why,
+		   size_t whylen)
+{
+	const struct json *ver, *portals;
+	struct json root;
+	int err;
+
+	err = json_parse(text, len, &root, why, whylen);
+	if (err)
+		return err;
+	ver = json_get(&root, "version", JSON_NUMBER);
+	portals = json_get(&root, "portals", JSON_ARRAY);
+	if (!ver) {
+		err = bad(why, whylen, "no version");
+	} else if (ver->number != PD_STATE_VERSION) {
+		snprintf(why, whylen, "version %llu, this daemon reads version %d",
+			 (unsigned long long)ver->number, PD_STATE_VERSION);
+		err = -EPROTO;
+	} else if (!portals) {
+		err = bad(why, whylen, "no portals");
+	}
+	for (size_t i = 0; !err && i < portals->n; i++)
+		err = parse_portal(pd, &portals->items[i], why, whylen);
+	json_free(&root);
+	if (err)
+		pd_free(pd);
+	return err;
+}
+
+int pd_state_load(struct pd *pd, char *why, size_t whylen)
+{
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int fd, err = 0;
+
+	fd = open(pd->state_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -errno;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (len == cap) {
+			char *nt = realloc(text, cap = cap ? cap * 2 : 4096);
+
+			if (!nt) {
+				err = -ENOMEM;
+				break;
+			}
+			text = nt;
+		}
+		got = read(fd, text + len, cap - len);
+		if (got < 0) {
+			err = -errno;
+			break;
+		}
+		if (!got)
+			break;
+		len += got;
+	}
+	close(fd);
+	if (err)
+		snprintf(why, whylen, "%s", strerror(-err));
+	else if (!len)
+		err = bad(why, whylen, "empty (truncated?)");
+	else
+		err = pd_state_parse(pd, text, len, why, whylen);
+	free(text);
+	return err;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t put = write(fd, buf, len);
+
+		if (put < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += put;
+		len -= put;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int pd_state_save(const struct pd *pd)
+{
+	char tmp[PATH_MAX];
+	char *text;
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", pd->state_path) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	text = pd_state_format(pd);
+	if (!text)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		free(text);
+		return err;
+	}
+	err = write_all(fd, text, strlen(text));
+	free(text);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, pd->state_path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	return fsync_dir(pd->state_path);
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rules of iscsi-portald (core.c) on a fake configfs tree and a fake
+ * table: import, OFFLINE from every TPG with the state file first, ONLINE
+ * with attributes and rollback, the real errno of a failed mkdir, drop
+ * sessions, held portals across a restart, REFRESH and health.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "fakefs.h"
+#include "iscsiportal.h"
+
+#define T1	"iqn.2003-01.org.example:t1"
+#define T2	"iqn.2003-01.org.example:t2"
+#define A0	"127.0.0.1:3260"
+#define A1	"127.0.0.1:3261"
+#define ONLINE	((uint32_t)ISCSI_PORTAL_STATUS_ONLINE)
+#define OFFLINE	((uint32_t)ISCSI_PORTAL_STATUS_OFFLINE)
+#define FAILED	((uint32_t)ISCSI_PORTAL_STATUS_FAILED)
+
+/* The layout: two portals in T1's TPG, A1 shared with T2. */
+static void layout(struct pd *pd)
+{
+	fake_init(pd);
+	fake_np(T1, 1, A0);
+	fake_np(T1, 1, A1);
+	fake_np(T2, 1, A1);
+}
+
+static uint64_t id_of(const char *addr)
+{
+	struct fake_portal *p = fake_find(addr);
+
+	return p ? p->id : 0;
+}
+
+static uint32_t status_of(const char *addr)
+{
+	struct fake_portal *p = fake_find(addr);
+
+	return p ? p->status : 0xdead;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	buf[0] = '\0';
+	if (!f)
+		return buf;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+TEST(import_one_portal_per_address)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	EXPECT_EQ(2U, fk.n);
+	EXPECT_EQ(ONLINE, status_of(A0));
+	EXPECT_EQ(ONLINE, status_of(A1));
+	ASSERT_EQ(2U, pd.nportals);
+	EXPECT_EQ(2U, pd_find_id(&pd, id_of(A1))->nlocs);
+	/* A second import changes nothing. */
+	EXPECT_EQ(0, pd_sync(&pd, false));
+	EXPECT_EQ(2U, fk.n);
+	fake_fini(&pd);
+}
+
+TEST(import_nonlocal_address_is_failed)
+{
+	struct pd pd;
+
+	fake_init(&pd);
+	fake_np(T1, 1, "192.0.2.1:3263");
+	fake_np(T1, 1, "0.0.0.0:3264");
+	fake_set_local("192.0.2.1:3263", false);
+	fake_set_local("0.0.0.0:3264", false);	/* wildcards are local */
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	EXPECT_EQ(FAILED, status_of("192.0.2.1:3263"));
+	EXPECT_EQ(ONLINE, status_of("0.0.0.0:3264"));
+	/* The address comes back: ONLINE again. */
+	fake_set_local("192.0.2.1:3263", true);
+	pd_health(&pd);
+	EXPECT_EQ(ONLINE, status_of("192.0.2.1:3263"));
+	fake_set_local("192.0.2.1:3263", false);
+	pd_health(&pd);
+	EXPECT_EQ(FAILED, status_of("192.0.2.1:3263"));
+	fake_fini(&pd);
+}
+
+TEST(offline_takes_the_np_out_of_every_tpg_state_first)
+{
+	struct pd pd;
+	const char *st;
+
+	layout(&pd);
+	fake_set_attr(T2, 1, A1, "iser", "1\n");
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	EXPECT_FALSE(fake_np_exists(T1, 1, A1));
+	EXPECT_FALSE(fake_np_exists(T2, 1, A1));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	EXPECT_EQ(0U, fk.drops);
+	st = slurp(fk.state_path);
+	EXPECT_NE(NULL, strstr(st, "\"offline\": true"));
+	EXPECT_NE(NULL, strstr(st, T2));
+	EXPECT_NE(NULL, strstr(st, "\"iser\": \"1\""));
+	/* LIO's inotify events come: a held portal is not removed. */
+	EXPECT_EQ(0, pd_sync(&pd, false));
+	EXPECT_NE(NULL, fake_find(A1));
+	EXPECT_EQ(2U, pd.nportals);
+
+	/* ONLINE: back in both, with the attribute as it was. */
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	EXPECT_TRUE(fake_np_exists(T2, 1, A1));
+	EXPECT_STREQ("1", fake_attr(T2, 1, A1, "iser"));
+	EXPECT_STREQ("0\n", fake_attr(T1, 1, A1, "iser"));
+	EXPECT_EQ(NULL, strstr(slurp(fk.state_path), "\"offline\": true"));
+	fake_fini(&pd);
+}
+
+TEST(offline_failure_midway_restores_and_fails)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	fk.rmdir_fail_at = 2;
+	fk.rmdir_err = -EBUSY;
+	EXPECT_EQ(-EBUSY, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	EXPECT_TRUE(fake_np_exists(T2, 1, A1));
+	EXPECT_FALSE(pd_find_id(&pd, id_of(A1))->held);
+	EXPECT_EQ(NULL, strstr(slurp(fk.state_path), "\"offline\": true"));
+	fake_fini(&pd);
+}
+
+TEST(offline_fails_when_the_state_cannot_be_written)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	pd.state_path = "/nonexistent/dir/state.json";
+	EXPECT_EQ(-ENOENT, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	pd.state_path = fk.state_path;
+	fake_fini(&pd);
+}
+
+TEST(online_failure_rolls_back_with_the_real_errno)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	/* LIO's mkdir says EINVAL; the probe bind finds the port in use. */
+	fk.mkdir_fail_at = 2;
+	fk.mkdir_err = -EINVAL;
+	fk.probe_err = -EADDRINUSE;
+	EXPECT_EQ(-EADDRINUSE,
+		  pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_FALSE(fake_np_exists(T1, 1, A1));
+	EXPECT_FALSE(fake_np_exists(T2, 1, A1));
+	EXPECT_TRUE(pd_find_id(&pd, id_of(A1))->held);
+	EXPECT_NE(NULL, strstr(slurp(fk.state_path), "\"offline\": true"));
+	/* A probe that binds: EINVAL stays. */
+	fk.mkdirs = 0;
+	fk.probe_err = 0;
+	EXPECT_EQ(-EINVAL, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	/* Then it works. */
+	fk.mkdir_fail_at = 0;
+	EXPECT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T2, 1, A1));
+	fake_fini(&pd);
+}
+
+TEST(drop_sessions_after_the_rmdir_and_its_failure)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	EXPECT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE,
+				   ISCSI_PORTAL_SET_DROP_SESSIONS));
+	EXPECT_EQ(1U, fk.drops);
+	EXPECT_FALSE(fake_np_exists(T1, 1, A0));
+	/* A failure puts the np back and fails the SET. */
+	fk.drop_err = -EOPNOTSUPP;
+	EXPECT_EQ(-EOPNOTSUPP, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE,
+					     ISCSI_PORTAL_SET_DROP_SESSIONS));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	EXPECT_TRUE(fake_np_exists(T2, 1, A1));
+	EXPECT_FALSE(pd_find_id(&pd, id_of(A1))->held);
+	fake_fini(&pd);
+}
+
+TEST(np_removed_by_hand_removes_its_portal)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	fake_np_rm(T2, 1, A1);
+	ASSERT_EQ(0, pd_sync(&pd, false));
+	EXPECT_NE(NULL, fake_find(A1));		/* still in T1 */
+	fake_np_rm(T1, 1, A1);
+	ASSERT_EQ(0, pd_sync(&pd, false));
+	EXPECT_EQ(NULL, fake_find(A1));
+	EXPECT_EQ(1U, pd.nportals);
+	/* A new np by hand: a new portal. */
+	fake_np(T2, 1, "[::1]:3262");
+	ASSERT_EQ(0, pd_sync(&pd, false));
+	EXPECT_EQ(ONLINE, status_of("[::1]:3262"));
+	fake_fini(&pd);
+}
+
+TEST(busy_table_is_retried)
+{
+	struct pd pd;
+
+	layout(&pd);
+	fk.busy = 1;
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	EXPECT_TRUE(pd.retry);
+	EXPECT_EQ(0U, fk.n);
+	fk.busy = 0;
+	ASSERT_EQ(0, pd_sync(&pd, false));
+	EXPECT_FALSE(pd.retry);
+	EXPECT_EQ(2U, fk.n);
+	fake_fini(&pd);
+}
+
+/* kill -9 while OFFLINE, LIO's configuration restored, a new daemon. */
+TEST(held_offline_across_restart_and_restore)
+{
+	struct pd pd, pd2;
+	char why[256];
+	uint64_t id;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	id = id_of(A1);
+	ASSERT_EQ(0, pd_set_status(&pd, id, ONLINE, OFFLINE, 0));
+	/* The daemon dies: its portals are orphans. */
+	fake_orphan_all();
+	pd_free(&pd);
+	/* A boot's restore brings the np back in both targets. */
+	fake_np(T1, 1, A1);
+	fake_np(T2, 1, A1);
+
+	memset(&pd2, 0, sizeof(pd2));
+	pd2.cfs = fk.root;
+	pd2.state_path = fk.state_path;
+	pd2.ops = &fake_ops;
+	ASSERT_EQ(0, pd_state_load(&pd2, why, sizeof(why)));
+	ASSERT_EQ(0, pd_sync(&pd2, true));
+	EXPECT_FALSE(fake_np_exists(T1, 1, A1));
+	EXPECT_FALSE(fake_np_exists(T2, 1, A1));
+	EXPECT_EQ(id, id_of(A1));		/* adopted */
+	EXPECT_EQ(OFFLINE, status_of(A1));
+	EXPECT_FALSE(fake_find(A1)->orphan);
+	EXPECT_EQ(ONLINE, status_of(A0));
+	EXPECT_EQ(2U, fk.n);
+	/* And ONLINE puts it back in both. */
+	EXPECT_EQ(0, pd_set_status(&pd2, id, OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	EXPECT_TRUE(fake_np_exists(T2, 1, A1));
+	fake_fini(&pd2);
+}
+
+TEST(restart_removes_own_orphans_whose_np_is_gone)
+{
+	struct pd pd, pd2;
+	char why[256];
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	fake_orphan_all();
+	pd_free(&pd);
+	fake_np_rm(T1, 1, A0);
+
+	memset(&pd2, 0, sizeof(pd2));
+	pd2.cfs = fk.root;
+	pd2.state_path = fk.state_path;
+	pd2.ops = &fake_ops;
+	ASSERT_EQ(0, pd_state_load(&pd2, why, sizeof(why)));
+	ASSERT_EQ(0, pd_sync(&pd2, true));
+	EXPECT_EQ(NULL, fake_find(A0));
+	EXPECT_EQ(ONLINE, status_of(A1));
+	EXPECT_EQ(1U, pd2.nportals);
+	fake_fini(&pd2);
+}
+
+TEST(refresh_reports_what_lio_has)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	fake_find(A0)->status = OFFLINE;	/* the table commits */
+	/* A1 gone from one of its TPGs, not yet seen by inotify. */
+	fake_np_rm(T2, 1, A1);
+	ASSERT_EQ(0, pd_refresh(&pd));
+	EXPECT_EQ(FAILED, status_of(A1));
+	EXPECT_EQ(OFFLINE, status_of(A0));
+	/* The next import takes T2 off its list: ONLINE again. */
+	ASSERT_EQ(0, pd_sync(&pd, false));
+	EXPECT_EQ(ONLINE, status_of(A1));
+	fake_fini(&pd);
+}
+
+TEST(set_errors)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	EXPECT_EQ(-ENXIO, pd_set_status(&pd, 999, ONLINE, OFFLINE, 0));
+	EXPECT_EQ(-EOPNOTSUPP, pd_set_status(&pd, id_of(A0), ONLINE,
+					     ISCSI_PORTAL_STATUS_NOT_READY, 0));
+	/* FAILED -> ONLINE of an address that is not local. */
+	fake_set_local(A0, false);
+	EXPECT_EQ(-EADDRNOTAVAIL,
+		  pd_set_status(&pd, id_of(A0), FAILED, ONLINE, 0));
+	fake_fini(&pd);
+}
+
+TEST(online_skips_a_tpg_that_is_gone)
+{
+	struct pd pd;
+	char path[600];
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	snprintf(path, sizeof(path), "%s/target/iscsi/%s/tpgt_1/np", fk.root,
+		 T2);
+	ASSERT_EQ(0, rmdir(path));
+	snprintf(path, sizeof(path), "%s/target/iscsi/%s/tpgt_1", fk.root, T2);
+	ASSERT_EQ(0, rmdir(path));
+	EXPECT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	fake_fini(&pd);
+}
+
+TEST_HARNESS_MAIN
