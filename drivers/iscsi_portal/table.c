@@ -242,13 +242,14 @@ static struct ispt_portal *ispt_lookup(u64 id)
 
 /*
  * Claim the busy mark of @p (see "Locking rules") unless a table-wide call
- * runs that is not asking @caller, a provider or NULL.  On success *@state
- * is the committed state the caller now owns.
+ * runs that is not asking @caller, a provider or NULL.  *@state is the
+ * state the caller last read of @p; on success it is the committed state
+ * the caller now owns.
  */
 static int ispt_claim(struct ispt_portal *p, u64 *state,
 		      const struct iscsi_portal_provider *caller)
 {
-	s64 old = atomic64_read(&p->state);
+	s64 old = *state;
 
 	do {
 		if (old & ISPT_STATE_DEAD)
@@ -305,6 +306,7 @@ static struct ispt_portal *ispt_begin(u64 id, u64 *state, enum ispt_op op,
 				      u32 flags)
 {
 	struct ispt_portal *p;
+	u64 seen;
 	int err;
 
 	if (ispt_is_corrupt())
@@ -313,9 +315,12 @@ static struct ispt_portal *ispt_begin(u64 id, u64 *state, enum ispt_op op,
 	p = ispt_lookup(id);
 	if (IS_ERR(p))
 		return p;
-	err = ispt_may(p, atomic64_read(&p->state), op, caller, flags) ?:
+	*state = atomic64_read(&p->state);
+	seen = *state;
+	err = ispt_may(p, seen, op, caller, flags) ?:
 	      ispt_claim(p, state, caller);
-	if (!err) {
+	/* It changed before our claim: check again, now that it is ours. */
+	if (!err && *state != seen) {
 		err = ispt_may(p, *state, op, caller, flags);
 		if (err)
 			atomic64_set_release(&p->state, *state);
@@ -388,7 +393,8 @@ static int ispt_adopt_locked(const struct iscsi_portal_addr *addr, u32 status,
 
 	lockdep_assert_held(&ispt_commit_mutex);
 	o = rhashtable_lookup_fast(&ispt_table.by_addr, addr, ispt_addr_params);
-	if (!(atomic64_read(&o->state) & ISPT_STATE_ORPHAN))
+	state = atomic64_read(&o->state);
+	if (!(state & ISPT_STATE_ORPHAN))
 		return -EEXIST;
 	err = ispt_claim(o, &state, prov);
 	if (err)
@@ -735,6 +741,7 @@ void ispt_orphan(struct iscsi_portal_provider *prov)
 		xas_for_each(&xas, p, ULONG_MAX) {
 			if (xas_retry(&xas, p) || READ_ONCE(p->provider) != prov)
 				continue;
+			state = atomic64_read(&p->state);
 			if (ispt_claim(p, &state, prov)) {
 				again = true;	/* busy (EIDRM: removed) */
 				continue;
