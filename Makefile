@@ -24,10 +24,11 @@ export PREFIX DESTDIR
 TOP := $(CURDIR)
 QEMU := tools/testing/qemu/run.sh
 
-.PHONY: all help module lib portalctl selftests fuzz ksrc deps unit check demo \
-	check-all check-debug lint lint-checks install modules_install clean bench
+.PHONY: all help module lib portalctl iscsi-portald selftests fuzz ksrc deps \
+	unit check demo check-all check-debug lint lint-checks install \
+	modules_install clean bench
 
-all: module lib portalctl selftests fuzz
+all: module lib portalctl iscsi-portald selftests fuzz
 
 help:
 	@echo 'Targets:'
@@ -35,6 +36,7 @@ help:
 	@echo '  module           drivers/iscsi_portal/iscsi_portal.ko against KDIR=$(KDIR)'
 	@echo '  lib              tools/lib: libiscsiportal.so, .a and .pc'
 	@echo '  portalctl        tools/portalctl/portalctl'
+	@echo '  iscsi-portald    tools/iscsi-portald/iscsi-portald, the LIO bridge'
 	@echo '  selftests        selftests/iscsi_portal (kselftest harness from linux-source-6.12)'
 	@echo '  fuzz             tools/testing/fuzz: ioctl fuzzer and allocation-fault test'
 	@echo '  deps             install what is missing from Debian packages'
@@ -64,6 +66,9 @@ lib:
 
 portalctl: lib
 	$(MAKE) -C tools/portalctl
+
+iscsi-portald: lib
+	$(MAKE) -C tools/iscsi-portald
 
 ksrc:
 	tools/testing/get-ksrc.sh
@@ -136,9 +141,10 @@ lint-checks:
 		BASH=$(TOP)/tools/testing/coccicheck.sh
 	tools/testing/cppcheck.sh
 
-install: lib portalctl
+install: lib portalctl iscsi-portald
 	$(MAKE) -C tools/lib install
 	$(MAKE) -C tools/portalctl install
+	$(MAKE) -C tools/iscsi-portald install
 	install -D -m 0644 include/uapi/linux/iscsi_portal.h \
 		$(DESTDIR)$(PREFIX)/include/linux/iscsi_portal.h
 
