@@ -113,6 +113,11 @@ stage_root() {
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,lib/iscsi_portal,selftests}
 	install_busybox "$root"
 	cp "$ko" "$root/lib/iscsi_portal/iscsi_portal.ko"
+	# The selftests' in-kernel provider, which they insmod themselves.
+	p=selftests/iscsi_portal/test_provider/test_iscsi_portal_provider.ko
+	if [ "$mode" = suite ] && [ -f "$p" ]; then
+		cp "$p" "$root/lib/iscsi_portal/"
+	fi
 	cp "$ctl" "$root/bin/portalctl"
 	copy_libs "$ctl"
 	cp "$here/demo.sh" "$root/demo.sh"
