@@ -408,3 +408,4 @@ module_exit(ispt_exit);
 MODULE_DESCRIPTION("iSCSI portal status with VDS SetStatus semantics");
 MODULE_AUTHOR("The iscsi_portal developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(ISCSI_PORTAL_VERSION);
