@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/if_addr.h>
 
 #include "portald.h"
 
@@ -64,11 +66,6 @@ static int try_bind(const struct iscsi_portal_addr *a, uint16_t port,
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-bool net_addr_local(const struct iscsi_portal_addr *addr)
-{
-	return !try_bind(addr, 0, false);
 }
 
 int net_bind_probe(const struct iscsi_portal_addr *addr)
@@ -250,7 +247,168 @@ int net_drop_sessions(const struct iscsi_portal_addr *addr)
 	return err < 0 ? err : total;
 }
 
-/* ---- rtnetlink --------------------------------------------------------------- */
+/* ---- rtnetlink: the host's addresses ------------------------------------------ */
+
+/*
+ * The addresses of every interface, from an RTM_GETADDR dump at start and
+ * the RTM_NEWADDR/RTM_DELADDR events after it.  Deciding "local" from this
+ * list rather than by a bind: the kernel sends RTM_DELADDR of an IPv4
+ * address before it removes the address's local route, so a bind right
+ * after the event can still succeed.
+ */
+struct local_addr {
+	int family;
+	uint32_t ifindex;
+	uint8_t addr[16];
+	bool usable;		/* not tentative, not DAD-failed */
+};
+
+static struct local_addr *locals;
+static size_t nlocals;
+static bool have_locals;
+
+static bool is_loopback4(const struct iscsi_portal_addr *a)
+{
+	return a->family == AF_INET && a->addr[0] == 127;
+}
+
+bool net_addr_local(const struct iscsi_portal_addr *addr)
+{
+	if (is_loopback4(addr))
+		return true;		/* 127.0.0.0/8: lo's local route */
+	if (!have_locals)
+		return !try_bind(addr, 0, false);
+	for (size_t i = 0; i < nlocals; i++) {
+		const struct local_addr *l = &locals[i];
+
+		if (l->family == addr->family && l->usable &&
+		    !memcmp(l->addr, addr->addr, addr->family == AF_INET ? 4 : 16) &&
+		    (!addr->scope_id || addr->scope_id == l->ifindex))
+			return true;
+	}
+	return false;
+}
+
+/* One RTM_NEWADDR or RTM_DELADDR: the list updated; true if it changed. */
+static bool apply_ifaddr(const struct nlmsghdr *h)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtattr *rta = IFA_RTA(ifa);
+	int len = IFA_PAYLOAD(h);
+	const void *local = NULL, *address = NULL;
+	uint32_t flags;
+	struct local_addr l = { 0 };
+	size_t i;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return false;
+	flags = ifa->ifa_flags;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFA_LOCAL)
+			local = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_ADDRESS)
+			address = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_FLAGS &&
+			 RTA_PAYLOAD(rta) >= sizeof(uint32_t))
+			memcpy(&flags, RTA_DATA(rta), sizeof(flags));
+	}
+	/* IPv4: IFA_LOCAL is ours (IFA_ADDRESS a peer's on point-to-point). */
+	if (ifa->ifa_family == AF_INET && local)
+		address = local;
+	if (!address)
+		return false;
+	l.family = ifa->ifa_family;
+	l.ifindex = ifa->ifa_index;
+	memcpy(l.addr, address, l.family == AF_INET ? 4 : 16);
+	l.usable = !(flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
+	for (i = 0; i < nlocals; i++)
+		if (locals[i].family == l.family &&
+		    locals[i].ifindex == l.ifindex &&
+		    !memcmp(locals[i].addr, l.addr, 16))
+			break;
+	if (h->nlmsg_type == RTM_DELADDR) {
+		if (i == nlocals)
+			return false;
+		locals[i] = locals[--nlocals];
+		return true;
+	}
+	if (i < nlocals) {
+		bool changed = locals[i].usable != l.usable;
+
+		locals[i] = l;
+		return changed;
+	}
+	{
+		struct local_addr *nv = realloc(locals,
+						(nlocals + 1) * sizeof(*nv));
+
+		if (!nv)
+			return false;
+		locals = nv;
+		locals[nlocals++] = l;
+	}
+	return true;
+}
+
+/* Every message waiting on @fd applied; *@done once a dump's end came. */
+static bool rtnl_read(int fd, bool *done, int *err)
+{
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	bool changed = false;
+
+	*err = 0;
+	for (;;) {
+		ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				*err = -errno;
+			return changed;
+		}
+		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE && done)
+				*done = true;
+			if (h->nlmsg_type == RTM_NEWADDR ||
+			    h->nlmsg_type == RTM_DELADDR)
+				changed |= apply_ifaddr(h);
+		}
+	}
+}
+
+/* Ask for every address; the answer comes through rtnl_read(). */
+static int rtnl_dump(int fd)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct ifaddrmsg ifa;
+	} req = {
+		.nlh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETADDR,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		},
+		.ifa.ifa_family = AF_UNSPEC,
+	};
+	bool done = false;
+	int err;
+
+	nlocals = 0;
+	err = nl_send(fd, &req, sizeof(req));
+	while (!err && !done) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 5000) <= 0)
+			return -ETIMEDOUT;
+		rtnl_read(fd, &done, &err);
+	}
+	if (!err)
+		have_locals = true;
+	return err;
+}
 
 int net_rtnl_open(void)
 {
@@ -269,29 +427,24 @@ int net_rtnl_open(void)
 		close(fd);
 		return err;
 	}
+	err = rtnl_dump(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	return fd;
 }
 
 bool net_rtnl_drain(int fd)
 {
-	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	bool changed = false;
+	bool changed;
+	int err;
 
-	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-		if (len < 0) {
-			/* ENOBUFS: events were lost; look at everything. */
-			if (errno == ENOBUFS)
-				changed = true;
-			if (errno == EINTR || errno == ENOBUFS)
-				continue;
-			return changed;
-		}
-		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
-			if (h->nlmsg_type == RTM_NEWADDR ||
-			    h->nlmsg_type == RTM_DELADDR)
-				changed = true;
+	changed = rtnl_read(fd, NULL, &err);
+	/* ENOBUFS: events were lost; read the whole list again. */
+	if (err == -ENOBUFS) {
+		rtnl_dump(fd);
+		changed = true;
 	}
+	return changed;
 }

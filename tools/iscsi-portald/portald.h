@@ -190,7 +190,11 @@ int pd_state_parse(struct pd *pd, const char *text, size_t len, char *why,
 
 /* ---- net.c ----------------------------------------------------------------- */
 
-/* Bind @addr (port 0) without IP_FREEBIND: true when it is local. */
+/*
+ * True when @addr is local: the host could bind it without IP_FREEBIND
+ * (an address of an interface, or 127.0.0.0/8).  From the list that
+ * net_rtnl_open() reads and net_rtnl_drain() keeps; before that, a bind.
+ */
 bool net_addr_local(const struct iscsi_portal_addr *addr);
 /*
  * Bind @addr the way LIO does (SO_REUSEADDR, IP_FREEBIND): 0 when LIO's
@@ -203,9 +207,9 @@ int net_bind_probe(const struct iscsi_portal_addr *addr);
  * -errno.
  */
 int net_drop_sessions(const struct iscsi_portal_addr *addr);
-/* An rtnetlink socket on the IPv4 and IPv6 address groups. */
+/* An rtnetlink socket on the IPv4 and IPv6 address groups; reads the list. */
 int net_rtnl_open(void);
-/* Drain it: true when an address was added or removed (or on overflow). */
+/* Drain it into the list: true when it changed (or events were lost). */
 bool net_rtnl_drain(int fd);
 
 /* ---- provider.c ------------------------------------------------------------ */
