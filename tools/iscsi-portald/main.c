@@ -223,54 +223,53 @@ static void arm_retry(struct daemon *d)
 		timerfd_settime(d->tfd, 0, &its, NULL);
 }
 
-static void handle_request(struct daemon *d,
-			   const struct iscsi_portal_request *req)
+/* One request of the table, its result the reply (ipl_provider_serve()). */
+static int on_request(struct ipl_handle *h,
+		      const struct iscsi_portal_request *req, void *arg)
 {
-	struct portal *p;
-	int result, err;
+	struct daemon *d = arg;
 
+	(void)h;
 	switch (req->type) {
 	case ISCSI_PORTAL_REQ_SET_STATUS:
-		result = pd_set_status(&d->pd, req->id, req->old_status,
-				       req->new_status, req->flags);
-		break;
+		return pd_set_status(&d->pd, req->id, req->old_status,
+				     req->new_status, req->flags);
 	case ISCSI_PORTAL_REQ_REENUMERATE:
-		result = pd_sync(&d->pd, false);
-		break;
+		return pd_sync(&d->pd, false);
 	case ISCSI_PORTAL_REQ_REFRESH:
-		result = pd_refresh(&d->pd);
-		break;
+		return pd_refresh(&d->pd);
 	default:
-		result = -EOPNOTSUPP;
-		break;
+		return -EOPNOTSUPP;
 	}
-	err = prov_reply(d->prov, req->cookie, result);
-	if (!err)
-		return;
-	/*
-	 * Too late (the caller gave up): the table kept the old status; the
-	 * health pass then reports what LIO really has.
-	 */
-	pd_log(LOG_WARNING, "reply to request %llu: %s",
-	       (unsigned long long)req->cookie, strerror(-err));
+}
+
+/*
+ * A reply too late (the caller gave up): the table kept the old status;
+ * the health pass after serve() then reports what LIO really has.
+ */
+static void on_late(struct ipl_handle *h,
+		    const struct iscsi_portal_request *req, int result,
+		    void *arg)
+{
+	struct daemon *d = arg;
+	struct portal *p;
+
+	(void)h;
+	pd_log(LOG_WARNING, "the reply %d to request %llu came too late",
+	       result, (unsigned long long)req->cookie);
 	p = req->type == ISCSI_PORTAL_REQ_SET_STATUS ?
 	    pd_find_id(&d->pd, req->id) : NULL;
 	if (p)
 		p->reported = req->old_status;
 }
 
-/* Every request waiting; -ENXIO when the device went away. */
+/* Every request waiting, then the reports they call for. */
 static int serve(struct daemon *d)
 {
-	struct iscsi_portal_request req[8];
-	int n;
+	int n = ipl_provider_serve(d->h, on_request, on_late, d);
 
-	while ((n = prov_read(d->prov, req, 8)) > 0) {
-		for (int i = 0; i < n; i++)
-			handle_request(d, &req[i]);
-	}
 	pd_health(&d->pd);
-	return n;
+	return n < 0 ? n : 0;
 }
 
 static void on_signal(struct daemon *d)
@@ -351,7 +350,7 @@ static int open_fds(struct daemon *d, const struct opts *o)
 		return err;
 	}
 	err = ipl_check_version(d->h, &ver);
-	if (!err && ver.api_version < 2)
+	if (!err && ver.api_version < IPL_API_VERSION_PROVIDERS)
 		err = -EPROTONOSUPPORT;
 	if (err) {
 		pd_log(LOG_ERR, "%s: the module has no providers (API version 2): %s",
@@ -359,7 +358,7 @@ static int open_fds(struct daemon *d, const struct opts *o)
 		return err;
 	}
 	d->prov = ipl_fd(d->h);
-	err = prov_attach(d->prov, PD_NAME, o->timeout_ms);
+	err = ipl_provider_attach(d->h, PD_NAME, o->timeout_ms);
 	if (err) {
 		pd_log(LOG_ERR, "attaching as provider: %s", strerror(-err));
 		return err;

@@ -11,9 +11,9 @@
  *   lio.c       configfs: np names, the walk, attributes, inotify watches
  *   state.c     the durable state file (json.c parses it)
  *   net.c       bind probes, SOCK_DESTROY over sock_diag, rtnetlink
- *   provider.c  the provider side of the device (attach, requests, replies)
  *   table.c     struct pd_ops on libiscsiportal and the real system calls
- *   main.c      options, the event loop, signals, readiness, logging setup
+ *   main.c      options, the event loop (requests through libiscsiportal's
+ *               ipl_provider_serve()), signals, readiness, logging setup
  */
 #ifndef ISCSI_PORTALD_H
 #define ISCSI_PORTALD_H
@@ -211,13 +211,6 @@ int net_drop_sessions(const struct iscsi_portal_addr *addr);
 int net_rtnl_open(void);
 /* Drain it into the list: true when it changed (or events were lost). */
 bool net_rtnl_drain(int fd);
-
-/* ---- provider.c ------------------------------------------------------------ */
-
-int prov_attach(int fd, const char *name, uint32_t timeout_ms);
-/* Read up to @max requests (non-blocking fd): count, 0 for none, -errno. */
-int prov_read(int fd, struct iscsi_portal_request *req, size_t max);
-int prov_reply(int fd, uint64_t cookie, int result);
 
 /* ---- table.c --------------------------------------------------------------- */
 
