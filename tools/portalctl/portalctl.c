@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "portalctl.h"
 
@@ -35,18 +36,25 @@ static const char usage_text[] =
 "  reenumerate                 rebuild the table from its providers\n"
 "  refresh                     re-read every status (after reenumerate)\n"
 "  watch                       print changes as they happen, until interrupted\n"
+"  save [FILE]                 write the portals that have no provider, with\n"
+"                              their statuses, to FILE (JSON; default\n"
+"                              " PORTALCTL_SAVE_FILE "; - for stdout)\n"
+"  restore [--missing-ok] [FILE]\n"
+"                              add the portals of FILE that are not in the\n"
+"                              table yet, each with its saved status\n"
 "  help                        this text\n"
 "\n"
 "Options:\n"
 "  -d, --device PATH  the device (default " ISCSI_PORTAL_DEVICE_PATH ")\n"
 "  -j, --json         JSON output\n"
 "  -h, --help         this text\n"
+"  -V, --version      portalctl's version and the loaded module's\n"
 "\n"
 "ADDR: 192.0.2.1[:3260], [2001:db8::1][:3260], [fe80::1%eth0]:3260.\n"
 "STATUS: unknown, online, not_ready, offline, failed or a number.\n"
 "Exit status: 0 success, 1 the operation failed, 2 usage error.\n";
 
-static int usage_error(const char *fmt, const char *arg)
+int usage_error(const char *fmt, const char *arg)
 {
 	fputs("portalctl: ", stderr);
 	fprintf(stderr, fmt, arg);
@@ -192,6 +200,51 @@ static int begin(struct ctx *c, int argc, char **argv, int want,
 	return ret ? ret : ctx_open(c, flags);
 }
 
+/*
+ * The loaded module's version into @buf: 1, 0 when no module is loaded,
+ * -1 when the loaded one has none (built before it had MODULE_VERSION).
+ */
+static int module_version(char *buf, size_t len)
+{
+	FILE *f = fopen(PORTALCTL_MODULE_VERSION_FILE, "re");
+	int ok;
+
+	if (!f) {
+		if (access("/sys/module/iscsi_portal", F_OK))
+			return 0;
+		return -1;
+	}
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 1;
+}
+
+/*
+ * The module and the tool are built from one version of the sources: say
+ * so when the loaded module is another one (a DKMS build of an older or
+ * newer package, say).  Every call still works while the module's
+ * api_version is one the library drives (IPL_API_VERSION_MIN or later).
+ */
+static void warn_version_mismatch(void)
+{
+	char mod[64];
+	int got = module_version(mod, sizeof(mod));
+
+	if (got > 0 && !strcmp(mod, PORTALCTL_VERSION))
+		return;
+	if (got > 0)
+		fprintf(stderr, "portalctl: warning: the loaded iscsi_portal module is version %s, "
+			"portalctl is version %s: install matching packages, or reload the module\n",
+			mod, PORTALCTL_VERSION);
+	else if (got < 0)
+		fprintf(stderr, "portalctl: warning: the loaded iscsi_portal module has no version "
+			"(older than portalctl %s?): install matching packages, or reload the module\n",
+			PORTALCTL_VERSION);
+}
+
 static int cmd_version(struct ctx *c, int argc, char **argv)
 {
 	struct iscsi_portal_version ver;
@@ -203,6 +256,23 @@ static int cmd_version(struct ctx *c, int argc, char **argv)
 	if (ret)
 		return op_fail(ret, "version");
 	print_version(&ver, c->json);
+	warn_version_mismatch();
+	return EXIT_OK;
+}
+
+/* --version: no device needed. */
+static int print_tool_version(void)
+{
+	char mod[64];
+	int got = module_version(mod, sizeof(mod));
+
+	printf("portalctl %s\n", PORTALCTL_VERSION);
+	if (got > 0)
+		printf("module %s%s\n", mod,
+		       strcmp(mod, PORTALCTL_VERSION) ? " (differs)" : "");
+	else
+		printf("module %s\n", got < 0 ? "loaded, no version" :
+		       "not loaded");
 	return EXIT_OK;
 }
 
@@ -499,23 +569,27 @@ static const struct command commands[] = {
 	{ "reenumerate", cmd_reenumerate },
 	{ "refresh", cmd_refresh },
 	{ "watch", cmd_watch },
+	{ "save", cmd_save },
+	{ "restore", cmd_restore },
 	{ "help", cmd_help },
 };
 
 /* Global options, up to the command name; returns 0 or an exit status. */
-static int parse_globals(int argc, char **argv, struct ctx *c, bool *help)
+static int parse_globals(int argc, char **argv, struct ctx *c, bool *help,
+			 bool *version)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
 
 	opterr = 0;
 	/* '+': stop at the command, whose own arguments may look like options. */
-	while ((opt = getopt_long(argc, argv, "+:d:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:d:jhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			c->device = optarg;
@@ -525,6 +599,9 @@ static int parse_globals(int argc, char **argv, struct ctx *c, bool *help)
 			break;
 		case 'h':
 			*help = true;
+			break;
+		case 'V':
+			*version = true;
 			break;
 		case ':':
 			return usage_error("option '%s' needs a value",
@@ -551,15 +628,17 @@ static int finish(int ret)
 int main(int argc, char **argv)
 {
 	struct ctx c = { NULL, false, NULL };
-	bool help = false;
+	bool help = false, version = false;
 	size_t i;
 	int ret;
 
-	ret = parse_globals(argc, argv, &c, &help);
+	ret = parse_globals(argc, argv, &c, &help, &version);
 	if (ret)
 		return ret;
 	if (help)
 		return finish(cmd_help(&c, 0, NULL));
+	if (version)
+		return finish(print_tool_version());
 	if (optind == argc)
 		return usage_error("%s", "missing command");
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {

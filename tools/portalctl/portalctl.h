@@ -22,6 +22,19 @@ struct ctx {
 	struct ipl_handle *h;
 };
 
+#if !defined(PORTALCTL_VERSION) && !defined(__CPPCHECK__)
+#error "PORTALCTL_VERSION: the Makefile passes the top-level VERSION file"
+#endif
+
+/* save and restore's file (and its directory) when none is given. */
+#define PORTALCTL_SAVE_DIR	"/var/lib/iscsi-portal"
+#define PORTALCTL_SAVE_FILE	PORTALCTL_SAVE_DIR "/portals.json"
+/* The loaded module's version (MODULE_VERSION), for version's check. */
+#define PORTALCTL_MODULE_VERSION_FILE	"/sys/module/iscsi_portal/version"
+
+/* "portalctl: " @fmt with @arg, the --help hint; returns EXIT_USAGE. */
+int usage_error(const char *fmt, const char *arg);
+
 /* Open the device once, read-only or read-write; 0 or EXIT_FAIL. */
 int ctx_open(struct ctx *c, unsigned int flags);
 /*
@@ -73,6 +86,10 @@ void print_infos(const struct iscsi_portal_info *infos,
 void print_version(const struct iscsi_portal_version *ver, bool json);
 /* Local time, ISO 8601 with milliseconds: 2024-05-01T12:34:56.789+02:00. */
 void format_now(char *buf, size_t len);
+
+/* saverestore.c */
+int cmd_save(struct ctx *c, int argc, char **argv);
+int cmd_restore(struct ctx *c, int argc, char **argv);
 
 /* watch.c */
 int cmd_watch_run(struct ctx *c);

@@ -4,7 +4,10 @@
 # host_test.sh - portalctl's exact output on the host, against fakedev.so
 # (an LD_PRELOAD stand-in for the module's ioctls, tests/fakedev.c): the
 # provider column and keys, flags by name, set --drop-sessions, the texts
-# and HRESULTs of the providers' errors.  What needs the real module is
+# and HRESULTs of the providers' errors; save and restore (the file, its
+# atomic replacement, the per-portal report, a second restore that changes
+# nothing, malformed files refused by line and column before any call);
+# --version and version's warning when the module is another version.  What needs the real module is
 # selftests/iscsi_portal/portalctl_test.sh's, in the VM.
 #
 # Prints TAP ending with a kselftest "# Totals:" line, for tools/lib's
@@ -19,7 +22,7 @@ trap 'rm -rf "$T"' EXIT
 n=0
 npass=0
 nfail=0
-PLAN=10
+PLAN=20
 
 # Portals: no provider; a provider's; an orphan; busy and a provider's.
 TABLE='1,192.0.2.10:3260,1,0,0;2,[2001:db8::10]:3260,4,2,3,iscsi-portald;3,192.0.2.11:3260,0,4,1;4,203.0.113.5:3261,2,3,7,lio'
@@ -206,6 +209,189 @@ grep -qx '      \[--drop-sessions\]       with offline: its provider also ends t
 	fail "--help: no --drop-sessions line"
 grep -qx '  list                        every portal, with its provider' "$T/out" ||
 	fail "--help: no provider in the list line"
+tst_end
+
+# ---- save and restore --------------------------------------------------------
+
+# A table kept in $T/state between runs: two portals of no provider, a
+# provider's, an orphan, a link-local one of lo (index 1).
+STATE0='1,192.0.2.10:3260,1,0,0;2,[2001:db8::10]:3260,4,2,3,iscsi-portald;3,192.0.2.11:3260,0,4,1;5,[2001:db8::5]:3262,4,0,2;6,[fe80::1%1]:3260,5,0,0'
+SAVED='{
+  "format": "iscsi-portal-portals",
+  "version": 1,
+  "portals": [
+    {"address": "192.0.2.10:3260", "status": "online"},
+    {"address": "[2001:db8::5]:3262", "status": "offline"},
+    {"address": "[fe80::1%lo]:3260", "status": "failed"}
+  ]
+}'
+ST="FAKEDEV_STATE=$T/state"
+state() { printf '%s\n' "$1" >"$T/state"; }
+# want_state EXPECTED: the table the fake module holds now.
+want_state() {
+	last="$last (table)"
+	want_file "$T/state" "table" "$1"
+}
+
+tst_begin "save: the portals with no provider, their statuses, a link-local one by name"
+state "$STATE0"
+with "$ST" t 0 "saved 3 portals to $T/p.json" "" save "$T/p.json"
+want_file "$T/p.json" "saved file" "$SAVED"
+with "$ST" t 0 "$SAVED" "" save -
+with "$ST" t 0 "{\"file\":\"$T/p.json\",\"saved\":3}" "" --json save "$T/p.json"
+tst_end
+
+tst_begin "save: atomic: a new file renamed over the old, no temporary left, a failure keeps the old"
+state "$STATE0"
+ino1=$(stat -c %i "$T/p.json")
+with "$ST" t 0 "saved 3 portals to $T/p.json" "" save "$T/p.json"
+ino2=$(stat -c %i "$T/p.json")
+[ "$ino1" != "$ino2" ] || fail "save rewrote $T/p.json in place (inode $ino1)"
+left=$(find "$T" -name 'p.json.tmp.*')
+[ -z "$left" ] || fail "temporary files left: $left"
+with "$ST FAKEDEV_ERR=LIST=117" t 1 "" "portalctl: save: the portal table is marked corrupt (reenumerate, then refresh) (VDS_E_PROVIDER_CACHE_CORRUPT 0x8004241F)" save "$T/p.json"
+want_file "$T/p.json" "saved file" "$SAVED"
+with "$ST" t 1 "" "portalctl: save $T/no/p.json: create a temporary file: No such file or directory" save "$T/no/p.json"
+[ ! -e "$T/no" ] || fail "save created $T/no"
+tst_end
+
+# The saved table, restored into an empty one: ids from 1, the statuses of
+# the file, the interface name back to its index.
+RESTORED='1,192.0.2.10:3260,1,0,0;2,[2001:db8::5]:3262,4,0,0;3,[fe80::1%1]:3260,5,0,0'
+
+tst_begin "restore: each portal added with its saved status, one ADD each, a report line each"
+state ""
+with "$ST" t 0 "added 1 192.0.2.10:3260 online
+added 2 [2001:db8::5]:3262 offline
+added 3 [fe80::1%1]:3260 failed
+restored $T/p.json: 3 added, 0 kept, 0 failed" "" restore "$T/p.json"
+want_log "ADD 192.0.2.10:3260 1
+ADD [2001:db8::5]:3262 4
+ADD [fe80::1%1]:3260 5"
+want_state "$RESTORED"
+tst_end
+
+tst_begin "restore again: every portal kept, no call that changes anything"
+: >"$T/log"
+with "$ST" t 0 "kept 1 192.0.2.10:3260 online (already a portal)
+kept 2 [2001:db8::5]:3262 offline (already a portal)
+kept 3 [fe80::1%1]:3260 failed (already a portal)
+restored $T/p.json: 0 added, 3 kept, 0 failed" "" restore "$T/p.json"
+want_log ""
+want_state "$RESTORED"
+tst_end
+
+tst_begin "restore: a portal already there is kept as it is (not an error), the others added"
+state '7,[2001:db8::5]:3262,1,2,4,iscsi-portald'
+with "$ST" t 0 '{"file":"'"$T"'/p.json","added":2,"kept":1,"failed":0,"portals":[{"address":"192.0.2.10:3260","result":"added","id":8,"status":"online","status_value":1},{"address":"[2001:db8::5]:3262","result":"kept","id":7,"status":"online","status_value":1},{"address":"[fe80::1%1]:3260","result":"added","id":9,"status":"failed","status_value":5}]}' "" --json restore "$T/p.json"
+want_log "ADD 192.0.2.10:3260 1
+ADD [fe80::1%1]:3260 5"
+want_state '7,[2001:db8::5]:3262,1,2,4,iscsi-portald;8,192.0.2.10:3260,1,0,0;9,[fe80::1%1]:3260,5,0,0'
+tst_end
+
+tst_begin "restore: a portal that fails is reported and fails the run; the others are restored"
+state ""
+with "$ST FAKEDEV_ADD_ERR=[2001:db8::5]:3262=28" t 1 "added 1 192.0.2.10:3260 online
+failed [2001:db8::5]:3262 offline: the portal table is full
+added 2 [fe80::1%1]:3260 failed
+restored $T/p.json: 2 added, 0 kept, 1 failed" "portalctl: restore [2001:db8::5]:3262: the portal table is full (HRESULT_FROM_WIN32(ERROR_DISK_FULL) 0x80070070)" restore "$T/p.json"
+want_state '1,192.0.2.10:3260,1,0,0;2,[fe80::1%1]:3260,5,0,0'
+tst_end
+
+# bad TEXT EXPECTED-MESSAGE: restore of a file holding TEXT is refused with
+# it, before any call, and the table stays as it was.
+bad() {
+	printf '%s\n' "$1" >"$T/bad.json"
+	: >"$T/log"
+	with "$ST" t 1 "" "portalctl: restore $T/bad.json: $2" restore "$T/bad.json"
+	want_log ""
+	want_state "7,192.0.2.99:3260,4,0,1"
+}
+
+tst_begin "restore: a malformed file is refused with its line and column, nothing changed"
+state "7,192.0.2.99:3260,4,0,1"
+bad '{
+  "format": "iscsi-portal-portals",
+  "version": 1,
+  "portals": [
+    {"address": "192.0.2.1:3260", "status": "online"},
+    {"address": "192.0.2.2:3260" "status": "online"}
+  ]
+}' "line 6, column 34: expected ',' or '}', found '\"'"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "192.0.2.1:3260", "status": "online"},
+]}' "line 3, column 1: expected a value, found ']'"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [' "line 2, column 1: expected a value, found end of file"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": []} x' "line 1, column 65: expected end of file after the value, found 'x'"
+bad '{"format": "iscsi-portal-portals", "version": 1,
+ "portals": [{"address": "192.0.2.1:3260
+", "status": "online"}]}' "line 2, column 41: control character 0x0a in a string"
+bad '' "line 2, column 1: expected a value, found end of file"
+bad '{"format": "iscsi-portal-portals", "version": 1, "version": 1, "portals": []}' "line 1, column 50: duplicate key \"version\""
+tst_end
+
+tst_begin "restore: a well-formed file that is wrong is refused where it is wrong, nothing changed"
+state "7,192.0.2.99:3260,4,0,1"
+bad '[]' "line 1, column 1: expected an object, found an array"
+bad '{"format": "something-else", "version": 1, "portals": []}' "line 1, column 12: \"format\" is not \"iscsi-portal-portals\": not a file of portalctl save"
+bad '{"format": "iscsi-portal-portals", "version": 2, "portals": []}' "line 1, column 47: version 2: this portalctl reads version 1 only"
+bad '{"format": "iscsi-portal-portals", "version": 1}' "line 1, column 1: this object has no \"portals\""
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": {}}' "line 1, column 61: \"portals\" must be an array, not an object"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "192.0.2.1:3260", "status": "online"},
+  {"address": "192.0.2.300:3260", "status": "online"}]}' "line 3, column 15: invalid portal address \"192.0.2.300:3260\""
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "[fe80::1%nosuchif0]:3260", "status": "online"}]}' "line 2, column 15: no such interface in \"[fe80::1%nosuchif0]:3260\""
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "192.0.2.1:3260", "status": "sideways"}]}' "line 2, column 43: invalid status \"sideways\""
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "192.0.2.1:3260", "status": "unknown(7)"}]}' "line 2, column 43: invalid status \"unknown(7)\""
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "192.0.2.1:3260", "status": "online"},
+  {"address": "192.0.2.1", "status": "offline"}]}' "line 3, column 15: portal \"192.0.2.1\" is already in the file"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "192.0.2.1:3260"}]}' "line 2, column 3: this object has no \"status\""
+tst_end
+
+tst_begin "restore: --missing-ok, stdin, unknown keys ignored, escapes"
+state ""
+with "$ST" t 0 "nothing to restore: $T/none.json does not exist" "" restore --missing-ok "$T/none.json"
+with "$ST" t 1 "" "portalctl: restore $T/none.json: No such file or directory" restore "$T/none.json"
+want_log ""
+printf '%s\n' '{"format": "iscsi-portal-portals", "version": 1, "saved_by": "x", "portals": [
+  {"address": "\u0031\u0039\u0032.0.2.1:3260", "status": "OFFLINE", "note": [1, 2.5e3, true, null, {}]}]}' >"$T/in.json"
+last="portalctl restore - <$T/in.json"
+env "$ST" LD_PRELOAD="$FAKE" "$PCTL" --device /dev/null restore - \
+	<"$T/in.json" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" = 0 ] || fail "$last: exit status $rc, expected 0"
+want_file "$T/err" stderr ""
+want_file "$T/out" stdout "added 1 192.0.2.1:3260 offline
+restored -: 1 added, 0 kept, 0 failed"
+want_state "1,192.0.2.1:3260,4,0,0"
+with "$ST" t 2 "" "portalctl: restore: unknown option '--force'
+Try 'portalctl --help'." restore --force
+with "$ST" t 2 "" "portalctl: save: too many arguments
+Try 'portalctl --help'." save a b
+tst_end
+
+tst_begin "--version: the tool's and the loaded module's; version warns when they differ"
+V=$(cat "$here/../../../VERSION")
+with "FAKEDEV_MODVER=$V" t 0 "portalctl $V
+module $V" "" --version
+with "FAKEDEV_MODVER=0.9.0" t 0 "portalctl $V
+module 0.9.0 (differs)" "" -V
+with "FAKEDEV_MODVER=-" t 0 "portalctl $V
+module loaded, no version" "" --version
+VERSION_OUT='api_version          2
+library_api_version  2
+table                ok
+portal_count         4
+table_generation     10'
+with "FAKEDEV_MODVER=$V" t 0 "$VERSION_OUT" "" version
+with "FAKEDEV_MODVER=0.9.0" t 0 "$VERSION_OUT" "portalctl: warning: the loaded iscsi_portal module is version 0.9.0, portalctl is version $V: install matching packages, or reload the module" version
+with "FAKEDEV_MODVER=-" t 0 "$VERSION_OUT" "portalctl: warning: the loaded iscsi_portal module has no version (older than portalctl $V?): install matching packages, or reload the module" version
+with "FAKEDEV_MODVER=9.9.9 FAKEDEV_API=1" t 0 '{"api_version":1,"library_api_version":2,"flags":0,"corrupt":false,"portal_count":4,"table_generation":10}' "portalctl: warning: the loaded iscsi_portal module is version 9.9.9, portalctl is version $V: install matching packages, or reload the module" --json version
 tst_end
 
 echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:0 error:0"
