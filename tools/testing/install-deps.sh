@@ -16,8 +16,13 @@ kernel=${1:-6.1}
 # linux-source-6.12: the kselftest harness, checkpatch and the Coccinelle
 # scripts (tools/testing/get-ksrc.sh).
 # sparse, cppcheck, coccinelle (spatch): make lint.
+# libiscsi-bin (iscsi-inq, iscsi-ls, iscsi-perf) and open-iscsi (iscsid,
+# iscsiadm): the real initiators the VM's LIO tests log in with (their
+# binaries and libraries are copied into the VM's initramfs); xz-utils:
+# 6.12's modules are .ko.xz, decompressed for busybox insmod.
 base="build-essential qemu-system-x86 busybox-static cpio kmod
-linux-source-6.12 sparse cppcheck coccinelle gcc-multilib perl"
+linux-source-6.12 sparse cppcheck coccinelle gcc-multilib perl
+libiscsi-bin open-iscsi xz-utils"
 kpkgs=$("$here/qemu/kernels.sh" packages "$kernel")
 
 installed() {

@@ -3,8 +3,9 @@
 #
 # The test VM's initramfs, sourced by tools/testing/qemu/run.sh: a busybox
 # PID 1 (tools/testing/qemu/init.sh), the module, portalctl, the programs of
-# the run with the shared libraries they need and, for the bench, the LIO
-# modules with their dependencies.
+# the run with the shared libraries they need, and the LIO modules with
+# their dependencies: for the bench; for the suite and the demo also the
+# iSCSI initiators, iscsi_tcp and sock_diag, lio-setup and iscsi-portald.
 #
 # The archive is two concatenated cpio archives (the kernel unpacks each in
 # turn): initramfs-base.cpio.gz, everything but etc/vmtest.conf, rebuilt only
@@ -13,8 +14,8 @@
 # written fresh every run.
 #
 # Reads: top, here, vmdir, mode, kernel, busybox, ko, ctl, perf, tests[],
-# benchdir, benchprogs, test_timeout, fuzz, nonce and keep (run.sh); uses
-# die and src_of.  Sets: libdirs (copy_libs); lio_order[], lio_release and
+# benchdir, benchprogs, iscsi_bins[], portald, lio_missing_mods,
+# test_timeout, fuzz, nonce and keep (run.sh); uses die and src_of.  Sets: libdirs (copy_libs); lio_order[], lio_release and
 # moddir (lio_closure); root and initrd (build_initramfs).
 
 # install_busybox DEST: busybox with a link for each applet
@@ -53,19 +54,43 @@ copy_libs() {
 	done < <(LD_LIBRARY_PATH="$top/tools/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$bin")
 }
 
-# lio_closure RELEASE: lio_order[] gets the module files (relative to
-# /lib/modules/RELEASE) of the LIO modules the bench's configfs attribute
-# figures need, each after its dependencies, from the kernel's modules.dep.
+# lio_closure RELEASE [MODULE...]: lio_order[] gets the module files
+# (relative to $moddir) of the MODULEs (default: the LIO modules of the
+# bench's configfs attribute figures), each after its dependencies, from
+# the kernel's modules.dep; a module built into the kernel needs no file.
+# The debug kernel is a tree, not a package: its moddir is the tree, whose
+# modules.builtin lists what its config builds in.
 lio_order=()
 lio_closure() {
 	lio_release=$1
-	moddir=/lib/modules/$1
-	[ -r "$moddir/modules.dep" ] || die "$moddir/modules.dep missing (package linux-image-$1)"
+	shift
+	[ $# -gt 0 ] || set -- configfs target_core_mod iscsi_target_mod
+	moddir=/lib/modules/$lio_release
+	if [ "$kernel" = debug ]; then
+		moddir=$("$here/kernels.sh" kdir debug)
+		[ -r "$moddir/modules.builtin" ] || die "$moddir/modules.builtin missing (debug kernel not built?)"
+	fi
 	declare -gA lio_seen=()
 	local m
-	for m in configfs target_core_mod iscsi_target_mod; do
+	for m in "$@"; do
 		lio_resolve "$m"
 	done
+}
+
+# lio_missing RELEASE MODULE...: the MODULEs this kernel has neither as a
+# module nor built in (the debug kernel's config may leave LIO out).
+lio_missing() {
+	local dir=/lib/modules/$1 m dep missing=
+	shift
+	[ "$kernel" != debug ] || dir=$("$here/kernels.sh" kdir debug)
+	dep=$dir/modules.dep
+	[ -r "$dep" ] || dep=/dev/null
+	for m in "$@"; do
+		grep -qE "(^|/)${m}\.ko(\.(xz|zst|gz))?:" "$dep" && continue
+		grep -qE "(^|/)${m}\.ko\$" "$dir/modules.builtin" 2>/dev/null && continue
+		missing="$missing $m"
+	done
+	echo "${missing# }"
 }
 
 # lio_resolve NAME: append NAME's module file to lio_order after its
@@ -74,7 +99,7 @@ lio_resolve() {
 	local name=$1 line deps i d
 	[ -z "${lio_seen[$name]:-}" ] || return 0
 	lio_seen[$name]=1
-	line=$(grep -E "(^|/)${name}\.ko(\.(xz|zst|gz))?:" "$moddir/modules.dep" | head -n 1 || true)
+	line=$(grep -E "(^|/)${name}\.ko(\.(xz|zst|gz))?:" "$moddir/modules.dep" 2>/dev/null | head -n 1 || true)
 	if [ -z "$line" ]; then
 		grep -qE "(^|/)${name}\.ko\$" "$moddir/modules.builtin" 2>/dev/null && return 0
 		die "module $name of $lio_release is neither in modules.dep nor built in"
@@ -104,6 +129,57 @@ stage_lio() {
 		esac || die "cannot stage $moddir/$f"
 		echo "$m" >>"$dir/order"
 	done
+}
+
+# stage_iscsi: for the suite and the demo, LIO's modules (the closure of
+# lio_order) in /lib/lio-modules, the initiators (libiscsi's tools and
+# open-iscsi's iscsid and iscsiadm) with their libraries, open-iscsi's
+# directories and a configuration for the VM (the initiator name is
+# generated in the guest, by lio-setup iscsid, so the cached archive stays
+# the same), lio-setup, and iscsi-portald when it is built.
+stage_iscsi() {
+	local b
+	stage_lio "$root/lib/lio-modules"
+	for b in ${iscsi_bins[@]+"${iscsi_bins[@]}"}; do
+		mkdir -p "$root${b%/*}"
+		cp "$b" "$root$b"
+		copy_libs "$b"
+	done
+	mkdir -p "$root"/etc/iscsi "$root"/run/lock/iscsi "$root"/var/lib/iscsi
+	cat >"$root/etc/iscsi/iscsid.conf" <<'EOF'
+# The test VM's open-iscsi (tools/testing/qemu/initramfs.sh): manual logins,
+# one login try, a short recovery, no NOP-Out pings (TCG is slow).
+node.startup = manual
+node.leading_login = No
+node.session.timeo.replacement_timeout = 5
+node.conn[0].timeo.login_timeout = 5
+node.conn[0].timeo.logout_timeout = 5
+node.conn[0].timeo.noop_out_interval = 0
+node.conn[0].timeo.noop_out_timeout = 0
+node.session.err_timeo.abort_timeout = 5
+node.session.err_timeo.lu_reset_timeout = 5
+node.session.err_timeo.tgt_reset_timeout = 5
+node.session.err_timeo.host_reset_timeout = 5
+node.session.initial_login_retry_max = 1
+node.session.cmds_max = 128
+node.session.queue_depth = 32
+node.session.iscsi.InitialR2T = No
+node.session.iscsi.ImmediateData = Yes
+node.session.iscsi.FirstBurstLength = 262144
+node.session.iscsi.MaxBurstLength = 16776192
+node.conn[0].iscsi.MaxRecvDataSegmentLength = 262144
+node.conn[0].iscsi.MaxXmitDataSegmentLength = 0
+discovery.sendtargets.iscsi.MaxRecvDataSegmentLength = 32768
+node.session.nr_sessions = 1
+node.session.reopen_max = 0
+node.session.scan = auto
+EOF
+	cp "$here/lio-setup.sh" "$root/bin/lio-setup"
+	chmod 0755 "$root/bin/lio-setup"
+	if [ -n "$portald" ]; then
+		cp "$portald" "$root/usr/sbin/iscsi-portald"
+		copy_libs "$portald"
+	fi
 }
 
 # stage_root: the whole guest tree in $root, etc/vmtest.conf included.
@@ -138,6 +214,8 @@ stage_root() {
 		cp "$benchdir/vm-bench.sh" "$root/bench.sh"
 		chmod 0755 "$root/bench.sh"
 		stage_lio "$root/lib/bench-modules"
+	else
+		stage_iscsi
 	fi
 	cp "$here/init.sh" "$root/init"
 	chmod 0755 "$root/init" "$root/demo.sh"
@@ -153,6 +231,7 @@ TESTS="${tests[*]}"
 LIBDIRS=$libdirs
 FUZZ_SECONDS=$fuzz
 FAULT_REQUIRED=$([ "$kernel" = debug ] && echo 1 || echo 0)
+LIO_MISSING="$lio_missing_mods"
 EOF
 }
 

@@ -12,7 +12,8 @@
 #   run.sh        the options, what the run needs, and the plan: which
 #                 programs go into the VM
 #   initramfs.sh  the initramfs: busybox, the module, the programs and their
-#                 libraries, the LIO module closure (bench); cached
+#                 libraries, the LIO module closure, the iSCSI initiators and
+#                 iscsi-portald (suite, demo); cached
 #   init.sh       the guest's PID 1
 #   boot.sh       KVM or TCG, and the boot under the outer timeout
 #   verdict.sh    pass or fail, from the guest's verdict channel
@@ -42,6 +43,8 @@ usage: $0 --mode suite|demo|bench [options]
   --memory SIZE        guest memory (default 2G)
   --accel auto|kvm|tcg auto (default) probes KVM with a short real boot
                        (a failed probe is remembered until the host reboots)
+  --only PROG          (suite) run only this selftest (repeatable), e.g.
+                       --only lio_test.sh
   --keep               keep the initramfs staging tree in build/vm/KERNEL/root
 EOF
 	exit 2
@@ -62,6 +65,7 @@ accel=auto
 keep=0
 fuzz=
 perf=
+only=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?--kernel needs a name}; shift 2 ;;
@@ -72,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--memory) memory=${2:?--memory needs a size}; shift 2 ;;
 	--accel) accel=${2:?--accel needs auto, kvm or tcg}; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--only) only="$only ${2:?--only needs a selftest name}"; shift 2 ;;
 	--fuzz) fuzz=${2:?--fuzz needs seconds}; shift 2 ;;
 	--perf) perf=$(command -v perf) || die "--perf needs perf (apt-get install linux-perf)"; shift ;;
 	-h|--help) usage ;;
@@ -80,6 +85,7 @@ while [ $# -gt 0 ]; do
 done
 case "$mode" in suite|demo|bench) ;; *) usage ;; esac
 [ -z "$perf" ] || [ "$mode" = bench ] || die "--perf is for --mode bench"
+[ -z "$only" ] || [ "$mode" = suite ] || die "--only is for --mode suite"
 if [ -z "$timeout" ]; then
 	timeout=600
 	[ "$mode" != bench ] || timeout=3600
@@ -114,7 +120,7 @@ busybox=/bin/busybox
 qemu="qemu-system-x86_64"
 
 for tool in "$qemu:qemu-system-x86" cpio:cpio gzip:gzip modinfo:kmod \
-	    readelf:binutils timeout:coreutils; do
+	    readelf:binutils timeout:coreutils xz:xz-utils flock:util-linux; do
 	command -v "${tool%%:*}" >/dev/null 2>&1 ||
 		die "${tool%%:*} not found; run tools/testing/install-deps.sh (package ${tool#*:})"
 done
@@ -157,6 +163,8 @@ if [ "$mode" = suite ]; then
 		fi
 	fi
 	rm -f "$vmdir/print-progs.err"
+	# --only: these programs instead (a new one need not be listed yet).
+	[ -z "$only" ] || progs=$only
 	for p in $progs; do
 		[ -x "$stdir/$p" ] || die "selftest $stdir/$p missing; run make selftests"
 		tests+=("$p")
@@ -192,11 +200,51 @@ if [ "$mode" = bench ]; then
 	lio_closure "$release"
 fi
 
+# The suite's and the demo's iSCSI pieces (lio_test.sh, demo.sh): LIO with
+# an rd_mcp backstore, sock_diag for --drop-sessions, iscsi_tcp and sd_mod
+# for open-iscsi; the initiators from Debian's libiscsi-bin and open-iscsi;
+# the LIO bridge.  A kernel without some of the modules (a debug kernel
+# configured without LIO) boots all the same: lio_test.sh then skips,
+# naming them.
+iscsi_bins=()
+portald=
+lio_missing_mods=
+if [ "$mode" != bench ]; then
+	lio_mods="configfs target_core_mod target_core_file iscsi_target_mod inet_diag tcp_diag iscsi_tcp sd_mod"
+	# shellcheck disable=SC2086 # a word list
+	lio_missing_mods=$(lio_missing "$release" $lio_mods)
+	if [ -n "$lio_missing_mods" ]; then
+		echo "run.sh: WARNING: kernel $kernel has no $lio_missing_mods; the LIO tests will skip" >&2
+	else
+		# shellcheck disable=SC2086
+		lio_closure "$release" $lio_mods
+	fi
+	for b in /usr/bin/iscsi-inq /usr/bin/iscsi-ls /usr/bin/iscsi-perf \
+		 /usr/bin/iscsi-readcapacity16 /usr/sbin/iscsid /usr/sbin/iscsiadm \
+		 /usr/sbin/iscsi-iname; do
+		[ -x "$b" ] || die "$b missing; run tools/testing/install-deps.sh (packages libiscsi-bin, open-iscsi)"
+		iscsi_bins+=("$b")
+	done
+	if [ -x tools/iscsi-portald/iscsi-portald ]; then
+		portald=tools/iscsi-portald/iscsi-portald
+	else
+		echo "run.sh: WARNING: tools/iscsi-portald/iscsi-portald not built; the LIO tests that need it will fail" >&2
+	fi
+fi
+
 # --- the initramfs, the boot and the verdict -------------------------------
 
 # The verdict channel's token: fresh per run (initramfs.sh, verdict.sh).
 nonce=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 build_initramfs
+
+# One VM at a time on this host (others may share the tree, and
+# build/vm/KERNEL): wait for the one that runs.
+exec 9>"$top/build/vm/.lock"
+if ! flock -n 9; then
+	echo "run.sh: another test VM is running (build/vm/.lock); waiting" >&2
+	flock 9
+fi
 
 boot_setup
 choose_accel
