@@ -24,9 +24,27 @@ export PREFIX DESTDIR
 TOP := $(CURDIR)
 QEMU := tools/testing/qemu/run.sh
 
+# The one version of module, library and tools; the module's Kbuild, the
+# library's and portalctl's Makefiles and debian/rules read the same file.
+VERSION := $(shell cat $(TOP)/VERSION)
+
+# DKMS: the module's sources under /usr/src/iscsi-portal-VERSION, and the
+# kernels dkms-install builds for (default: the running one, when its
+# headers are installed).
+DKMS_NAME := iscsi-portal
+DKMS_SRC = $(DESTDIR)/usr/src/$(DKMS_NAME)-$(VERSION)
+DKMS_FILES := Kbuild VERSION drivers/iscsi_portal/Kbuild \
+	$(sort $(filter-out %.mod.c,$(wildcard $(TOP)/drivers/iscsi_portal/*.[ch]))) \
+	include/linux/iscsi_portal.h include/uapi/linux/iscsi_portal.h
+DKMS_KERNELS ?= $(shell k=$$(uname -r); [ -d /lib/modules/$$k/build ] && echo $$k)
+# make deb: the packages, built from a copy of the tracked files (what a
+# fresh clone has) in build/deb, never in this tree.
+DEB_DIR := build/deb
+
 .PHONY: all help module lib portalctl iscsi-portald selftests fuzz ksrc deps \
 	unit check demo check-all check-debug lint lint-checks install \
-	modules_install clean bench
+	modules_install clean bench dkms-src dkms-install dkms-uninstall deb \
+	version
 
 all: module lib portalctl iscsi-portald selftests fuzz
 
@@ -53,9 +71,16 @@ help:
 	@echo '                   scripts (coccicheck) on the module, cppcheck on the userspace code'
 	@echo '  install          library, headers, portalctl and man page under PREFIX=$(PREFIX)'
 	@echo '  modules_install  install the module into the KDIR kernel'\''s module tree'
+	@echo '  dkms-install     the module'\''s sources to /usr/src/$(DKMS_NAME)-$(VERSION), dkms add,'
+	@echo '                   dkms install for DKMS_KERNELS=$(DKMS_KERNELS)'
+	@echo '  dkms-uninstall   dkms remove --all, and the sources'
+	@echo '  dkms-src         only the sources, under DESTDIR (debian/rules uses it)'
+	@echo '  deb              dpkg-buildpackage -us -uc -b of the tracked files, then'
+	@echo '                   lintian: the .debs in $(DEB_DIR)/'
+	@echo '  version          print the version ($(VERSION))'
 	@echo '  clean            remove build products'
 	@echo 'Variables: KDIR (kernel build tree), KERNEL (VM kernel: 6.1, 6.12, 6.12-rt, debug),'
-	@echo '  KERNELS, FUZZ_SECONDS, PERF, PREFIX, DESTDIR'
+	@echo '  KERNELS, FUZZ_SECONDS, PERF, PREFIX, DESTDIR, DKMS_KERNELS'
 
 module:
 	@test -n "$(KDIR)" || { echo 'no kernel headers: run make deps or set KDIR=' >&2; exit 1; }
@@ -151,10 +176,46 @@ install: lib portalctl iscsi-portald
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
 
+version:
+	@echo $(VERSION)
+
+# dkms.conf's PACKAGE_VERSION becomes VERSION's (as dh_dkms -V does).
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	for f in $(patsubst $(TOP)/%,%,$(DKMS_FILES)); do \
+		install -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit 1; \
+	done
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+	chmod 0644 $(DKMS_SRC)/dkms.conf
+
+dkms-install:
+	@test -z "$(DESTDIR)" || { echo 'dkms-install works on this system: use dkms-src with DESTDIR' >&2; exit 1; }
+	@command -v dkms >/dev/null || { echo 'dkms not found: apt install dkms' >&2; exit 1; }
+	$(MAKE) dkms-src
+	dkms status -m $(DKMS_NAME) -v $(VERSION) | grep -q . || \
+		dkms add -m $(DKMS_NAME) -v $(VERSION)
+	@for k in $(DKMS_KERNELS); do \
+		echo "dkms install -m $(DKMS_NAME) -v $(VERSION) -k $$k"; \
+		dkms install -m $(DKMS_NAME) -v $(VERSION) -k $$k || exit 1; \
+	done
+	@[ -n "$(DKMS_KERNELS)" ] || echo 'no kernel headers for $(shell uname -r): next, dkms install -m $(DKMS_NAME) -v $(VERSION) -k KERNEL'
+
+dkms-uninstall:
+	-dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
+	rm -rf /usr/src/$(DKMS_NAME)-$(VERSION)
+
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/$(DKMS_NAME)-$(VERSION)
+	git ls-files -z | tar --null -T - --ignore-failed-read -cf - | \
+		tar -C $(DEB_DIR)/$(DKMS_NAME)-$(VERSION) -xf -
+	cd $(DEB_DIR)/$(DKMS_NAME)-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --info $(DEB_DIR)/*.changes
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	$(MAKE) -C tools/lib clean
 	$(MAKE) -C tools/portalctl clean
 	$(MAKE) -C selftests/iscsi_portal clean
 	$(MAKE) -C tools/testing/fuzz clean
-	rm -rf build/vm build/lint.log
+	rm -rf build/vm build/lint.log $(DEB_DIR)
