@@ -206,6 +206,8 @@ static int np_remove(struct pd *pd, const struct np_loc *loc)
 	err = lio_np_path(pd->cfs, loc, path, sizeof(path));
 	if (!err)
 		err = pd->ops->rmdir(pd->ctx, path);
+	if (err == -ENOENT)
+		err = 0;	/* gone already: what was wanted */
 	if (err)
 		pd_log(LOG_ERR, "rmdir %s: %s", path, strerror(-err));
 	return err;
@@ -415,6 +417,21 @@ static int go_offline(struct pd *pd, struct portal *p, bool drop)
 		if (ipl_addr_equal(&f[i].addr, &p->addr))
 			locs[n++] = f[i].loc;
 	free(f);
+	/*
+	 * Gone from LIO by hand, its removal not seen yet: hold it with the
+	 * TPGs it was last seen in, so that ONLINE has somewhere to go.
+	 */
+	if (!n && nold) {
+		struct np_loc *nl = realloc(locs, nold * sizeof(*nl));
+
+		if (!nl) {
+			free(locs);
+			return -ENOMEM;
+		}
+		locs = nl;
+		memcpy(locs, old, nold * sizeof(*locs));
+		n = nold;
+	}
 
 	/* First the state file, so that a crash midway loses nothing. */
 	p->locs = locs;

@@ -358,4 +358,19 @@ TEST(online_skips_a_tpg_that_is_gone)
 	fake_fini(&pd);
 }
 
+/* OFFLINE of a portal whose np went by hand, before inotify said so. */
+TEST(offline_of_a_portal_gone_by_hand_keeps_its_tpgs)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	fake_np_rm(T1, 1, A0);
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	EXPECT_EQ(1U, pd_find_id(&pd, id_of(A0))->nlocs);
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	fake_fini(&pd);
+}
+
 TEST_HARNESS_MAIN
