@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A scripted portalctl session, run by the test VM's init (busybox sh) right
-# after the module is loaded: `make demo`.  Each command is echoed after a
+# after the module is loaded: `make demo`.  First the table on its own, then
+# a real LIO target with two portals, iscsi-portald, and a real initiator
+# (libiscsi's iscsi-inq) refused on the portal taken offline and served on
+# the other, then served again once it is back online.  Each command is echoed after a
 # "$ " prompt and then run.  Expected refusals are shown with their exit
 # status and do not stop the demo; the demo exits non-zero only when a
 # command did not do what the script expects.
@@ -108,6 +111,94 @@ wait "$watcher"
 rc=$(cat /tmp/watch.rc 2>/dev/null || echo none)
 echo "(watcher exited $rc)"
 [ "$rc" = 0 ] || bad=$((bad + 1))
+
+# ---- LIO: one portal of a real iSCSI target offline and back -------------
+
+# login ADDR: a real initiator (libiscsi's iscsi-inq) logs in to the
+# target through ADDR and reads LUN 0's INQUIRY data; must succeed, or with
+# "refused" first, must fail.
+login() {
+	want=ok
+	if [ "$1" = refused ]; then
+		want=refused
+		shift
+	fi
+	echo "\$ iscsi-inq iscsi://$1/$IQN/0 | grep -E '^(Vendor|Product):'"
+	iscsi-inq "iscsi://$1/$IQN/0" >/tmp/inq 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		grep -E '^(Vendor|Product):' /tmp/inq
+	else
+		cat /tmp/inq
+		echo "(exit $rc)"
+	fi
+	if { [ "$want" = ok ] && [ "$rc" -ne 0 ]; } ||
+	   { [ "$want" = refused ] && [ "$rc" -eq 0 ]; }; then
+		echo "(expected the login to be $want)"
+		bad=$((bad + 1))
+	fi
+	return 0
+}
+
+# id_of ADDR: the id the daemon's portal for ADDR got.
+id_of() {
+	portalctl list | awk -v a="$1" '$2 == a { print $1; exit }'
+}
+
+IQN=iqn.2003-01.org.linux-iscsi.demo:disk
+NP=/sys/kernel/config/target/iscsi/$IQN/tpgt_1/np
+echo
+watcher=	# gone: nothing to settle for
+echo "# LIO, through configfs: one target, two portals in its TPG"
+run lio-setup load
+run lio-setup backstore rd0
+run lio-setup target "$IQN" rd0 127.0.0.1:3260 127.0.0.1:3261
+run ls "$NP"
+
+# The bridge: each np of LIO becomes a portal of the table.
+echo "\$ iscsi-portald --state-dir /tmp/portald &"
+setsid iscsi-portald --foreground --state-dir /tmp/portald \
+	--pidfile /tmp/portald.pid </dev/null >/tmp/portald.log 2>&1 &
+pd=$!
+i=0
+while [ ! -s /tmp/portald.pid ] && [ "$i" -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ ! -s /tmp/portald.pid ]; then
+	echo "(iscsi-portald did not become ready)"
+	cat /tmp/portald.log
+	bad=$((bad + 1))
+fi
+run portalctl list
+id=$(id_of 127.0.0.1:3261)
+[ -n "$id" ] || { echo "(no portal for 127.0.0.1:3261)"; bad=$((bad + 1)); id=0; }
+echo "# iscsi-portald gave 127.0.0.1:3261 the id $id"
+
+run iscsi-ls iscsi://127.0.0.1:3260
+login 127.0.0.1:3261
+
+# Offline: the np leaves LIO, logins through it are refused, the other
+# portal keeps serving, SendTargets no longer lists it.
+run portalctl set "$id" offline
+run portalctl get "$id"
+run ls "$NP"
+login refused 127.0.0.1:3261
+login 127.0.0.1:3260
+run iscsi-ls iscsi://127.0.0.1:3260
+
+# Online: the np is back, logins through it are served again.
+run portalctl set "$id" online
+run ls "$NP"
+login 127.0.0.1:3261
+
+echo "\$ kill \$(cat /tmp/portald.pid)"
+kill "$pd"
+wait "$pd"
+rc=$?
+echo "(iscsi-portald exited $rc)"
+[ "$rc" = 0 ] || { bad=$((bad + 1)); cat /tmp/portald.log; }
+lio-setup clear || bad=$((bad + 1))
 
 if [ "$bad" -ne 0 ]; then
 	echo "demo: $bad step(s) did not behave as expected"
