@@ -897,15 +897,449 @@ int ip_param_read(const char *name, uint64_t *val)
  */
 int ip_module_ensure_default(void)
 {
-	uint64_t mp = 0, eq = 0, mw = 0;
+	uint64_t mp = 0, eq = 0, mw = 0, pt = 0;
+	int ret;
 
 	if (ip_module_loaded() &&
 	    !ip_param_read("max_portals", &mp) && mp == IP_DEFAULT_MAX_PORTALS &&
 	    !ip_param_read("event_queue_len", &eq) &&
 	    eq == IP_DEFAULT_EVENT_QUEUE_LEN &&
-	    !ip_param_read("max_watchers", &mw) && mw == IP_DEFAULT_MAX_WATCHERS)
+	    !ip_param_read("max_watchers", &mw) && mw == IP_DEFAULT_MAX_WATCHERS &&
+	    !ip_param_read("provider_timeout_ms", &pt) &&
+	    pt == IP_DEFAULT_PROVIDER_TIMEOUT_MS)
 		return 0;
+	/* The test provider module holds iscsi_portal while it is loaded. */
+	if (ip_tp_loaded()) {
+		ret = ip_tp_unload();
+		if (ret)
+			return ret;
+	}
 	return ip_module_reload("");
+}
+
+/* ---------------------------------------------------------------------
+ * The test provider module (test_provider/test_iscsi_portal_provider.c)
+ */
+
+const char *ip_tp_ko_path(void)
+{
+	const char *p = getenv(IP_TP_KO_ENV);
+
+	return p && *p ? p : IP_TP_KO_DEFAULT;
+}
+
+bool ip_tp_loaded(void)
+{
+	struct stat st;
+
+	return stat("/sys/module/" IP_TP_MODULE_NAME, &st) == 0;
+}
+
+/* finit_module() the test provider: it registers as IP_TP_NAME. */
+int ip_tp_load(void)
+{
+	int fd, ret;
+
+	fd = open(ip_tp_ko_path(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = (int)syscall(SYS_finit_module, fd, "", 0);
+	ret = ret < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int ip_tp_unload(void)
+{
+	long ret = syscall(SYS_delete_module, IP_TP_MODULE_NAME, O_NONBLOCK);
+
+	return ret < 0 ? -errno : 0;
+}
+
+int ip_tp_read(const char *file, char *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", IP_TP_DIR, file);
+	return ip_file_read(path, buf, len);
+}
+
+int ip_tp_write(const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", IP_TP_DIR, file);
+	return ip_file_write(path, val, strlen(val));
+}
+
+int ip_tp_write_int(const char *file, long long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld\n", val);
+	return ip_tp_write(file, buf);
+}
+
+/*
+ * Run one command of the test provider ("add ...", "remove ID", "report ID
+ * STATUS", "register", "unregister") and read its result: 0 (and *@id for
+ * an add, if @id) or the -errno the in-kernel call returned; -EPROTO if the
+ * result cannot be parsed, or the errno of the debugfs access.
+ */
+int ip_tp_cmd(const char *cmd, __u64 *id)
+{
+	unsigned long long v = 0;
+	char buf[64];
+	int ret, err, n;
+
+	ret = ip_tp_write("cmd", cmd);
+	if (ret)
+		return ret;
+	ret = ip_tp_read("cmd", buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	n = sscanf(buf, "%d %llu", &err, &v);
+	if (n < 1 || err > 0)
+		return -EPROTO;
+	if (!err && id)
+		*id = v;
+	return err;
+}
+
+int ip_tp_add(const struct iscsi_portal_addr *a, __u32 status, __u64 *id)
+{
+	char host[INET6_ADDRSTRLEN], cmd[128];
+
+	if (!inet_ntop(a->family, a->addr, host, sizeof(host)))
+		return -EINVAL;
+	snprintf(cmd, sizeof(cmd), "add %s %u %u %u", host, a->port, status,
+		 a->scope_id);
+	return ip_tp_cmd(cmd, id);
+}
+
+/* A portal of the test provider at a fresh documentation address. */
+int ip_tp_add_unique(int family, __u32 status, __u64 *id,
+		     struct iscsi_portal_addr *addr)
+{
+	struct iscsi_portal_addr a;
+	int ret;
+
+	ip_unique_addr(&a, family);
+	ret = ip_tp_add(&a, status, id);
+	if (!ret && addr)
+		*addr = a;
+	return ret;
+}
+
+int ip_tp_remove(__u64 id)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "remove %llu", (unsigned long long)id);
+	return ip_tp_cmd(cmd, NULL);
+}
+
+int ip_tp_report(__u64 id, __u32 status)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "report %llu %u", (unsigned long long)id,
+		 status);
+	return ip_tp_cmd(cmd, NULL);
+}
+
+int ip_tp_calls(struct ip_tp_calls *c)
+{
+	unsigned long long s, e, r;
+	char buf[128];
+	int ret = ip_tp_read("calls", buf, sizeof(buf));
+
+	if (ret < 0)
+		return ret;
+	if (sscanf(buf, "set %llu reenumerate %llu refresh %llu", &s, &e, &r) != 3)
+		return -EPROTO;
+	c->set = s;
+	c->reenumerate = e;
+	c->refresh = r;
+	return 0;
+}
+
+/* "ID OLD NEW FLAGS" of the last set_status call. */
+int ip_tp_last_set(__u64 v[4])
+{
+	unsigned long long a, b, c, d;
+	char buf[128];
+	int ret = ip_tp_read("last_set", buf, sizeof(buf));
+
+	if (ret < 0)
+		return ret;
+	if (sscanf(buf, "%llu %llu %llu %llu", &a, &b, &c, &d) != 4)
+		return -EPROTO;
+	v[0] = a;
+	v[1] = b;
+	v[2] = c;
+	v[3] = d;
+	return 0;
+}
+
+/* The notifier's log (up to @max records, *@n of them), flags zero. */
+int ip_tp_events(struct iscsi_portal_event *ev, size_t max, size_t *n)
+{
+	unsigned long long seq, id;
+	unsigned int type, o, nw;
+	size_t cap = 4096 * 80;
+	char *buf, *line, *save;
+	int ret, fd;
+	ssize_t got, r;
+
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	fd = open(IP_TP_DIR "/events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	got = 0;
+	while ((r = read(fd, buf + got, cap - 1 - (size_t)got)) > 0)
+		got += r;
+	ret = r < 0 ? -errno : 0;
+	close(fd);
+	buf[got] = '\0';
+	*n = 0;
+	for (line = strtok_r(buf, "\n", &save); !ret && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%llu %llu %u %u %u", &seq, &id, &type, &o,
+			   &nw) != 5) {
+			ret = -EPROTO;
+			break;
+		}
+		if (*n == max) {
+			ret = -ENOSPC;
+			break;
+		}
+		memset(&ev[*n], 0, sizeof(ev[*n]));
+		ev[*n].seq = seq;
+		ev[*n].id = id;
+		ev[*n].type = type;
+		ev[*n].old_status = o;
+		ev[*n].new_status = nw;
+		(*n)++;
+	}
+	free(buf);
+	return ret;
+}
+
+/*
+ * Put the test provider back as loaded: every op answers 0 at once, no
+ * command inside reenumerate, the event log empty, registered.
+ */
+int ip_tp_reset(void)
+{
+	int ret = 0;
+
+	ret |= ip_tp_write_int("set_result", 0);
+	ret |= ip_tp_write_int("set_sleep_ms", 0);
+	ret |= ip_tp_write_int("reenum_result", 0);
+	ret |= ip_tp_write_int("refresh_result", 0);
+	ret |= ip_tp_write("reenum_cmd", "\n");
+	ret |= ip_tp_write("events", "\n");
+	if (ret)
+		return -EIO;
+	ret = ip_tp_cmd("register", NULL);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+/* /sys/module/@module/refcnt. */
+int ip_module_refcnt(const char *module, long *refcnt)
+{
+	char path[128], buf[32];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", module);
+	ret = ip_file_read(path, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	return sscanf(buf, "%ld", refcnt) == 1 ? 0 : -EPROTO;
+}
+
+/* ---------------------------------------------------------------------
+ * Userspace providers
+ */
+
+/* An O_RDONLY | O_NONBLOCK fd that WATCHes: the fd, or -errno. */
+int ip_watcher(void)
+{
+	int fd = ip_open(O_RDONLY | O_NONBLOCK), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = ip_ioctl(fd, ISCSI_PORTAL_IOC_WATCH, NULL);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * Read every record queued on the O_NONBLOCK watcher @fd into @ev (room
+ * for @max).  Returns how many, -ENOSPC if more than @max, or -errno.
+ */
+int ip_drain_events(int fd, struct iscsi_portal_event *ev, size_t max)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	for (;;) {
+		if (n == max) {
+			struct iscsi_portal_event extra;
+
+			r = read(fd, &extra, sizeof(extra));
+			return r < 0 && errno == EAGAIN ? (int)n : -ENOSPC;
+		}
+		r = read(fd, &ev[n], (max - n) * sizeof(*ev));
+		if (r < 0)
+			return errno == EAGAIN ? (int)n : -errno;
+		if (r == 0 || r % sizeof(*ev))
+			return -EPROTO;
+		n += (size_t)r / sizeof(*ev);
+	}
+}
+
+/* PROVIDER_ATTACH @fd as provider @name (copied into a zeroed name). */
+int ip_attach(int fd, const char *name, __u32 timeout_ms)
+{
+	struct iscsi_portal_provider_attach at;
+
+	memset(&at, 0, sizeof(at));
+	at.timeout_ms = timeout_ms;
+	strncpy(at.name, name, sizeof(at.name) - 1);
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, &at);
+}
+
+int ip_reply(int fd, __u64 cookie, __s32 result)
+{
+	struct iscsi_portal_reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.cookie = cookie;
+	r.result = result;
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_PROVIDER_REPLY, &r);
+}
+
+/*
+ * read() up to @max request records (the buffer 0xcc-filled first).
+ * Returns how many, -EPROTO for a size that is not a whole number of
+ * records, or -errno.
+ */
+int ip_read_reqs(int fd, struct iscsi_portal_request *r, size_t max)
+{
+	ssize_t n;
+
+	fill_cc(r, max * sizeof(*r));
+	n = read(fd, r, max * sizeof(*r));
+	if (n < 0)
+		return -errno;
+	if (n % sizeof(*r))
+		return -EPROTO;
+	return (int)(n / sizeof(*r));
+}
+
+/* GET_PROVIDER of @id, the output 0xcc-filled first. */
+int ip_get_provider(int fd, __u64 id, struct iscsi_portal_provider_info *pi)
+{
+	fill_cc(pi, sizeof(*pi));
+	pi->id = id;
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_PROVIDER, pi);
+}
+
+int ip_set_status_flags(int fd, __u64 id, __u32 status, __u32 flags)
+{
+	struct iscsi_portal_status_arg st;
+
+	memset(&st, 0, sizeof(st));
+	st.id = id;
+	st.status = status;
+	st.flags = flags;
+	return ip_ioctl(fd, ISCSI_PORTAL_IOC_SET_STATUS, &st);
+}
+
+/*
+ * The system call of task @task ("/proc/PID" or "/proc/self/task/TID")
+ * and its first two arguments.  0, -EAGAIN outside a system call, -errno.
+ */
+int ip_task_syscall2(const char *task, long *nr, unsigned long *arg0,
+		     unsigned long *arg1)
+{
+	char path[96], buf[256];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/syscall", task);
+	n = ip_file_read(path, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	if (sscanf(buf, "%ld %lx %lx", nr, arg0, arg1) != 3 || *nr < 0)
+		return -EAGAIN;
+	return 0;
+}
+
+static char ip_proc_state(const char *task)
+{
+	char path[96], buf[512], *p;
+
+	snprintf(path, sizeof(path), "%s/stat", task);
+	if (ip_file_read(path, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Wait until @task sleeps (S or D) inside ioctl(_, @cmd, _), seen so twice
+ * with its system call read in between, or *@done (atomic, may be NULL)
+ * is set.  A SET on a userspace provider's portal that sleeps there waits
+ * for the provider's reply (its request is queued), since no other sleep
+ * of that call lasts (set_delay_ms must be 0).  0, -ESRCH (done first),
+ * or -ETIMEDOUT after IP_HANG_MS: a guard against a hang, not a verdict.
+ */
+int ip_wait_in_ioctl(const char *task, unsigned long cmd, const int *done)
+{
+	uint64_t end = ip_now_ms() + IP_HANG_MS;
+	unsigned long a0, a1;
+	char st;
+	long nr;
+
+	do {
+		if (done && __atomic_load_n(done, __ATOMIC_ACQUIRE))
+			return -ESRCH;
+		st = ip_proc_state(task);
+		if ((st == 'S' || st == 'D') &&
+		    !ip_task_syscall2(task, &nr, &a0, &a1) &&
+		    nr == SYS_ioctl && (unsigned int)a1 == (unsigned int)cmd &&
+		    ip_proc_state(task) == st)
+			return 0;
+		if (!st)
+			return -ESRCH;
+		usleep(300);
+	} while (ip_now_ms() <= end);
+	return -ETIMEDOUT;
+}
+
+int ip_wait_thread_in_ioctl(pid_t tid, unsigned long cmd, const int *done)
+{
+	char task[64];
+
+	snprintf(task, sizeof(task), "/proc/self/task/%d", (int)tid);
+	return ip_wait_in_ioctl(task, cmd, done);
+}
+
+int ip_wait_pid_in_ioctl(pid_t pid, unsigned long cmd)
+{
+	char task[64];
+
+	snprintf(task, sizeof(task), "/proc/%d", (int)pid);
+	return ip_wait_in_ioctl(task, cmd, NULL);
 }
 
 /* ---------------------------------------------------------------------

@@ -60,6 +60,7 @@
 #define IP_DEFAULT_MAX_PORTALS		65536
 #define IP_DEFAULT_EVENT_QUEUE_LEN	4096
 #define IP_DEFAULT_MAX_WATCHERS		256
+#define IP_DEFAULT_PROVIDER_TIMEOUT_MS	30000
 
 /*
  * How long set_delay_ms / table_delay_ms hold a call's window open in the
@@ -188,6 +189,52 @@ int ip_module_unload(void);
 int ip_module_reload(const char *params);
 int ip_param_read(const char *name, uint64_t *val);
 int ip_module_ensure_default(void);
+
+/* --- The test provider module (test_provider/, its debugfs) -------- */
+
+#define IP_TP_MODULE_NAME	"test_iscsi_portal_provider"
+#define IP_TP_NAME		"test_provider"	/* its provider name */
+#define IP_TP_DIR		"/sys/kernel/debug/test_iscsi_portal_provider"
+#define IP_TP_KO_ENV		"ISCSI_PORTAL_TEST_KO"
+#define IP_TP_KO_DEFAULT	"/lib/iscsi_portal/test_iscsi_portal_provider.ko"
+
+struct ip_tp_calls {
+	uint64_t set, reenumerate, refresh;
+};
+
+const char *ip_tp_ko_path(void);
+bool ip_tp_loaded(void);
+int ip_tp_load(void);
+int ip_tp_unload(void);
+int ip_tp_cmd(const char *cmd, __u64 *id);
+int ip_tp_add(const struct iscsi_portal_addr *a, __u32 status, __u64 *id);
+int ip_tp_add_unique(int family, __u32 status, __u64 *id,
+		     struct iscsi_portal_addr *addr);
+int ip_tp_remove(__u64 id);
+int ip_tp_report(__u64 id, __u32 status);
+int ip_tp_read(const char *file, char *buf, size_t len);
+int ip_tp_write(const char *file, const char *val);
+int ip_tp_write_int(const char *file, long long val);
+int ip_tp_calls(struct ip_tp_calls *c);
+int ip_tp_last_set(__u64 v[4]);
+int ip_tp_events(struct iscsi_portal_event *ev, size_t max, size_t *n);
+int ip_tp_reset(void);
+int ip_module_refcnt(const char *module, long *refcnt);
+
+/* --- Userspace providers (API 2) ------------------------------------- */
+
+int ip_watcher(void);
+int ip_drain_events(int fd, struct iscsi_portal_event *ev, size_t max);
+int ip_attach(int fd, const char *name, __u32 timeout_ms);
+int ip_reply(int fd, __u64 cookie, __s32 result);
+int ip_read_reqs(int fd, struct iscsi_portal_request *r, size_t max);
+int ip_get_provider(int fd, __u64 id, struct iscsi_portal_provider_info *pi);
+int ip_set_status_flags(int fd, __u64 id, __u32 status, __u32 flags);
+int ip_task_syscall2(const char *task, long *nr, unsigned long *arg0,
+		     unsigned long *arg1);
+int ip_wait_in_ioctl(const char *task, unsigned long cmd, const int *done);
+int ip_wait_thread_in_ioctl(pid_t tid, unsigned long cmd, const int *done);
+int ip_wait_pid_in_ioctl(pid_t pid, unsigned long cmd);
 
 /* --- Capabilities (raw capget/capset: no libcap dependency) ---------- */
 
