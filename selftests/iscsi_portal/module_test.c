@@ -2,8 +2,10 @@
 /*
  * module_test - module lifetime and parameters (CONTRACT section 4):
  * unload refused while an fd is open, max_portals / event_queue_len /
- * max_watchers ranges, ENOSPC at max_portals and at max_watchers, a fresh
- * table after reload.
+ * max_watchers / provider_timeout_ms ranges, ENOSPC at max_portals and at
+ * max_watchers, provider_timeout_ms as a userspace provider's default
+ * timeout, a fresh table after reload.  The test provider module, which
+ * would keep iscsi_portal loaded, is unloaded first.
  *
  * The module file is $ISCSI_PORTAL_KO (default /lib/iscsi_portal/
  * iscsi_portal.ko), loaded with finit_module() and removed with
@@ -27,6 +29,8 @@ FIXTURE_SETUP(module)
 	self->fd = -1;
 	for (i = 0; i < NW; i++)
 		self->w[i] = -1;
+	if (ip_tp_loaded())
+		ASSERT_EQ(0, ip_tp_unload());
 	ASSERT_EQ(0, ip_module_ensure_default())
 		TH_LOG("cannot (re)load %s", ip_ko_path());
 	ASSERT_TRUE(ip_module_loaded());
@@ -106,6 +110,7 @@ TEST_F(module, default_parameters)
 	expect_param(_metadata, "max_portals", IP_DEFAULT_MAX_PORTALS);
 	expect_param(_metadata, "event_queue_len", IP_DEFAULT_EVENT_QUEUE_LEN);
 	expect_param(_metadata, "max_watchers", IP_DEFAULT_MAX_WATCHERS);
+	expect_param(_metadata, "provider_timeout_ms", IP_DEFAULT_PROVIDER_TIMEOUT_MS);
 }
 
 TEST_F(module, out_of_range_parameters_einval)
@@ -118,6 +123,9 @@ TEST_F(module, out_of_range_parameters_einval)
 		"max_watchers=0", "max_watchers=65537", "max_watchers=4294967295",
 		"max_portals=4 event_queue_len=4 max_watchers=0",
 		"max_watchers=4 event_queue_len=0",
+		"provider_timeout_ms=0", "provider_timeout_ms=600001",
+		"provider_timeout_ms=4294967295",
+		"max_portals=4 provider_timeout_ms=0",
 	};
 	unsigned int i;
 
@@ -160,6 +168,47 @@ TEST_F(module, parameter_limits_load)
 	self->w[0] = ip_open(O_RDONLY);
 	ASSERT_LE(0, self->w[0]);
 	EXPECT_EQ(-ENOSPC, ip_ioctl(self->w[0], ISCSI_PORTAL_IOC_WATCH, NULL));
+	close(self->w[0]);
+	self->w[0] = -1;
+
+	reload(_metadata, self, "provider_timeout_ms=600000");
+	expect_param(_metadata, "provider_timeout_ms", 600000);
+	reload(_metadata, self, "provider_timeout_ms=1");
+	expect_param(_metadata, "provider_timeout_ms", 1);
+}
+
+/*
+ * SET on a portal of a provider that never answers: ETIMEDOUT after the
+ * provider's timeout, ATTACH's timeout_ms, or provider_timeout_ms when it
+ * is 0.  Each timeout here is short (the other is 600 s), so a SET that
+ * took the wrong one would hang the test: the ETIMEDOUT proves which one
+ * it took.  Faults caught: the parameter ignored (30 s default or
+ * timeout_ms 0 taken as "none"), ATTACH's own timeout ignored.
+ */
+static void unanswered_set(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(module) *self, __u32 attach_ms)
+{
+	struct iscsi_portal_info info;
+	__u64 id;
+
+	self->w[0] = ip_open(O_RDWR);
+	ASSERT_LE(0, self->w[0]);
+	ASSERT_EQ(0, ip_attach(self->w[0], "mute", attach_ms));
+	ASSERT_EQ(0, ip_add_unique(self->w[0], AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
+				   &id, NULL));
+	EXPECT_EQ(-ETIMEDOUT, ip_set_status(self->fd, id, ISCSI_PORTAL_STATUS_OFFLINE));
+	ASSERT_EQ(0, ip_get_info(self->fd, id, &info));
+	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_ONLINE, info.status);
+	close(self->w[0]);
+	self->w[0] = -1;
+}
+
+TEST_F(module, provider_timeout_ms_is_the_default_timeout)
+{
+	reload(_metadata, self, "provider_timeout_ms=200");
+	unanswered_set(_metadata, self, 0);
+	reload(_metadata, self, "provider_timeout_ms=600000");
+	unanswered_set(_metadata, self, 200);
 }
 
 TEST_F(module, max_portals_enospc)
