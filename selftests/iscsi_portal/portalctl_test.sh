@@ -13,11 +13,15 @@
 # exit, even after a failure.
 set -u
 
-PLAN=28
+PLAN=31
 DBG=/sys/kernel/debug/iscsi_portal
 DEV=/dev/iscsi_portal
 KO=${ISCSI_PORTAL_KO:-/lib/iscsi_portal/iscsi_portal.ko}
 PARAMS=/sys/module/iscsi_portal/parameters
+# The selftests' in-kernel provider (test_provider/), driven by its debugfs.
+TPKO=${ISCSI_PORTAL_TEST_KO:-/lib/iscsi_portal/test_iscsi_portal_provider.ko}
+TPDIR=/sys/kernel/debug/test_iscsi_portal_provider
+tp_loaded=0	# loaded here, unloaded on exit
 
 T=$(mktemp -d /tmp/portalctl_test.XXXXXX) || exit 1
 PCTL=$(command -v portalctl) || PCTL=
@@ -45,6 +49,10 @@ TIME_RE='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9
 # ---- cleanup ---------------------------------------------------------------
 
 cleanup() {
+	if [ "$tp_loaded" = 1 ]; then
+		rmmod test_iscsi_portal_provider || echo "# cleanup: rmmod test_iscsi_portal_provider failed"
+		tp_loaded=0
+	fi
 	for p in $bgpids; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -169,14 +177,21 @@ fmt_table() {
 	}'
 }
 
-HDR='ID ADDRESS STATUS FLAGS GENERATION'
+HDR='ID ADDRESS STATUS FLAGS GENERATION PROVIDER'
 
-# table ROW...: the expected table holding these rows ("ID ADDR STATUS FLAGS GEN").
+# table ROW...: the expected table holding these rows ("ID ADDR STATUS FLAGS
+# GEN [PROVIDER]"); a row without a PROVIDER cell is a portal of none.
 table() {
 	{
 		echo "$HDR"
 		for r in "$@"; do
-			echo "$r"
+			# shellcheck disable=SC2086 # counting the cells
+			set -- $r
+			if [ $# = 5 ]; then
+				echo "$r none"
+			else
+				echo "$r"
+			fi
 		done
 	} | fmt_table
 }
@@ -191,16 +206,19 @@ status_value() {
 	esac
 }
 
-# jobj ID ADDR PORT SCOPE STATUS BUSY GEN: the JSON object of one portal.
+# jobj ID ADDR PORT SCOPE STATUS BUSY GEN [FLAGS PROVIDER ORPHAN]: the JSON
+# object of one portal; by default of no provider (flags from BUSY,
+# "provider":null, "orphan":false).  PROVIDER is the JSON value: null or
+# "\"name\"".
 jobj() {
 	case "$2" in
 	\[*) j_fam=ipv6 ;;
 	*) j_fam=ipv4 ;;
 	esac
 	if [ "$6" = true ]; then j_flags=1; else j_flags=0; fi
-	printf '{"id":%s,"address":"%s","family":"%s","port":%s,"scope_id":%s,"status":"%s","status_value":%s,"busy":%s,"flags":%s,"generation":%s}' \
+	printf '{"id":%s,"address":"%s","family":"%s","port":%s,"scope_id":%s,"status":"%s","status_value":%s,"busy":%s,"flags":%s,"generation":%s,"provider":%s,"orphan":%s}' \
 		"$1" "$2" "$j_fam" "$3" "$4" "$5" "$(status_value "$5")" "$6" \
-		"$j_flags" "$7"
+		"${8:-$j_flags}" "$7" "${9:-null}" "${10:-false}"
 }
 
 # add_ok SHOWN STATUS ARGS...: `portalctl add ARGS` succeeds printing
@@ -470,9 +488,9 @@ want_file "$T/out" stdout "$(cat "$T/aligned")"
 	fail "list: bad header: $(head -n 1 "$T/out")"
 rows=$(($(wc -l <"$T/out") - 1))
 [ "$rows" = "$vcount" ] || fail "list: $rows rows, version says $vcount portals"
-for r in "$v4 203.0.113.10:3261 online - 0" "$v4d 203.0.113.11:3260 online - 0" \
-	 "$v6 [2001:db8:c7::1]:3262 online - 0" "$v6d [2001:db8:c7::2]:3260 online - 0" \
-	 "$ll [fe80::c7:1%1]:3263 online - 0" "$off 203.0.113.12:3264 offline - 0"; do
+for r in "$v4 203.0.113.10:3261 online - 0 none" "$v4d 203.0.113.11:3260 online - 0 none" \
+	 "$v6 [2001:db8:c7::1]:3262 online - 0 none" "$v6d [2001:db8:c7::2]:3260 online - 0 none" \
+	 "$ll [fe80::c7:1%1]:3263 online - 0 none" "$off 203.0.113.12:3264 offline - 0 none"; do
 	awk '{ $1 = $1; print }' "$T/out" | grep -qxF "$r" || fail "list: no row '$r'"
 done
 tst_end
@@ -488,7 +506,7 @@ awk '{ s = substr($0, 2, length($0) - 2); gsub(/\},\{/, "}\n{", s); if (s != "")
 	"$T/out" >"$T/objs"
 objs=$(wc -l <"$T/objs")
 [ "$objs" = "$vcount" ] || fail "list --json: $objs objects, version says $vcount portals"
-if grep -Evx '\{"id":[1-9][0-9]*,"address":"[^"]+","family":"ipv(4|6)","port":[0-9]+,"scope_id":[0-9]+,"status":"[a-z_]+(\([0-9]+\))?","status_value":[0-9]+,"busy":(true|false),"flags":[0-9]+,"generation":[0-9]+\}' \
+if grep -Evx '\{"id":[1-9][0-9]*,"address":"[^"]+","family":"ipv(4|6)","port":[0-9]+,"scope_id":[0-9]+,"status":"[a-z_]+(\([0-9]+\))?","status_value":[0-9]+,"busy":(true|false),"flags":[0-9]+,"generation":[0-9]+,"provider":(null|"[^"]*"),"orphan":(true|false)\}' \
 	"$T/objs" >"$T/badobjs"; then
 	fail "list --json: malformed objects:"
 	sed 's/^/#   /' "$T/badobjs"
@@ -603,7 +621,7 @@ t 1 "" "portalctl: report $bz failed: $E_BUSY" report "$bz" failed
 t 1 "" "portalctl: remove $bz: $E_BUSY" remove "$bz"
 t 0 "$(jobj "$bz" 203.0.113.15:3265 3265 0 online true 2)" "" --json get "$bz"
 pc list
-awk '{ $1 = $1; print }' "$T/out" | grep -qxF "$bz 203.0.113.15:3265 online busy 2" ||
+awk '{ $1 = $1; print }' "$T/out" | grep -qxF "$bz 203.0.113.15:3265 online busy 2 none" ||
 	fail "list: no busy row for $bz"
 # Other portals are not busy.
 t 0 "$(table "$v4d 203.0.113.11:3260 online - 0")" "" get "$v4d"
@@ -705,6 +723,91 @@ else
 	t 0 "$(table "$v4 203.0.113.10:3261 online - 6")" "" get "$v4"
 	tst_end
 fi
+
+# ---- a provider's portals (the test provider module) -------------------------
+
+# tp_cmd CMD: run one command of the test provider; its result on stdout.
+tp_cmd() {
+	echo "$1" >"$TPDIR/cmd" && cat "$TPDIR/cmd"
+}
+
+E_OWNED="permission denied: provider 'test_provider' owns the portal (only it may remove it or report its status) (E_ACCESSDENIED 0x80070005)"
+E_GONE="the portal's provider is gone (orphan), or a provider failed (VDS_E_PROVIDER_FAILURE 0x80042442)"
+tp=
+
+# 23a
+tst_begin "a provider's portal: its name in list and get, set --drop-sessions, EPERM naming it"
+if ! insmod "$TPKO"; then
+	fail "insmod $TPKO failed"
+else
+	tp_loaded=1
+	r=$(tp_cmd "add 203.0.113.60 3290 1")
+	tp=${r#0 }
+	case "$r" in
+	"0 "[1-9]*) ours="$ours $tp" ;;
+	*) fail "the test provider's add: '$r'"; tp= ;;
+	esac
+fi
+if [ -n "$tp" ]; then
+	t 0 "$(table "$tp 203.0.113.60:3290 online provider 0 test_provider")" "" get "$tp"
+	t 0 "$(jobj "$tp" 203.0.113.60:3290 3290 0 online false 0 2 '"test_provider"' false)" "" \
+		--json get "$tp"
+	pc list
+	awk '{ $1 = $1; print }' "$T/out" |
+		grep -qxF "$tp 203.0.113.60:3290 online provider 0 test_provider" ||
+		fail "list: no row for the provider's portal $tp"
+	t 0 "" "" set "$tp" offline --drop-sessions
+	[ "$(cat "$TPDIR/last_set")" = "$tp 1 4 1" ] ||
+		fail "the provider got '$(cat "$TPDIR/last_set")', expected '$tp 1 4 1'"
+	t 0 "$(table "$tp 203.0.113.60:3290 offline provider 1 test_provider")" "" get "$tp"
+	t 1 "" "portalctl: set $tp online --drop-sessions: --drop-sessions goes with offline only (E_INVALIDARG 0x80070057)" \
+		set "$tp" online --drop-sessions
+	t 1 "" "portalctl: set $v4d offline --drop-sessions: the portal has no provider, or its provider cannot end sessions (VDS_E_NOT_SUPPORTED 0x80042400)" \
+		set "$v4d" offline --drop-sessions
+	t 1 "" "portalctl: remove $tp: $E_OWNED" remove "$tp"
+	t 1 "" "portalctl: report $tp failed: $E_OWNED" report "$tp" failed
+	t 0 "$(table "$tp 203.0.113.60:3290 offline provider 1 test_provider")" "" get "$tp"
+fi
+tst_end
+
+# 23b
+tst_begin "a provider's errno is the set's, and reenumerate's"
+if [ -n "$tp" ] && [ "$tp_loaded" = 1 ]; then
+	echo -110 >"$TPDIR/set_result"
+	t 1 "" "portalctl: set $tp online: the portal's provider did not answer in time (HRESULT_FROM_WIN32(ERROR_TIMEOUT) 0x800705B4)" \
+		set "$tp" online
+	echo -98 >"$TPDIR/set_result"
+	t 1 "" "portalctl: set $tp online: the portal's address and port are in use (HRESULT_FROM_WIN32(WSAEADDRINUSE) 0x80072740)" \
+		set "$tp" online
+	echo 0 >"$TPDIR/set_result"
+	t 0 "$(table "$tp 203.0.113.60:3290 offline provider 1 test_provider")" "" get "$tp"
+	echo -19 >"$TPDIR/reenum_result"
+	t 1 "" "portalctl: reenumerate: No such device (VDS_E_PROVIDER_FAILURE 0x80042442)" reenumerate
+	echo 0 >"$TPDIR/reenum_result"
+	t 0 "" "" reenumerate
+else
+	fail "no provider's portal (see the test before)"
+fi
+tst_end
+
+# 23c
+tst_begin "the provider gone: its portal an orphan in list and get, set refused, remove works"
+if [ -n "$tp" ] && rmmod test_iscsi_portal_provider; then
+	tp_loaded=0
+	t 0 "$(table "$tp 203.0.113.60:3290 unknown orphan 2 orphan")" "" get "$tp"
+	t 0 "$(jobj "$tp" 203.0.113.60:3290 3290 0 unknown false 2 4 null true)" "" --json get "$tp"
+	pc list
+	awk '{ $1 = $1; print }' "$T/out" |
+		grep -qxF "$tp 203.0.113.60:3290 unknown orphan 2 orphan" ||
+		fail "list: no orphan row for $tp"
+	t 1 "" "portalctl: set $tp online: $E_GONE" set "$tp" online
+	t 1 "" "portalctl: report $tp failed: $E_GONE" report "$tp" failed
+	t 0 "" "" remove "$tp"
+	t 1 "" "portalctl: get $tp: $E_DELETED" get "$tp"
+else
+	fail "no provider's portal, or rmmod test_iscsi_portal_provider failed"
+fi
+tst_end
 
 # ---- watch -------------------------------------------------------------------
 
