@@ -181,6 +181,25 @@ static int write_atomic(const char *path, const char *buf, size_t len)
 	return 0;
 }
 
+/* mkdir -p @dir, mode 0755; 0 or -errno. */
+static int mkdir_parents(const char *dir)
+{
+	char buf[PATH_MAX], *p, was;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (p = buf + 1; ; p++) {
+		if (*p && *p != '/')
+			continue;
+		was = *p;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = was;
+		if (!was)
+			return 0;
+	}
+}
+
 int cmd_save(struct ctx *c, int argc, char **argv)
 {
 	const char *path = PORTALCTL_SAVE_FILE;
@@ -210,8 +229,8 @@ int cmd_save(struct ctx *c, int argc, char **argv)
 	}
 	/* The default directory is created (the systemd unit does too). */
 	if (!strcmp(path, PORTALCTL_SAVE_FILE) &&
-	    mkdir(PORTALCTL_SAVE_DIR, 0755) && errno != EEXIST) {
-		ret = file_fail("save", path, "mkdir " PORTALCTL_SAVE_DIR, errno);
+	    (ret = mkdir_parents(PORTALCTL_SAVE_DIR))) {
+		ret = file_fail("save", path, "mkdir " PORTALCTL_SAVE_DIR, -ret);
 		free(text);
 		return ret;
 	}
