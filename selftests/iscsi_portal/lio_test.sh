@@ -213,9 +213,10 @@ no_established() {
 	[ -z "$(tcp_lines "$1" 01)" ]
 }
 
-# sessions_of TARGET: the initiator names of its sessions (LIO's view).
+# sessions_of TARGET: the initiator names of its sessions (LIO's view; it
+# ends each name with a newline and a NUL).
 sessions_of() {
-	cat "$ISCSI/$1/tpgt_1/dynamic_sessions" 2>/dev/null
+	tr -d '\000' <"$ISCSI/$1/tpgt_1/dynamic_sessions" 2>/dev/null
 }
 
 # has_session TARGET INITIATOR (iSCSI names compare without case: LIO
@@ -406,8 +407,9 @@ perf_start() {
 	perfpid=$!
 	bgpids="$bgpids $perfpid"
 	poll 200 has_session "$T1" "$INI:$2" && return 0
-	fail "iscsi-perf $2 through $1: no session after 20 s:"
-	show "$T/perf.$2"
+	fail "iscsi-perf $2 through $1: no session after 20 s; LIO has:"
+	sessions_of "$T1" | show
+	tr '\r' '\n' <"$T/perf.$2" | tail -n 3 | show
 	return 1
 }
 
