@@ -1,0 +1,437 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# saverestore_test.sh - portalctl save and restore (issue 15, portalctl(8))
+# against the real module: the versioned JSON of the portals that have no
+# provider, the atomic save, restore's per-portal report, a second restore
+# that changes nothing, a portal already there kept, a portal that fails
+# alone (all or nothing per portal), a malformed file refused with its line
+# and column before anything changes.
+#
+# Runs inside the test VM (busybox sh, root, module loaded, portalctl on
+# PATH) and prints TAP ending with a kselftest "# Totals:" line.  The table
+# is shared with the other selftests: only the portals of 198.18.5.0/24 and
+# 2001:db8:5a7e::/48 are looked at (a save's other lines are left out of
+# the comparisons), and "changes nothing" is the table generation staying
+# put.  The module is reloaded with a small max_portals for the failing
+# portal, and reloaded as it was on exit, even after a failure; the test
+# provider module is unloaded, /var/lib/iscsi-portal removed if made here.
+set -u
+
+PLAN=11
+DEV=/dev/iscsi_portal
+KO=${ISCSI_PORTAL_KO:-/lib/iscsi_portal/iscsi_portal.ko}
+TP_KO=${KO%/*}/test_iscsi_portal_provider.ko
+TP=/sys/kernel/debug/test_iscsi_portal_provider
+DEFAULT=/var/lib/iscsi-portal/portals.json
+
+T=$(mktemp -d /tmp/saverestore_test.XXXXXX) || exit 1
+n=0
+npass=0
+nfail=0
+nskip=0
+reloaded=0	# the module was reloaded with other parameters
+tp_loaded=0
+made_var=
+
+A1=198.18.5.1:3260
+A2=198.18.5.2:3261
+A3='[2001:db8:5a7e::3]:3260'
+A4=198.18.5.4:3260
+A5=198.18.5.5:3260
+
+# ---- cleanup ---------------------------------------------------------------
+
+# remove_ours: every portal of our ranges that no provider owns.
+remove_ours() {
+	portalctl --json list 2>/dev/null | tr '{' '\n' |
+		sed -En 's/^"id":([0-9]+),"address":"(198\.18\.5\.[0-9]+:[0-9]+|\[2001:db8:5a7e::[0-9a-f:]*\]:[0-9]+)".*"provider":null.*/\1/p' |
+		while read -r i; do
+			portalctl remove "$i" 2>/dev/null
+		done
+}
+
+cleanup() {
+	if [ "$tp_loaded" = 1 ]; then
+		tp_cmd unregister
+		rmmod test_iscsi_portal_provider 2>/dev/null
+		tp_loaded=0
+	fi
+	if [ "$reloaded" = 1 ]; then
+		rmmod iscsi_portal 2>/dev/null
+		insmod "$KO" || echo "# cleanup: insmod $KO failed"
+		reloaded=0
+	fi
+	remove_ours
+	[ -n "$made_var" ] && rm -rf "$made_var"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+# ---- TAP -------------------------------------------------------------------
+
+tst_begin() {
+	tname=$1
+	tfail=0
+}
+
+fail() {
+	tfail=1
+	printf '# %s: %s\n' "$tname" "$*"
+}
+
+tst_end() {
+	n=$((n + 1))
+	if [ "$tfail" = 0 ]; then
+		echo "ok $n $tname"
+		npass=$((npass + 1))
+	else
+		echo "not ok $n $tname"
+		nfail=$((nfail + 1))
+	fi
+}
+
+tst_skip() {
+	n=$((n + 1))
+	echo "ok $n $1 # SKIP $2"
+	nskip=$((nskip + 1))
+}
+
+# ---- running portalctl and checking what it printed ----------------------
+
+# pc ARGS...: run portalctl; $rc, $T/out, $T/err.
+pc() {
+	last="portalctl $*"
+	portalctl "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+}
+
+# want_file FILE WHAT EXPECTED: FILE holds exactly EXPECTED and a newline
+# (nothing at all when EXPECTED is empty).
+want_file() {
+	if [ -z "$3" ]; then
+		[ -s "$1" ] || return 0
+		fail "$last: expected no $2, got:"
+		sed 's/^/#   /' "$1"
+		return 1
+	fi
+	printf '%s\n' "$3" >"$T/expect"
+	cmp -s "$T/expect" "$1" && return 0
+	fail "$last: $2 differs (--- expected +++ got):"
+	diff -u "$T/expect" "$1" | sed '1,2d; s/^/#   /'
+	return 1
+}
+
+want_rc() {
+	[ "$rc" = "$1" ] || fail "$last: exit status $rc, expected $1"
+}
+
+# t RC OUT ERR ARGS...: portalctl ARGS exits RC printing exactly OUT and ERR.
+t() {
+	t_rc=$1 t_out=$2 t_err=$3
+	shift 3
+	pc "$@"
+	want_rc "$t_rc"
+	want_file "$T/out" stdout "$t_out"
+	want_file "$T/err" stderr "$t_err"
+}
+
+# gen: the table generation now.
+gen() {
+	portalctl --json version | sed -n 's/.*"table_generation":\([0-9]*\)}$/\1/p'
+}
+
+# id_of ADDR: the id of portal ADDR ("" when there is none).
+id_of() {
+	portalctl --json list | tr '{' '\n' |
+		grep -F "\"address\":\"$1\"" | sed -n 's/^"id":\([0-9]*\),.*/\1/p'
+}
+
+# saved_count: how many portals save writes (no provider, no orphan).
+saved_count() {
+	portalctl --json list | tr '{' '\n' | grep -c '"provider":null,"orphan":false}'
+}
+
+# ours_of FILE: the lines of a saved FILE that are portals of our ranges.
+ours_of() {
+	grep -E '"address": "(198\.18\.5\.|\[2001:db8:5a7e::)' "$1"
+}
+
+# want_portal ADDR STATUS GEN: the table has ADDR with STATUS, generation
+# GEN, no provider.
+want_portal() {
+	w_id=$(id_of "$1")
+	if [ -z "$w_id" ]; then
+		fail "portal $1 is not in the table"
+		return
+	fi
+	pc get "$w_id"
+	printf 'ID ADDRESS STATUS FLAGS GENERATION PROVIDER\n%s %s %s - %s none\n' \
+		"$w_id" "$1" "$2" "$3" | awk '
+		{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
+		END { for (r = 1; r <= NR; r++) { l = ""; for (i = 1; i < 6; i++) l = l sprintf("%-" w[i] "s  ", c[r, i]); print l c[r, 6] } }' \
+		>"$T/want_get"
+	want_file "$T/out" "get $w_id" "$(cat "$T/want_get")"
+}
+
+want_absent() {
+	[ -z "$(id_of "$1")" ] || fail "portal $1 is in the table"
+}
+
+tp_cmd() {
+	echo "$*" >"$TP/cmd" 2>/dev/null
+}
+
+# A saved file of our portals A1 (online), A2 (offline), A3 (failed).
+FILE3='{
+  "format": "iscsi-portal-portals",
+  "version": 1,
+  "portals": [
+    {"address": "198.18.5.1:3260", "status": "online"},
+    {"address": "198.18.5.2:3261", "status": "offline"},
+    {"address": "[2001:db8:5a7e::3]:3260", "status": "failed"}
+  ]
+}'
+
+echo "TAP version 13"
+echo "1..$PLAN"
+if ! command -v portalctl >/dev/null || [ ! -c "$DEV" ]; then
+	echo "# portalctl or $DEV missing"
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:1"
+	exit 1
+fi
+remove_ours
+
+# 1
+tst_begin "save: versioned JSON of the portals, each with its status"
+portalctl add "$A1" >/dev/null
+portalctl add "$A2" --status offline >/dev/null
+portalctl add "$A3" --status failed >/dev/null
+t 0 "saved $(saved_count) portals to $T/p.json" "" save "$T/p.json"
+if [ "$(sed -n '1,4p' "$T/p.json")" != '{
+  "format": "iscsi-portal-portals",
+  "version": 1,
+  "portals": [' ] || [ "$(tail -n 2 "$T/p.json")" != '  ]
+}' ]; then
+	fail "save: not the versioned format:"
+	sed 's/^/#   /' "$T/p.json"
+fi
+ours_of "$T/p.json" | sed 's/,$//' >"$T/ours"
+want_file "$T/ours" "our portals in the file" '    {"address": "198.18.5.1:3260", "status": "online"}
+    {"address": "198.18.5.2:3261", "status": "offline"}
+    {"address": "[2001:db8:5a7e::3]:3260", "status": "failed"}'
+# What save writes, restore reads: the file is refused by nothing.
+pc restore "$T/p.json"
+want_rc 0
+tst_end
+
+# 2
+tst_begin "save: a provider's portals and orphans are left out"
+if [ ! -f "$TP_KO" ]; then
+	tst_skip "$tname" "$TP_KO missing"
+else
+	insmod "$TP_KO" && tp_loaded=1
+	tp_cmd add 198.18.5.20 3260 1
+	owned=$(cut -d' ' -f2 "$TP/cmd" 2>/dev/null)
+	tp_cmd add 198.18.5.21 3260 4
+	orphan=$(cut -d' ' -f2 "$TP/cmd" 2>/dev/null)
+	tp_cmd unregister
+	tp_cmd register
+	# Only the first is the provider's again; the second stays an orphan.
+	tp_cmd add 198.18.5.20 3260 1
+	if [ -z "$owned" ] || [ -z "$orphan" ]; then
+		fail "test provider: add failed ($(cat "$TP/cmd" 2>/dev/null))"
+	fi
+	t 0 "saved $(saved_count) portals to $T/p2.json" "" save "$T/p2.json"
+	if grep -q '198\.18\.5\.2[01]' "$T/p2.json"; then
+		fail "save wrote a provider's portal or an orphan:"
+		grep '198\.18\.5\.2[01]' "$T/p2.json" | sed 's/^/#   /'
+	fi
+	ours_of "$T/p2.json" | sed 's/,$//' >"$T/ours"
+	want_file "$T/ours" "our portals in the file" '    {"address": "198.18.5.1:3260", "status": "online"}
+    {"address": "198.18.5.2:3261", "status": "offline"}
+    {"address": "[2001:db8:5a7e::3]:3260", "status": "failed"}'
+	# The provider takes its portals with it (an orphan of ours is
+	# adopted by its address, then removed).
+	tp_cmd add 198.18.5.21 3260 4
+	tp_cmd remove "$owned"
+	tp_cmd remove "$orphan"
+	tp_cmd unregister
+	rmmod test_iscsi_portal_provider && tp_loaded=0
+	tst_end
+fi
+
+# 3
+tst_begin "save: atomic: a new file renamed over the old, no temporary left, a failure keeps the old"
+cp "$T/p.json" "$T/p.before"
+ino1=$(stat -c %i "$T/p.json")
+pc save "$T/p.json"
+want_rc 0
+ino2=$(stat -c %i "$T/p.json")
+[ "$ino1" != "$ino2" ] || fail "save rewrote $T/p.json in place (inode $ino1)"
+left=$(find "$T" -name 'p.json.tmp.*')
+[ -z "$left" ] || fail "temporary files left: $left"
+cmp -s "$T/p.before" "$T/p.json" || fail "a save of the same table wrote another file"
+# The device cannot be read: nothing is written.
+t 1 "" "portalctl: open $T/nodev: No such file or directory (is the iscsi_portal module loaded?)" \
+	--device "$T/nodev" save "$T/p.json"
+cmp -s "$T/p.before" "$T/p.json" || fail "a failed save changed $T/p.json"
+t 1 "" "portalctl: save $T/no/p.json: create a temporary file: No such file or directory" save "$T/no/p.json"
+[ ! -e "$T/no" ] || fail "save created $T/no"
+tst_end
+
+# 4
+tst_begin "save and restore without FILE: $DEFAULT, its directory created"
+if [ ! -d /var ]; then
+	made_var=/var
+elif [ ! -d /var/lib ]; then
+	made_var=/var/lib
+elif [ ! -d /var/lib/iscsi-portal ]; then
+	made_var=/var/lib/iscsi-portal
+fi
+pc save
+want_rc 0
+want_file "$T/err" stderr ""
+[ -f "$DEFAULT" ] || fail "save: no $DEFAULT"
+g0=$(gen)
+pc restore
+want_rc 0
+[ "$(tail -n 1 "$T/out" | sed 's/:.*//')" = "restored $DEFAULT" ] || fail "restore: $(tail -n 1 "$T/out")"
+[ "$(gen)" = "$g0" ] || fail "restore of what was just saved changed the table"
+tst_end
+
+# 5
+tst_begin "restore: each portal added with its saved status, a report line each"
+remove_ours
+printf '%s\n' "$FILE3" >"$T/three.json"
+g0=$(gen)
+pc restore "$T/three.json"
+want_rc 0
+want_file "$T/err" stderr ""
+want_file "$T/out" stdout "added $(id_of "$A1") $A1 online
+added $(id_of "$A2") $A2 offline
+added $(id_of "$A3") $A3 failed
+restored $T/three.json: 3 added, 0 kept, 0 failed"
+want_portal "$A1" online 0
+want_portal "$A2" offline 0
+want_portal "$A3" failed 0
+[ "$(gen)" = $((g0 + 3)) ] || fail "table generation $(gen), expected $((g0 + 3)): one ADD each"
+tst_end
+
+# 6
+tst_begin "restore again: every portal kept, the table unchanged"
+g0=$(gen)
+pc --json restore "$T/three.json"
+want_rc 0
+want_file "$T/err" stderr ""
+want_file "$T/out" stdout "{\"file\":\"$T/three.json\",\"added\":0,\"kept\":3,\"failed\":0,\"portals\":[{\"address\":\"$A1\",\"result\":\"kept\",\"id\":$(id_of "$A1"),\"status\":\"online\",\"status_value\":1},{\"address\":\"$A2\",\"result\":\"kept\",\"id\":$(id_of "$A2"),\"status\":\"offline\",\"status_value\":4},{\"address\":\"$A3\",\"result\":\"kept\",\"id\":$(id_of "$A3"),\"status\":\"failed\",\"status_value\":5}]}"
+[ "$(gen)" = "$g0" ] || fail "a second restore changed the table (generation $g0 -> $(gen))"
+tst_end
+
+# 7
+tst_begin "restore: a portal already there is kept as it is, not an error"
+portalctl remove "$(id_of "$A2")"
+portalctl set "$(id_of "$A1")" offline
+g0=$(gen)
+i1=$(id_of "$A1")
+i3=$(id_of "$A3")
+pc restore "$T/three.json"
+want_rc 0
+want_file "$T/err" stderr ""
+want_file "$T/out" stdout "kept $i1 $A1 offline (already a portal)
+added $(id_of "$A2") $A2 offline
+kept $i3 $A3 failed (already a portal)
+restored $T/three.json: 1 added, 2 kept, 0 failed"
+want_portal "$A1" offline 1
+want_portal "$A2" offline 0
+[ "$(gen)" = $((g0 + 1)) ] || fail "table generation $(gen), expected $((g0 + 1)): the one ADD"
+tst_end
+
+# bad TEXT MESSAGE: restore of a file holding TEXT fails with MESSAGE and
+# the table does not change.
+bad() {
+	printf '%s\n' "$1" >"$T/bad.json"
+	b_gen=$(gen)
+	t 1 "" "portalctl: restore $T/bad.json: $2" restore "$T/bad.json"
+	[ "$(gen)" = "$b_gen" ] || fail "a refused file changed the table"
+}
+
+# 8
+tst_begin "restore: a malformed file is refused with its line and column, nothing changed"
+remove_ours
+bad '{
+  "format": "iscsi-portal-portals",
+  "version": 1,
+  "portals": [
+    {"address": "198.18.5.1:3260", "status": "online"},
+    {"address": "198.18.5.2:3261" "status": "offline"}
+  ]
+}' "line 6, column 35: expected ',' or '}', found '\"'"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "198.18.5.1:3260", "status": "online"},
+  {"address": "198.18.5.300:3260", "status": "online"}]}' "line 3, column 15: invalid portal address \"198.18.5.300:3260\""
+bad '{"format": "iscsi-portal-portals", "version": 2, "portals": []}' "line 1, column 47: version 2: this portalctl reads version 1 only"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
+  {"address": "198.18.5.1:3260", "status": "online"},' "line 3, column 1: expected a value, found end of file"
+want_absent "$A1"
+want_absent "$A2"
+tst_end
+
+# 9
+tst_begin "restore: a portal that fails alone is reported; the others are restored whole"
+if rmmod iscsi_portal; then
+	reloaded=1
+	# An empty table with room for two portals: the third ADD fails.
+	insmod "$KO" max_portals=2 || fail "insmod $KO max_portals=2 failed"
+	pc restore "$T/three.json"
+	want_rc 1
+	want_file "$T/out" stdout "added $(id_of "$A1") $A1 online
+added $(id_of "$A2") $A2 offline
+failed $A3 failed: the portal table is full
+restored $T/three.json: 2 added, 0 kept, 1 failed"
+	want_file "$T/err" stderr "portalctl: restore $A3: the portal table is full (HRESULT_FROM_WIN32(ERROR_DISK_FULL) 0x80070070)"
+	want_portal "$A1" online 0
+	want_portal "$A2" offline 0
+	want_absent "$A3"
+	rmmod iscsi_portal && insmod "$KO" && reloaded=0
+else
+	fail "rmmod iscsi_portal failed (the module is in use)"
+fi
+tst_end
+
+# 10
+tst_begin "restore: --missing-ok, stdin, a file of another format"
+t 0 "nothing to restore: $T/none.json does not exist" "" restore --missing-ok "$T/none.json"
+t 1 "" "portalctl: restore $T/none.json: No such file or directory" restore "$T/none.json"
+printf '%s\n' '{"format": "iscsi-portal-portals", "version": 1, "portals": [{"address": "198.18.5.4", "status": "offline"}]}' >"$T/in.json"
+last="portalctl restore - <$T/in.json"
+portalctl restore - <"$T/in.json" >"$T/out" 2>"$T/err"
+rc=$?
+want_rc 0
+want_file "$T/out" stdout "added $(id_of "$A4") $A4 offline
+restored -: 1 added, 0 kept, 0 failed"
+bad '{"format": "something-else", "version": 1, "portals": [{"address": "198.18.5.5", "status": "online"}]}' \
+	"line 1, column 12: \"format\" is not \"iscsi-portal-portals\": not a file of portalctl save"
+want_absent "$A5"
+tst_end
+
+# 11
+tst_begin "version: no warning when the loaded module is portalctl's version"
+mv=$(cat /sys/module/iscsi_portal/version 2>/dev/null)
+pc --version
+want_rc 0
+if [ -z "$mv" ]; then
+	fail "/sys/module/iscsi_portal/version: the module has no version"
+else
+	want_file "$T/out" stdout "portalctl $mv
+module $mv"
+fi
+pc version
+want_rc 0
+want_file "$T/err" stderr ""
+tst_end
+
+echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:$nskip error:0"
+echo "$npass passed, $nfail failed"
+[ "$nfail" = 0 ]
