@@ -154,6 +154,34 @@ void pd_health(struct pd *pd)
 		report(pd, pd->portals[i]);
 }
 
+static void expect(struct pd *pd, const char *name, bool create)
+{
+	struct pd_expect *e;
+
+	if (pd->nexpect == sizeof(pd->expect) / sizeof(pd->expect[0]))
+		return;		/* then the echo is imported: harmless */
+	e = &pd->expect[pd->nexpect++];
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->create = create;
+}
+
+bool pd_expected(struct pd *pd, const char *name, bool create)
+{
+	for (size_t i = 0; i < pd->nexpect; i++) {
+		if (pd->expect[i].create == create &&
+		    !strcmp(pd->expect[i].name, name)) {
+			pd->expect[i] = pd->expect[--pd->nexpect];
+			return true;
+		}
+	}
+	return false;
+}
+
+void pd_expect_clear(struct pd *pd)
+{
+	pd->nexpect = 0;
+}
+
 /*
  * mkdir of an np, its attributes as they were.  configfs answers every
  * failure of LIO's with EINVAL: a bind with LIO's options tells the cause.
@@ -179,6 +207,7 @@ static int np_create(struct pd *pd, const struct portal *p,
 		pd_log(LOG_ERR, "mkdir %s: %s", path, strerror(-err));
 		return err;
 	}
+	expect(pd, loc->name, true);
 	err = lio_read_attrs(path, &now);
 	for (size_t i = 0; !err && i < loc->nattrs; i++) {
 		const struct np_attr *a = &loc->attrs[i];
@@ -193,8 +222,8 @@ static int np_create(struct pd *pd, const struct portal *p,
 				       a->name, a->value, strerror(-err));
 		}
 	}
-	if (err)
-		pd->ops->rmdir(pd->ctx, path);
+	if (err && !pd->ops->rmdir(pd->ctx, path))
+		expect(pd, loc->name, false);
 	return err;
 }
 
@@ -206,6 +235,8 @@ static int np_remove(struct pd *pd, const struct np_loc *loc)
 	err = lio_np_path(pd->cfs, loc, path, sizeof(path));
 	if (!err)
 		err = pd->ops->rmdir(pd->ctx, path);
+	if (!err)
+		expect(pd, loc->name, false);
 	if (err == -ENOENT)
 		err = 0;	/* gone already: what was wanted */
 	if (err)
@@ -395,40 +426,31 @@ static void restore(struct pd *pd, const struct portal *p,
 
 static int go_offline(struct pd *pd, struct portal *p, bool drop)
 {
-	struct np_loc *old = p->locs, *locs = NULL;
+	struct np_loc *old = p->locs, *locs;
 	size_t nold = p->nlocs, n = 0;
-	struct np_found *f;
-	size_t nf;
 	int err;
 
-	err = lio_scan(pd->cfs, &f, &nf);
-	if (err)
-		return err;
-	for (size_t i = 0; i < nf; i++)
-		if (ipl_addr_equal(&f[i].addr, &p->addr))
-			n++;
-	locs = calloc(n ?: 1, sizeof(*locs));
-	if (!locs) {
-		free(f);
+	/*
+	 * The TPGs that have the np now: the portal's list, which the import
+	 * keeps current (main.c imports pending configfs changes before a
+	 * SET), each checked and its attributes read afresh.
+	 */
+	locs = calloc(nold ?: 1, sizeof(*locs));
+	if (!locs)
 		return -ENOMEM;
+	for (size_t i = 0; i < nold; i++) {
+		char path[PATH_MAX];
+
+		locs[n] = old[i];
+		if (!lio_np_path(pd->cfs, &old[i], path, sizeof(path)) &&
+		    !lio_read_attrs(path, &locs[n]))
+			n++;
 	}
-	n = 0;
-	for (size_t i = 0; i < nf; i++)
-		if (ipl_addr_equal(&f[i].addr, &p->addr))
-			locs[n++] = f[i].loc;
-	free(f);
 	/*
 	 * Gone from LIO by hand, its removal not seen yet: hold it with the
 	 * TPGs it was last seen in, so that ONLINE has somewhere to go.
 	 */
-	if (!n && nold) {
-		struct np_loc *nl = realloc(locs, nold * sizeof(*nl));
-
-		if (!nl) {
-			free(locs);
-			return -ENOMEM;
-		}
-		locs = nl;
+	if (!n) {
 		memcpy(locs, old, nold * sizeof(*locs));
 		n = nold;
 	}

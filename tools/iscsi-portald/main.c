@@ -223,6 +223,38 @@ static void arm_retry(struct daemon *d)
 		timerfd_settime(d->tfd, 0, &its, NULL);
 }
 
+/*
+ * configfs changed (inotify): import, unless every event was the echo of
+ * the daemon's own mkdir or rmdir.  Also before each SET, so that the
+ * portal's list of TPGs is current.
+ */
+static void on_configfs(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool import = false;
+	ssize_t len;
+
+	while ((len = read(d->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (const void *)p;
+			bool create = ev->mask & IN_CREATE;
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_IGNORED)
+				continue;	/* a watched directory went */
+			if (!(ev->mask & IN_ISDIR) || !ev->len ||
+			    !(ev->mask & (IN_CREATE | IN_DELETE)) ||
+			    !pd_expected(&d->pd, ev->name, create))
+				import = true;
+		}
+	}
+	pd_expect_clear(&d->pd);
+	if (import) {
+		lio_watch(d->ifd, d->pd.cfs);
+		pd_sync(&d->pd, false);
+	}
+}
+
 /* One request of the table, its result the reply (ipl_provider_serve()). */
 static int on_request(struct ipl_handle *h,
 		      const struct iscsi_portal_request *req, void *arg)
@@ -232,6 +264,7 @@ static int on_request(struct ipl_handle *h,
 	(void)h;
 	switch (req->type) {
 	case ISCSI_PORTAL_REQ_SET_STATUS:
+		on_configfs(d);
 		return pd_set_status(&d->pd, req->id, req->old_status,
 				     req->new_status, req->flags);
 	case ISCSI_PORTAL_REQ_REENUMERATE:
@@ -286,16 +319,6 @@ static void on_signal(struct daemon *d)
 			d->quit = true;
 		}
 	}
-}
-
-static void on_configfs(struct daemon *d)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-	while (read(d->ifd, buf, sizeof(buf)) > 0)
-		;
-	lio_watch(d->ifd, d->pd.cfs);
-	pd_sync(&d->pd, false);
 }
 
 static int loop(struct daemon *d)

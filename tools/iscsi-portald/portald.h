@@ -146,6 +146,15 @@ struct pd {
 	struct portal **portals;
 	size_t nportals;
 	bool retry;			/* a table call was EBUSY: try again */
+	/*
+	 * The np directories the daemon itself made or removed since the
+	 * last inotify batch: their events need no import.
+	 */
+	struct pd_expect {
+		char name[PD_NP_NAME_LEN];
+		bool create;
+	} expect[32];
+	size_t nexpect;
 };
 
 /* Free every portal. */
@@ -164,6 +173,13 @@ int pd_sync(struct pd *pd, bool initial);
 /* A SET_STATUS request: its reply. */
 int pd_set_status(struct pd *pd, uint64_t id, uint32_t old_status,
 		  uint32_t new_status, uint32_t flags);
+/*
+ * An inotify event of an np directory @name (created or deleted): true
+ * when it is the echo of the daemon's own mkdir or rmdir, consumed.
+ */
+bool pd_expected(struct pd *pd, const char *name, bool create);
+/* The inotify batch is over: forget the echoes that did not come. */
+void pd_expect_clear(struct pd *pd);
 /* A REFRESH request: report every portal's status as LIO has it. */
 int pd_refresh(struct pd *pd);
 /*

@@ -373,4 +373,24 @@ TEST(offline_of_a_portal_gone_by_hand_keeps_its_tpgs)
 	fake_fini(&pd);
 }
 
+/* The daemon's own mkdir and rmdir are known, so their echo is no import. */
+TEST(own_changes_are_expected_once)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	EXPECT_TRUE(pd_expected(&pd, A1, false));
+	EXPECT_TRUE(pd_expected(&pd, A1, false));
+	EXPECT_FALSE(pd_expected(&pd, A1, false));	/* a third: by hand */
+	EXPECT_FALSE(pd_expected(&pd, A0, false));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_FALSE(pd_expected(&pd, A1, false));
+	EXPECT_TRUE(pd_expected(&pd, A1, true));
+	pd_expect_clear(&pd);
+	EXPECT_FALSE(pd_expected(&pd, A1, true));
+	fake_fini(&pd);
+}
+
 TEST_HARNESS_MAIN
