@@ -248,10 +248,6 @@ pd_start() {
 	return 0
 }
 
-pd_gone() {
-	! kill -0 "$pdpid" 2>/dev/null
-}
-
 # pd_kill SIG: signal the daemon and reap it; its exit status in $pdrc.
 pd_kill() {
 	pdrc=
@@ -413,8 +409,9 @@ perf_start() {
 	return 1
 }
 
+# alive PID: it runs (a zombie, exited but not reaped yet, does not).
 alive() {
-	kill -0 "$1" 2>/dev/null
+	read -r _ _ a_st _ <"/proc/$1/stat" 2>/dev/null && [ "$a_st" != Z ]
 }
 
 dead() {
