@@ -15,8 +15,9 @@
 #
 # Reads: top, here, vmdir, mode, kernel, busybox, ko, ctl, perf, tests[],
 # benchdir, benchprogs, iscsi_bins[], portald, lio_missing_mods,
-# test_timeout, fuzz, nonce and keep (run.sh); uses die and src_of.  Sets: libdirs (copy_libs); lio_order[], lio_release and
-# moddir (lio_closure); root and initrd (build_initramfs).
+# test_timeout, fuzz, nonce and keep (run.sh); uses die and src_of.
+# Sets: libdirs (copy_libs); lio_order[], lio_release and moddir
+# (lio_closure); root and initrd (build_initramfs).
 
 # install_busybox DEST: busybox with a link for each applet
 # (busybox --list-full: bin/sh, sbin/insmod...).
