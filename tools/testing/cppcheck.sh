@@ -12,7 +12,7 @@ command -v cppcheck >/dev/null 2>&1 ||
 exec cppcheck -q -j "$(nproc)" --enable=warning,portability,performance \
 	--std=c11 --inline-suppr --error-exitcode=1 \
 	--suppressions-list=tools/testing/cppcheck.suppress \
-	-D__x86_64__ -D__linux__ \
+	-D__x86_64__ -D__linux__ -DPORTALCTL_VERSION=\"cppcheck\" \
 	-I include/uapi -I tools/lib -I build/ksrc/tools/testing/selftests \
 	-I selftests/iscsi_portal -I drivers/iscsi_portal \
 	$(git ls-files 'tools/*.c' 'selftests/*.c')
