@@ -107,21 +107,32 @@ fuzz: ksrc
 deps:
 	tools/testing/install-deps.sh $(KERNEL)
 
+# The host tests: the library's and portalctl's, then the daemon's; one
+# log with one summed "N passed, N failed" line for the VM verdict.
+UNIT_LOG := build/unit.log
 unit: ksrc lib
 	$(MAKE) -C tools/lib test
+	$(MAKE) -C tools/iscsi-portald test
+	mkdir -p build
+	cat tools/lib/unit.log tools/iscsi-portald/unit.log >$(UNIT_LOG)
+	for log in tools/lib/unit.log tools/iscsi-portald/unit.log; do \
+		grep -E '^[0-9]+ passed, [0-9]+ failed' $$log | tail -n 1; \
+	done | awk '{ p += $$1; f += $$3; s += $$5 } \
+		END { printf "%d passed, %d failed", p, f; \
+		      if (s) printf ", %d skipped", s; print "" }' | tee -a $(UNIT_LOG)
 
 # The VM suite needs the module built against the VM kernel's headers.
 check: deps
 	$(MAKE) unit
 	kdir=$$(tools/testing/qemu/kernels.sh kdir $(KERNEL)) && $(MAKE) all KDIR=$$kdir
-	$(QEMU) --kernel $(KERNEL) --mode suite --unit-log tools/lib/unit.log
+	$(QEMU) --kernel $(KERNEL) --mode suite --unit-log $(UNIT_LOG)
 
 # Each kernel in a VM of its own, a failure does not stop the others; the
 # last line sums them all (build/vm/KERNEL/suite.log has each run).
 check-all:
 	tools/testing/install-deps.sh
 	$(MAKE) unit
-	tools/testing/check-kernels.sh --unit-log tools/lib/unit.log $(KERNELS)
+	tools/testing/check-kernels.sh --unit-log $(UNIT_LOG) $(KERNELS)
 
 # The debug kernel is cached outside the tree (tools/testing/qemu/debug-kernel.sh).
 check-debug:
