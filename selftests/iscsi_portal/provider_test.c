@@ -14,9 +14,9 @@
  * order = event order, GET_PROVIDER, and the module reference that keeps
  * iscsi_portal loaded (the last test: it unloads and reloads it).
  *
- * Every test begins from a reset provider (registered, answering 0 at
- * once) and the fixture teardown resets it again and removes the portals
- * the test added, even after a failed ASSERT.
+ * Every test begins from a freshly loaded provider (registered, answering
+ * 0 at once); the fixture teardown removes the portals the test added and
+ * unloads it, even after a failed ASSERT.
  */
 #include "harness.h"
 
@@ -67,6 +67,8 @@ FIXTURE_TEARDOWN(tp)
 	for (i = 0; i < self->nplain; i++)
 		ip_remove(self->fd, self->plain[i]);
 	close(self->fd);
+	/* Each test loads it afresh; iscsi_portal is not held after the run. */
+	EXPECT_EQ(0, ip_tp_unload());
 }
 
 /* A portal of the test provider with @status: its id. */
@@ -821,7 +823,7 @@ TEST_F(tp, zz_module_refcount)
 	EXPECT_EQ(before, after);
 	EXPECT_EQ(0, ip_module_reload(""));
 	ASSERT_TRUE(ip_module_loaded());
-	ASSERT_EQ(0, ip_tp_load());
+	ASSERT_EQ(0, ip_tp_load());	/* for the teardown */
 	self->fd = ip_open(O_RDWR);
 	ASSERT_LE(0, self->fd);
 }

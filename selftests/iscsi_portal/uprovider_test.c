@@ -169,6 +169,9 @@ FIXTURE_TEARDOWN(up)
 	for (i = 0; i < self->nids; i++)
 		ip_remove(self->fd, self->ids[i]);	/* orphans now */
 	close(self->fd);
+	/* A test that loaded the test provider module unloads it. */
+	if (ip_tp_loaded())
+		EXPECT_EQ(0, ip_tp_unload());
 }
 
 static __u64 up_portal(struct __test_metadata *_metadata,
