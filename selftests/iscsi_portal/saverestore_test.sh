@@ -433,5 +433,4 @@ want_file "$T/err" stderr ""
 tst_end
 
 echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:$nskip error:0"
-echo "$npass passed, $nfail failed"
 [ "$nfail" = 0 ]
