@@ -234,17 +234,18 @@ fi
 
 # --- the initramfs, the boot and the verdict -------------------------------
 
-# The verdict channel's token: fresh per run (initramfs.sh, verdict.sh).
-nonce=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-build_initramfs
-
 # One VM at a time on this host (others may share the tree, and
-# build/vm/KERNEL): wait for the one that runs.
+# build/vm/KERNEL): wait for the one that runs, before writing the
+# initramfs it may still be about to boot.
 exec 9>"$top/build/vm/.lock"
 if ! flock -n 9; then
 	echo "run.sh: another test VM is running (build/vm/.lock); waiting" >&2
 	flock 9
 fi
+
+# The verdict channel's token: fresh per run (initramfs.sh, verdict.sh).
+nonce=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+build_initramfs
 
 boot_setup
 choose_accel
