@@ -19,6 +19,16 @@
  *  fuzz.add_efault      ADD whose struct is read-only: EFAULT, and no trace
  *  fuzz.final_consistency  single-threaded exact model, cleanup, table check
  *
+ * Providers (API 2): each thread has one more fd that may PROVIDER_ATTACH
+ * (a timeout of 1-50 ms); its ADDs make portals of that provider, it
+ * reads the requests now and then and answers 0, an errno of its own
+ * (EIO, EADDRINUSE, ENETDOWN, EHOSTDOWN), an invalid result (EINVAL) or
+ * nothing (the caller's ETIMEDOUT), and it is closed now and then (its
+ * portals become orphans, pending requests ENXIO).  ATTACH with one
+ * invalid field, REPLY on any fd and GET_PROVIDER are fuzzed too.  The
+ * ids a provider's ADD returned are known: only they may give EPERM,
+ * ENXIO, a provider's errno or the PROVIDER/ORPHAN flags.
+ *
  * Every result is checked against the errnos CONTRACT section 4 allows for
  * that call, narrowed by what the fuzzer knows for certain (a read-only fd
  * gets EBADF for a writer call; an unmapped or kernel pointer gets EFAULT;
@@ -43,9 +53,14 @@
 
 enum fz_cmd {
 	C_VERSION, C_ADD, C_REMOVE, C_GET_INFO, C_GET_STATUS, C_SET, C_REPORT,
-	C_LIST, C_REENUM, C_REFRESH, C_WATCH, C_BADCMD, C_READ, C_POLL,
-	C_OPEN, C_KNOB, C_NCMD
+	C_LIST, C_REENUM, C_REFRESH, C_WATCH, C_GET_PROV, C_ATTACH, C_REPLY,
+	C_BADCMD, C_READ, C_POLL, C_OPEN, C_KNOB, C_SERVE, C_PCLOSE, C_NCMD
 };
+
+/* What a provider's portal adds to SET (and REENUMERATE/REFRESH). */
+#define EM_PROV	(EM(ENXIO) | EM(ETIMEDOUT) | EM(EIO) | EM(EADDRINUSE) | \
+		 EM(ENETDOWN) | EM(EHOSTDOWN))
+static const int fz_prov_errs[] = { EIO, EADDRINUSE, ENETDOWN, EHOSTDOWN };
 
 static const struct fz_cmd_desc {
 	const char *name;
@@ -86,11 +101,23 @@ static const struct fz_cmd_desc {
 		EM_OK | EM(EBADF) | EM(EPERM) | EM(EBUSY) | EM(EUCLEAN) },
 	[C_WATCH] = { "WATCH", ISCSI_PORTAL_IOC_WATCH, 0, false,
 		EM_OK | EM(EBADF) | EM(ENOMEM) | EM(ENOSPC) },
+	[C_GET_PROV] = { "GET_PROVIDER", ISCSI_PORTAL_IOC_GET_PROVIDER,
+		sizeof(struct iscsi_portal_provider_info), false, EM_OK |
+		EM(EFAULT) | EM(EUCLEAN) | EM(ENOENT) | EM(EIDRM) },
+	[C_ATTACH] = { "PROVIDER_ATTACH", ISCSI_PORTAL_IOC_PROVIDER_ATTACH,
+		sizeof(struct iscsi_portal_provider_attach), true, EM_OK |
+		EM(EBADF) | EM(EPERM) | EM(EFAULT) | EM(EINVAL) | EM(EEXIST) |
+		EM(ENOMEM) },
+	[C_REPLY] = { "PROVIDER_REPLY", ISCSI_PORTAL_IOC_PROVIDER_REPLY,
+		sizeof(struct iscsi_portal_reply), true, EM_OK | EM(EBADF) |
+		EM(EPERM) | EM(EFAULT) | EM(EINVAL) | EM(ENOENT) },
 	[C_BADCMD] = { "bad-command", 0, 0, false, EM(ENOTTY) },
 	[C_READ] = { "read", 0, 0, false, 0 },
 	[C_POLL] = { "poll", 0, 0, false, 0 },
 	[C_OPEN] = { "open", 0, 0, false, 0 },
 	[C_KNOB] = { "debugfs-knob", 0, 0, false, 0 },
+	[C_SERVE] = { "provider-read", 0, 0, false, 0 },
+	[C_PCLOSE] = { "provider-close", 0, 0, false, 0 },
 };
 
 #define FZ_IDMAP_BITS	(1u << 24)	/* ids tracked exactly: 16M */
@@ -111,6 +138,8 @@ struct fz_shared {
 	uint64_t pool[FZ_POOL];			/* atomic; 0 = free */
 	uint8_t issued[FZ_IDMAP_BITS / 8];	/* ADD returned the id */
 	uint8_t removed[FZ_IDMAP_BITS / 8];	/* REMOVE of it returned 0 */
+	uint8_t provd[FZ_IDMAP_BITS / 8];	/* a provider's ADD returned it */
+	int providers;				/* atomic: one was attached */
 };
 
 static struct fz_shared *fz;
@@ -202,6 +231,9 @@ struct fz_thread {
 	struct iscsi_portal_info *entries;	/* FZ_LIST_CAP, then a guard */
 	struct iscsi_portal_event *events;	/* FZ_READ_RECS, then a guard */
 	struct fz_slot slot[FZ_SLOTS];
+	struct fz_slot prov;	/* O_RDWR|O_NONBLOCK; a provider when pattached */
+	bool pattached;
+	unsigned int pnames;	/* providers attached by this thread */
 	char what[512];		/* the current call, for failure reports */
 };
 
@@ -324,6 +356,11 @@ static int fz_thread_init(struct fz_thread *t, unsigned int idx, uint64_t seed)
 		if (ret)
 			return ret;
 	}
+	ret = ip_open(O_RDWR | O_NONBLOCK);
+	if (ret < 0)
+		return ret;
+	t->prov.fd = ret;
+	t->prov.flags = O_RDWR | O_NONBLOCK;
 	/* Two watchers from the start; more come and go. */
 	for (i = 3; i < 5; i++) {
 		if (ip_ioctl(t->slot[i].fd, ISCSI_PORTAL_IOC_WATCH, NULL) == 0)
@@ -339,6 +376,8 @@ static void fz_thread_fini(struct fz_thread *t)
 	for (i = 0; i < FZ_SLOTS; i++)
 		if (t->slot[i].fd >= 0)
 			close(t->slot[i].fd);
+	if (t->prov.fd > 0)
+		close(t->prov.fd);
 	if (t->arg)
 		munmap(t->arg, 2 * PG);
 	if (t->ro)
@@ -665,6 +704,25 @@ static void *fz_place(struct fz_thread *t, enum fz_ptr k, const void *data,
  * Output validation
  */
 
+/*
+ * May @id be a provider's portal (or an orphan)?  Yes if a provider's ADD
+ * returned it, and for an id no ADD of the fuzzer returned (yet): another
+ * thread's provider may be adding it right now (its bit is set first), or
+ * it is not the fuzzer's at all.  The fuzzer's own others are exact.
+ */
+static bool fz_may_be_prov(const struct fz_thread *t, uint64_t id)
+{
+	(void)t;
+	return fz_bit_test(fz->provd, id) || !fz_bit_test(fz->issued, id);
+}
+
+/* The info flags @id may show. */
+static uint32_t fz_info_flags(const struct fz_thread *t, uint64_t id)
+{
+	return ISCSI_PORTAL_INFO_BUSY | (fz_may_be_prov(t, id) ?
+		ISCSI_PORTAL_INFO_PROVIDER | ISCSI_PORTAL_INFO_ORPHAN : 0);
+}
+
 static void fz_check_info(struct fz_thread *t, const struct iscsi_portal_info *in,
 			  uint64_t want_id, const char *what)
 {
@@ -674,7 +732,9 @@ static void fz_check_info(struct fz_thread *t, const struct iscsi_portal_info *i
 	if (!fz_status_valid(in->status))
 		fz_fail(t, "%s: id %" PRIu64 " has status %u", what,
 			(uint64_t)in->id, in->status);
-	if (in->flags & ~ISCSI_PORTAL_INFO_BUSY)
+	if ((in->flags & ~fz_info_flags(t, in->id)) ||
+	    ((in->flags & ISCSI_PORTAL_INFO_PROVIDER) &&
+	     (in->flags & ISCSI_PORTAL_INFO_ORPHAN)))
 		fz_fail(t, "%s: id %" PRIu64 " has flags %#x", what,
 			(uint64_t)in->id, in->flags);
 	if (!iscsi_portal_addr_valid(&in->addr))
@@ -695,8 +755,12 @@ static void fz_check_event(struct fz_thread *t, struct fz_slot *s,
 		ok = ev->new_status == 0 && fz_status_valid(ev->old_status) && ev->id;
 		break;
 	case ISCSI_PORTAL_EVENT_MODIFY:
+		/* Orphaning is a MODIFY even from UNKNOWN: the flags changed. */
 		ok = fz_status_valid(ev->old_status) && ev->id &&
-		     fz_status_valid(ev->new_status) && ev->old_status != ev->new_status;
+		     fz_status_valid(ev->new_status) &&
+		     (ev->old_status != ev->new_status ||
+		      (ev->new_status == ISCSI_PORTAL_STATUS_UNKNOWN &&
+		       fz_may_be_prov(t, ev->id)));
 		break;
 	case ISCSI_PORTAL_EVENT_OVERFLOW:
 		ok = !ev->id && !ev->old_status && !ev->new_status;
@@ -733,6 +797,9 @@ static struct fz_slot *fz_pick_slot(struct fz_thread *t)
 {
 	unsigned int r = (unsigned int)fz_below(t, 10);
 
+	/* Now and then the provider fd, once it is one. */
+	if (t->pattached && fz_chance(t, 1, 6))
+		return &t->prov;
 	/* Mostly the O_RDWR one; every mode regularly. */
 	return &t->slot[r < 5 ? 0 : r - 4 < FZ_SLOTS ? r - 4 : 0];
 }
@@ -751,11 +818,13 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 		struct iscsi_portal_info info;
 		struct iscsi_portal_status_arg st;
 		struct iscsi_portal_list list;
+		struct iscsi_portal_provider_info prov;
 		uint8_t raw[64];
 	} a, out;
 	enum fz_ptr ek = P_GOOD;	/* LIST entries */
 	fz_emask allowed = d->base;
-	bool content_known = true, writer_ok;
+	bool content_known = true, writer_ok, pv = false;
+	bool is_prov = s == &t->prov;
 	void *p, *entries = NULL;
 	size_t acc = 0;
 	uint64_t id = 0;
@@ -791,6 +860,10 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 		case C_GET_STATUS:
 			fill_cc(&a.st, sizeof(a.st));
 			a.st.id = id = fz_gen_id(t, &idk);
+			break;
+		case C_GET_PROV:
+			fill_cc(&a.prov, sizeof(a.prov));
+			a.prov.id = id = fz_gen_id(t, &idk);
 			break;
 		case C_SET:
 		case C_REPORT:
@@ -857,9 +930,10 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 	}
 	/* What the kernel will see (bits may have flipped). */
 	if (c == C_REMOVE || c == C_GET_INFO || c == C_GET_STATUS ||
-	    c == C_SET || c == C_REPORT) {
+	    c == C_SET || c == C_REPORT || c == C_GET_PROV) {
 		id = a.ref.id;
 		idk = fz_classify(id);
+		pv = fz_may_be_prov(t, id);
 	}
 
 	p = d->size ? fz_place(t, pk, &a, d->size, &acc) : NULL;
@@ -881,6 +955,18 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 	allowed &= ~(EM(EBADF) | EM(EPERM));
 	if (d->writer && !fz_have_cap()) {
 		allowed = EM(EPERM);
+		goto check;
+	}
+	/* A provider's portal: REMOVE and REPORT are its own (API 2). */
+	if (pv && (c == C_REMOVE || c == C_REPORT))
+		allowed |= EM(EPERM) | (c == C_REPORT ? EM(ENXIO) : 0);
+	if (pv && c == C_SET)
+		allowed |= EM_PROV;
+	if ((c == C_REENUM || c == C_REFRESH) &&
+	    __atomic_load_n(&fz->providers, __ATOMIC_ACQUIRE))
+		allowed |= EM_PROV;
+	if (c == C_WATCH && is_prov) {
+		allowed = EM(EINVAL);	/* a provider is never a watcher */
 		goto check;
 	}
 	if (c == C_WATCH) {
@@ -955,9 +1041,9 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 		allowed &= ~(EM(EINVAL) | EM(EOPNOTSUPP));
 		/*
 		 * DROP_SESSIONS asks the portal's provider, once the id is
-		 * found: none has one here (the fuzzer attaches none).
+		 * found: EOPNOTSUPP for a portal of none.
 		 */
-		if (a.st.flags)
+		if (a.st.flags && !pv)
 			allowed = (allowed & (EM(EUCLEAN) | EM(ENOENT) | EM(EIDRM))) |
 				  EM(EOPNOTSUPP);
 	}
@@ -965,6 +1051,7 @@ static void fz_op_ioctl(struct fz_thread *t, enum fz_cmd c)
 	case C_REMOVE:
 	case C_GET_INFO:
 	case C_GET_STATUS:
+	case C_GET_PROV:
 		if (idk == ID_NEVER)
 			allowed &= EM(ENOENT) | EM(EUCLEAN);
 		else if (idk == ID_REMOVED)
@@ -1009,6 +1096,22 @@ check:
 		uint64_t nid = out.add.id, slot;
 		unsigned int i;
 
+		/*
+		 * A provider's ADD of an orphan's address adopts it: the id
+		 * comes back, the orphan's, which a provider's ADD returned
+		 * before.  Its bit is set before the id is published.
+		 */
+		if (is_prov && nid && fz_bit_test(fz->issued, nid)) {
+			if (!fz_bit_test(fz->provd, nid))
+				fz_fail(t, "a provider's ADD returned id %" PRIu64
+					", which was no provider's", nid);
+			if (fz_bit_test(fz->removed, nid))
+				fz_fail(t, "a provider's ADD adopted the removed id %"
+					PRIu64, nid);
+			break;
+		}
+		if (is_prov)
+			fz_bit_set(fz->provd, nid);
 		if (!nid || nid <= t->last_add_id)
 			fz_fail(t, "ADD returned id %" PRIu64 " after this thread's %"
 				PRIu64, nid, t->last_add_id);
@@ -1050,9 +1153,28 @@ check:
 	case C_GET_INFO:
 		fz_check_info(t, &out.info, id, "GET_INFO");
 		break;
+	case C_GET_PROV: {
+		size_t len = strnlen(out.prov.name, sizeof(out.prov.name)), i;
+		bool pad = true;
+
+		for (i = len; i < sizeof(out.prov.name); i++)
+			pad &= !out.prov.name[i];
+		if (out.prov.id != id || out.prov.reserved || !pad ||
+		    (out.prov.flags & ~(ISCSI_PORTAL_INFO_PROVIDER |
+					ISCSI_PORTAL_INFO_ORPHAN)) ||
+		    (out.prov.flags && !pv) ||
+		    ((out.prov.flags & ISCSI_PORTAL_INFO_PROVIDER) &&
+		     (out.prov.flags & ISCSI_PORTAL_INFO_ORPHAN)) ||
+		    (len && !pv))
+			fz_fail(t, "GET_PROVIDER returned id %" PRIu64 " flags %#x "
+				"reserved %#x name \"%.32s\" (%zu, padded %d)",
+				(uint64_t)out.prov.id, out.prov.flags,
+				out.prov.reserved, out.prov.name, len, pad);
+		break;
+	}
 	case C_GET_STATUS:
 		if (out.st.id != id || !fz_status_valid(out.st.status) ||
-		    (out.st.flags & ~ISCSI_PORTAL_INFO_BUSY))
+		    (out.st.flags & ~fz_info_flags(t, id)))
 			fz_fail(t, "GET_STATUS returned id %" PRIu64 " status %u flags %#x",
 				(uint64_t)out.st.id, out.st.status, out.st.flags);
 		break;
@@ -1096,7 +1218,7 @@ static bool fz_vfs_type(unsigned int type)
 
 static bool fz_known_cmd(unsigned int cmd)
 {
-	/* The providers' commands (API 2): not fuzzed here. */
+	/* The providers' commands (API 2): fuzzed by their own operations. */
 	static const unsigned int providers[] = {
 		ISCSI_PORTAL_IOC_PROVIDER_ATTACH, ISCSI_PORTAL_IOC_PROVIDER_REPLY,
 		ISCSI_PORTAL_IOC_GET_PROVIDER,
@@ -1318,13 +1440,15 @@ static void fz_op_recover(struct fz_thread *t)
 	snprintf(t->what, sizeof(t->what), "REENUMERATE (recovery)");
 	ret = ip_ioctl(t->slot[0].fd, ISCSI_PORTAL_IOC_REENUMERATE, NULL);
 	t->calls++;
-	fz_check(t, C_REENUM, -ret, fz_cmds[C_REENUM].base & ~(EM(EBADF) | EM(EPERM)));
+	fz_check(t, C_REENUM, -ret, (fz_cmds[C_REENUM].base & ~(EM(EBADF) | EM(EPERM))) |
+		 (__atomic_load_n(&fz->providers, __ATOMIC_ACQUIRE) ? EM_PROV : 0));
 	if (ret)
 		return;
 	snprintf(t->what, sizeof(t->what), "REFRESH (recovery)");
 	ret = ip_ioctl(t->slot[0].fd, ISCSI_PORTAL_IOC_REFRESH, NULL);
 	t->calls++;
-	fz_check(t, C_REFRESH, -ret, fz_cmds[C_REFRESH].base & ~(EM(EBADF) | EM(EPERM)));
+	fz_check(t, C_REFRESH, -ret, (fz_cmds[C_REFRESH].base & ~(EM(EBADF) | EM(EPERM))) |
+		 (__atomic_load_n(&fz->providers, __ATOMIC_ACQUIRE) ? EM_PROV : 0));
 	if (!ret)
 		__atomic_add_fetch(&fz->recoveries, 1, __ATOMIC_RELAXED);
 }
@@ -1351,6 +1475,197 @@ static void fz_op_knob(struct fz_thread *t)
 	fz_check(t, C_KNOB, -ret, EM_OK);
 }
 
+/*
+ * PROVIDER_ATTACH: a valid one on the thread's provider fd (EEXIST once it
+ * is one), or one invalid field on any fd (EINVAL; EBADF read-only), or a
+ * valid one on a watcher (EINVAL).  Never a valid one on another slot: it
+ * would stop reading events.
+ */
+static void fz_op_attach(struct fz_thread *t)
+{
+	struct iscsi_portal_provider_attach at;
+	struct fz_slot *s = &t->prov;
+	unsigned int bad = (unsigned int)fz_below(t, 10);
+	enum fz_ptr pk = fz_chance(t, 9, 10) ? P_GOOD : fz_gen_ptrkind(t);
+	fz_emask allowed;
+	size_t acc;
+	void *p;
+	int ret;
+
+	memset(&at, 0, sizeof(at));
+	at.timeout_ms = 1 + (uint32_t)fz_below(t, 50);
+	snprintf(at.name, sizeof(at.name), "fz%u-%u", t->idx, t->pnames);
+	if (bad < 4) {
+		s = &t->slot[fz_below(t, FZ_SLOTS)];
+		if (!s->watching || fz_chance(t, 1, 2))
+			bad = 4 + (unsigned int)fz_below(t, 4);
+	}
+	switch (bad) {
+	case 4: at.flags = 1u << fz_below(t, 32); break;
+	case 5: at.timeout_ms = 600001 + (uint32_t)fz_below(t, 1u << 31); break;
+	case 6: memset(at.name, fz_chance(t, 1, 2) ? 0 : 'n', sizeof(at.name)); break;
+	case 7: at.name[fz_below(t, strlen(at.name))] = (char)(fz_chance(t, 1, 2) ?
+			1 + fz_below(t, 31) : 127 + fz_below(t, 129));
+		break;
+	default: break;		/* 0-3 on a watcher, 8-9: valid */
+	}
+	p = fz_place(t, pk, &at, sizeof(at), &acc);
+	snprintf(t->what, sizeof(t->what), "PROVIDER_ATTACH fd %s%s%s flags %#x "
+		 "timeout %u name[0..7] %02x%02x%02x%02x%02x%02x%02x%02x arg %s",
+		 fz_mode(s->flags), s == &t->prov ? " (provider fd)" : "",
+		 s->watching ? " (watching)" : "", at.flags, at.timeout_ms,
+		 (uint8_t)at.name[0], (uint8_t)at.name[1], (uint8_t)at.name[2],
+		 (uint8_t)at.name[3], (uint8_t)at.name[4], (uint8_t)at.name[5],
+		 (uint8_t)at.name[6], (uint8_t)at.name[7], fz_ptr_names[pk]);
+	ret = ip_ioctl(s->fd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, p);
+	t->calls++;
+	if (!fz_writable(s->flags))
+		allowed = EM(EBADF);
+	else if (!fz_have_cap())
+		allowed = EM(EPERM);
+	else if (fz_ptr_dead(pk) || pk == P_STRADDLE)
+		allowed = EM(EFAULT);
+	else if ((bad >= 4 && bad < 8) || s->watching)
+		allowed = EM(EINVAL);
+	else
+		allowed = t->pattached ? EM(EEXIST) : EM_OK | EM(ENOMEM);
+	fz_check(t, C_ATTACH, -ret, allowed);
+	if (!ret && s == &t->prov) {
+		t->pattached = true;
+		t->pnames++;
+		__atomic_store_n(&fz->providers, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * PROVIDER_REPLY: on a fd that is no provider EINVAL (EBADF read-only);
+ * on the provider fd a random cookie (ENOENT, or 0 if a request of that
+ * cookie waits), or an invalid field (EINVAL).
+ */
+static void fz_op_reply(struct fz_thread *t)
+{
+	struct iscsi_portal_reply r;
+	struct fz_slot *s = fz_chance(t, 1, 2) ? &t->prov : &t->slot[fz_below(t, FZ_SLOTS)];
+	enum fz_ptr pk = fz_chance(t, 9, 10) ? P_GOOD : fz_gen_ptrkind(t);
+	bool prov = s == &t->prov && t->pattached, bad = false;
+	fz_emask allowed;
+	size_t acc;
+	void *p;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.cookie = fz_chance(t, 1, 2) ? fz_below(t, 64) : fz_rand(t);
+	r.result = fz_chance(t, 1, 2) ? 0 : -(int32_t)(1 + fz_below(t, 4095));
+	switch (fz_below(t, 6)) {
+	case 0: r.flags = 1u << fz_below(t, 32); bad = true; break;
+	case 1: r.result = (int32_t)(1 + fz_below(t, INT32_MAX)); bad = true; break;
+	case 2: r.result = (int32_t)(-4096 - (int64_t)fz_below(t, 1u << 30)); bad = true; break;
+	default: break;
+	}
+	p = fz_place(t, pk, &r, sizeof(r), &acc);
+	snprintf(t->what, sizeof(t->what), "PROVIDER_REPLY fd %s%s cookie %" PRIu64
+		 " result %d flags %#x arg %s", fz_mode(s->flags),
+		 prov ? " (provider)" : "", (uint64_t)r.cookie, r.result, r.flags,
+		 fz_ptr_names[pk]);
+	ret = ip_ioctl(s->fd, ISCSI_PORTAL_IOC_PROVIDER_REPLY, p);
+	t->calls++;
+	if (!fz_writable(s->flags))
+		allowed = EM(EBADF);
+	else if (!fz_have_cap())
+		allowed = EM(EPERM);
+	else if (fz_ptr_dead(pk) || pk == P_STRADDLE)
+		allowed = EM(EFAULT);
+	else if (!prov || bad)
+		allowed = EM(EINVAL);
+	else
+		allowed = EM_OK | EM(ENOENT);
+	fz_check(t, C_REPLY, -ret, allowed);
+}
+
+/* Answer (or not) what waits on the provider fd. */
+static void fz_op_serve(struct fz_thread *t)
+{
+	struct iscsi_portal_request req[8];
+	struct pollfd pfd = { .fd = t->prov.fd, .events = POLLIN };
+	int n, i, ret, pr;
+
+	if (!t->pattached)
+		return;
+	pr = poll(&pfd, 1, 0);
+	if (pr < 0 || (pfd.revents & ~(POLLIN | POLLRDNORM)))
+		fz_fail(t, "poll of the provider fd: %d revents %#x", pr,
+			(unsigned int)pfd.revents);
+	snprintf(t->what, sizeof(t->what), "read of the provider fd (poll %d)", pr);
+	n = ip_read_reqs(t->prov.fd, req, 1 + fz_below(t, 8));
+	t->calls++;
+	/* POLLIN, then another thread's caller may have timed out: EAGAIN */
+	fz_check(t, C_SERVE, n < 0 ? -n : 0, EM_OK | EM(EAGAIN));
+	for (i = 0; i < n; i++) {
+		const struct iscsi_portal_request *q = &req[i];
+		bool ok;
+		int32_t res;
+
+		if (q->type == ISCSI_PORTAL_REQ_SET_STATUS)
+			ok = q->id && !(q->flags & ~ISCSI_PORTAL_SET_DROP_SESSIONS) &&
+			     fz_status_valid(q->old_status) &&
+			     (q->new_status == ISCSI_PORTAL_STATUS_ONLINE ||
+			      q->new_status == ISCSI_PORTAL_STATUS_OFFLINE) &&
+			     q->old_status != q->new_status &&
+			     (!q->flags || q->new_status == ISCSI_PORTAL_STATUS_OFFLINE) &&
+			     fz_may_be_prov(t, q->id);
+		else
+			ok = (q->type == ISCSI_PORTAL_REQ_REENUMERATE ||
+			      q->type == ISCSI_PORTAL_REQ_REFRESH) &&
+			     !q->id && !q->flags && !q->old_status && !q->new_status;
+		if (!ok || !q->cookie)
+			fz_fail(t, "bad request: cookie %" PRIu64 " type %u flags %#x id %"
+				PRIu64 " %u -> %u", (uint64_t)q->cookie, q->type,
+				q->flags, (uint64_t)q->id, q->old_status,
+				q->new_status);
+		switch (fz_below(t, 20)) {
+		case 0: case 1: case 2:		/* no answer: it times out */
+			continue;
+		case 3: case 4: case 5:
+			res = -fz_prov_errs[fz_below(t, IP_ARRAY_SIZE(fz_prov_errs))];
+			break;
+		case 6:				/* invalid first */
+			ret = ip_reply(t->prov.fd, q->cookie, 1 + (int32_t)fz_below(t, 100));
+			fz_check(t, C_REPLY, -ret, EM(EINVAL));
+			res = 0;
+			break;
+		default:
+			res = 0;
+			break;
+		}
+		snprintf(t->what, sizeof(t->what), "PROVIDER_REPLY cookie %" PRIu64
+			 " result %d (type %u)", (uint64_t)q->cookie, res, q->type);
+		/* ENOENT: the caller stopped waiting (its short timeout) */
+		ret = ip_reply(t->prov.fd, q->cookie, res);
+		t->calls++;
+		fz_check(t, C_REPLY, -ret, EM_OK | EM(ENOENT));
+		if (fz_chance(t, 1, 10)) {
+			ret = ip_reply(t->prov.fd, q->cookie, 0);
+			fz_check(t, C_REPLY, -ret, EM(ENOENT));
+		}
+	}
+}
+
+/* The provider goes: its portals become orphans, its requests ENXIO. */
+static void fz_op_pclose(struct fz_thread *t)
+{
+	int fd;
+
+	if (!t->pattached)
+		return;
+	snprintf(t->what, sizeof(t->what), "close of the provider fd");
+	close(t->prov.fd);
+	t->pattached = false;
+	fd = ip_open(O_RDWR | O_NONBLOCK);
+	t->calls++;
+	fz_check(t, C_PCLOSE, fd < 0 ? -fd : 0, EM_OK);
+	t->prov.fd = fd < 0 ? ip_open(O_RDWR | O_NONBLOCK) : fd;
+}
+
 static bool fz_corrupt_now(struct fz_thread *t)
 {
 	struct iscsi_portal_version v;
@@ -1362,6 +1677,11 @@ static void fz_step(struct fz_thread *t)
 {
 	unsigned int r = (unsigned int)fz_below(t, 1000);
 
+	/* A provider answers often, or its callers time out. */
+	if (t->pattached && fz_chance(t, 1, 8)) {
+		fz_op_serve(t);
+		return;
+	}
 	if (r < 110)
 		fz_op_ioctl(t, C_GET_INFO);
 	else if (r < 200)
@@ -1398,6 +1718,14 @@ static void fz_step(struct fz_thread *t)
 		fz_op_knob(t);
 	else if (r < 975 && fz_chance(t, 1, 4) && fz_corrupt_now(t))
 		fz_op_recover(t);
+	else if (r >= 975 && r < 983)
+		fz_op_attach(t);
+	else if (r >= 983 && r < 988)
+		fz_op_reply(t);
+	else if (r >= 988 && r < 995)
+		fz_op_ioctl(t, C_GET_PROV);
+	else if (r == 995 && fz_chance(t, 1, 4))
+		fz_op_pclose(t);
 	else
 		fz_op_ioctl(t, (enum fz_cmd)fz_below(t, C_WATCH + 1));
 }
