@@ -46,7 +46,7 @@ put() {
 load() {
 	if [ -f "$MODDIR/order" ]; then
 		while read -r m; do
-			name=${m%.ko}
+			name=$(echo "${m%.ko}" | tr - _)
 			[ -d "/sys/module/$name" ] && continue
 			insmod "$MODDIR/$m" || die "insmod $MODDIR/$m failed"
 		done <"$MODDIR/order"
