@@ -347,7 +347,9 @@ static int check_file(const char *path, const struct json_value *root,
 			      "\": not a file of portalctl save%s", "");
 	if (member(path, root, "version", JSON_NUMBER, &v))
 		return EXIT_FAIL;
-	if (!v->integer || v->i != SAVE_VERSION) {
+	if (!v->integer)
+		return refuse(path, v, "\"version\" must be an integer%s", "");
+	if (v->i != SAVE_VERSION) {
 		snprintf(num, sizeof(num), "%g", v->number);
 		return refuse(path, v, "version %s: this portalctl reads version 1 only",
 			      num);

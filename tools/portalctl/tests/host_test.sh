@@ -335,6 +335,7 @@ state "7,192.0.2.99:3260,4,0,1"
 bad '[]' "line 1, column 1: expected an object, found an array"
 bad '{"format": "something-else", "version": 1, "portals": []}' "line 1, column 12: \"format\" is not \"iscsi-portal-portals\": not a file of portalctl save"
 bad '{"format": "iscsi-portal-portals", "version": 2, "portals": []}' "line 1, column 47: version 2: this portalctl reads version 1 only"
+bad '{"format": "iscsi-portal-portals", "version": 1.0, "portals": []}' "line 1, column 47: \"version\" must be an integer"
 bad '{"format": "iscsi-portal-portals", "version": 1}' "line 1, column 1: this object has no \"portals\""
 bad '{"format": "iscsi-portal-portals", "version": 1, "portals": {}}' "line 1, column 61: \"portals\" must be an array, not an object"
 bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
