@@ -45,7 +45,8 @@ void ispt_table_exit(void);
 int ispt_add(const struct iscsi_portal_addr *addr, u32 status,
 	     struct iscsi_portal_provider *prov, u64 *id);
 int ispt_remove(u64 id, struct iscsi_portal_provider *caller);
-int ispt_get_info(u64 id, struct iscsi_portal_info *info);
+int ispt_get_info(u64 id, struct iscsi_portal_info *info,
+		  const struct iscsi_portal_provider *caller);
 int ispt_get_status(u64 id, u32 *status, u32 *flags);
 int ispt_get_provider(u64 id, struct iscsi_portal_provider_info *info);
 int ispt_set_status(u64 id, u32 status, u32 flags);
@@ -53,7 +54,8 @@ int ispt_report_status(u64 id, u32 status,
 		       struct iscsi_portal_provider *caller);
 void ispt_orphan(struct iscsi_portal_provider *prov);
 int ispt_list(struct iscsi_portal_list *list,
-	      struct iscsi_portal_info __user *entries);
+	      struct iscsi_portal_info __user *entries,
+	      const struct iscsi_portal_provider *caller);
 void ispt_version(struct iscsi_portal_version *ver);
 int ispt_reenumerate(void);
 int ispt_refresh(void);

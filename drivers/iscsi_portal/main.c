@@ -105,14 +105,15 @@ union ispt_ioc_arg {
 	struct iscsi_portal_provider_info prov;
 };
 
-static int ispt_ioc_list(struct iscsi_portal_list *list)
+static int ispt_ioc_list(struct iscsi_portal_list *list,
+			 const struct iscsi_portal_provider *prov)
 {
 	struct iscsi_portal_info __user *entries = u64_to_user_ptr(list->entries);
 	int err;
 
 	if (!list->capacity)
 		return -EINVAL;
-	err = ispt_list(list, entries);
+	err = ispt_list(list, entries, prov);
 	/* EFAULT also ranks before EUCLEAN for the entries array. */
 	if (err == -EUCLEAN && !ispt_writable(entries, sizeof(*entries)))
 		return -EFAULT;
@@ -141,11 +142,11 @@ static int ispt_ioc(struct ispt_file *f, unsigned int cmd,
 		ispt_version(&a->ver);
 		return 0;
 	case ISCSI_PORTAL_IOC_GET_INFO:
-		return ispt_get_info(a->info.id, &a->info);
+		return ispt_get_info(a->info.id, &a->info, prov);
 	case ISCSI_PORTAL_IOC_GET_PROVIDER:
 		return ispt_get_provider(a->prov.id, &a->prov);
 	case ISCSI_PORTAL_IOC_LIST:
-		return ispt_ioc_list(&a->list);
+		return ispt_ioc_list(&a->list, prov);
 	case ISCSI_PORTAL_IOC_ADD:
 		if (a->add.flags)
 			return -EINVAL;
@@ -166,6 +167,11 @@ static int ispt_ioc(struct ispt_file *f, unsigned int cmd,
 		return ispt_ioc_role(f, cmd, &a->attach);
 	case ISCSI_PORTAL_IOC_PROVIDER_REPLY:
 		return ispt_uprov_reply(ispt_file_uprov(f), &a->reply);
+	case ISCSI_PORTAL_IOC_PROVIDER_CORRUPT:
+		if (!prov)
+			return -EINVAL;
+		iscsi_portal_mark_corrupt(prov);
+		return 0;
 	}
 	return -ENOTTY;
 }
@@ -232,10 +238,17 @@ static long ispt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ISCSI_PORTAL_IOC_REPORT_STATUS:
 	case ISCSI_PORTAL_IOC_REENUMERATE:
 	case ISCSI_PORTAL_IOC_REFRESH:
-	case ISCSI_PORTAL_IOC_PROVIDER_ATTACH:
 	case ISCSI_PORTAL_IOC_PROVIDER_REPLY:
+	case ISCSI_PORTAL_IOC_PROVIDER_CORRUPT:
 		if (f->writer_err)
 			return f->writer_err;
+		break;
+	case ISCSI_PORTAL_IOC_PROVIDER_ATTACH:
+		if (f->writer_err)
+			return f->writer_err;
+		/* A provider reads its requests. */
+		if (!(file->f_mode & FMODE_READ))
+			return -EBADF;
 		break;
 	default:
 		return -ENOTTY;

@@ -13,12 +13,14 @@
  * the portal's busy window.  REENUMERATE and REFRESH call every provider's
  * op in turn, in registration order.
  *
- * ``ispt_provider_mutex`` guards the list of providers and is held across
- * a table-wide call's walk of it, so unregistering waits for such a walk.
- * A call of a provider's op holds an ``active`` count of it, taken only
- * while it is not ``dead``; unregistering marks it dead, waits for the
- * count to drop to zero, then orphans its portals and waits for a grace
- * period, after which nothing of iscsi_portal refers to the provider.
+ * ``ispt_provider_mutex`` guards the list of providers; it is held only to
+ * change the list or to take a reference of each provider on it, never
+ * across a call of an op.  A call of a provider's op, and a call of the
+ * API by a provider, holds an ``active`` count of it, taken only while it
+ * is not ``dead`` (else the call fails with ENXIO); unregistering marks it
+ * dead, waits for the count to drop to zero, then orphans its portals and
+ * waits for a grace period, after which nothing of iscsi_portal refers to
+ * the provider.
  */
 
 #include <linux/cleanup.h>
@@ -28,6 +30,7 @@
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait_bit.h>
 
@@ -115,24 +118,39 @@ int ispt_provider_set_status(struct iscsi_portal_provider *prov, u64 id,
  */
 int ispt_providers_ask(bool refresh)
 {
-	struct iscsi_portal_provider *prov;
 	int (*op)(struct iscsi_portal_provider *prov);
+	struct iscsi_portal_provider *prov, **provs;
+	unsigned int i, n = 0;
 	int err = 0, ret;
 
-	guard(mutex)(&ispt_provider_mutex);
-	list_for_each_entry(prov, &ispt_providers, node) {
-		if (!prov->ops)
-			continue;
-		op = refresh ? prov->ops->refresh : prov->ops->reenumerate;
-		if (!op || !ispt_provider_get(prov))
-			continue;
-		WRITE_ONCE(ispt_excl_owner, prov);
-		ret = op(prov);
-		WRITE_ONCE(ispt_excl_owner, NULL);
-		ispt_provider_put(prov);
-		if (ret && !err)
-			err = ret;
+	/* The providers now, each held, so that none is asked under the mutex. */
+	scoped_guard(mutex, &ispt_provider_mutex) {
+		list_for_each_entry(prov, &ispt_providers, node)
+			n++;
+		provs = kmalloc_array(n, sizeof(*provs), GFP_KERNEL);
+		if (!provs)
+			return -ENOMEM;
+		n = 0;
+		list_for_each_entry(prov, &ispt_providers, node)
+			if (ispt_provider_get(prov))
+				provs[n++] = prov;
 	}
+	for (i = 0; i < n; i++) {
+		prov = provs[i];
+		op = prov->ops ? (refresh ? prov->ops->refresh :
+					    prov->ops->reenumerate) : NULL;
+		/* One that is unregistering is no longer asked. */
+		if (op && !READ_ONCE(prov->dead)) {
+			WRITE_ONCE(ispt_excl_owner, prov);
+			ret = op(prov);
+			WRITE_ONCE(ispt_excl_owner, NULL);
+			/* Not if it went away meanwhile (ENXIO). */
+			if (ret && !err && !READ_ONCE(prov->dead))
+				err = ret;
+		}
+		ispt_provider_put(prov);
+	}
+	kfree(provs);
 	return err;
 }
 
@@ -192,12 +210,18 @@ EXPORT_SYMBOL_NS_GPL(iscsi_portal_provider_unregister, ISCSI_PORTAL_NS);
  *
  * Context: process context; sleeps.
  * Return: 0, or the errors of ADD: -EINVAL, -EUCLEAN, -EEXIST, -ENOSPC,
- * -EBUSY, -ENOMEM.
+ * -EBUSY, -ENOMEM; -ENXIO once @prov is unregistering.
  */
 int iscsi_portal_add(struct iscsi_portal_provider *prov,
 		     const struct iscsi_portal_addr *addr, u32 status, u64 *id)
 {
-	return ispt_add(addr, status, prov, id);
+	int err;
+
+	if (!ispt_provider_get(prov))
+		return -ENXIO;
+	err = ispt_add(addr, status, prov, id);
+	ispt_provider_put(prov);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iscsi_portal_add, ISCSI_PORTAL_NS);
 
@@ -208,11 +232,18 @@ EXPORT_SYMBOL_NS_GPL(iscsi_portal_add, ISCSI_PORTAL_NS);
  *
  * Context: process context; sleeps.
  * Return: 0, or the errors of REMOVE: -EUCLEAN, -ENOENT, -EIDRM, -EPERM
- * (another provider's portal), -EBUSY.
+ * (another provider's portal), -EBUSY; -ENXIO once @prov is
+ * unregistering.
  */
 int iscsi_portal_remove(struct iscsi_portal_provider *prov, u64 id)
 {
-	return ispt_remove(id, prov);
+	int err;
+
+	if (!ispt_provider_get(prov))
+		return -ENXIO;
+	err = ispt_remove(id, prov);
+	ispt_provider_put(prov);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iscsi_portal_remove, ISCSI_PORTAL_NS);
 
@@ -224,17 +255,42 @@ EXPORT_SYMBOL_NS_GPL(iscsi_portal_remove, ISCSI_PORTAL_NS);
  *
  * Context: process context; sleeps.
  * Return: 0, or the errors of REPORT_STATUS: -EINVAL, -EUCLEAN, -ENOENT,
- * -EIDRM, -EPERM (another provider's portal), -ENXIO (an orphan), -EBUSY.
+ * -EIDRM, -EPERM (another provider's portal), -ENXIO (an orphan, or @prov
+ * is unregistering), -EBUSY.
  */
 int iscsi_portal_report_status(struct iscsi_portal_provider *prov, u64 id,
 			       u32 status)
 {
-	return ispt_report_status(id, status, prov);
+	int err;
+
+	if (!ispt_provider_get(prov))
+		return -ENXIO;
+	err = ispt_report_status(id, status, prov);
+	ispt_provider_put(prov);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iscsi_portal_report_status, ISCSI_PORTAL_NS);
 
 /**
+ * iscsi_portal_mark_corrupt() - a provider finds the table corrupt.
+ * @prov: a registered provider.
+ *
+ * From now on the calls of section 4 fail with EUCLEAN until the VDS
+ * recovery: a REENUMERATE, in which the providers rebuild the table (their
+ * own calls are not EUCLEAN while they are asked), then a REFRESH.
+ *
+ * Context: process context.
+ */
+void iscsi_portal_mark_corrupt(struct iscsi_portal_provider *prov)
+{
+	ispt_mark_corrupt();
+}
+EXPORT_SYMBOL_NS_GPL(iscsi_portal_mark_corrupt, ISCSI_PORTAL_NS);
+
+/**
  * iscsi_portal_get_info() - the read side: one portal's info.
+ * @prov: the provider that asks, or NULL; while a table-wide call asks
+ *	@prov, its reads are not EUCLEAN.
  * @id: the portal.
  * @info: filled on success.
  *
@@ -242,9 +298,10 @@ EXPORT_SYMBOL_NS_GPL(iscsi_portal_report_status, ISCSI_PORTAL_NS);
  * takes no lock, never waits.
  * Return: 0, or -EUCLEAN, -ENOENT or -EIDRM.
  */
-int iscsi_portal_get_info(u64 id, struct iscsi_portal_info *info)
+int iscsi_portal_get_info(struct iscsi_portal_provider *prov, u64 id,
+			  struct iscsi_portal_info *info)
 {
-	return ispt_get_info(id, info);
+	return ispt_get_info(id, info, prov);
 }
 EXPORT_SYMBOL_NS_GPL(iscsi_portal_get_info, ISCSI_PORTAL_NS);
 

@@ -54,8 +54,8 @@
  * the state word's PROVIDER and ORPHAN marks change with it.  A SET on a
  * provider's portal calls the provider inside the busy window, with no
  * lock held.  While a table-wide call asks a provider (``ispt_excl_owner``),
- * that provider's own ADD, REMOVE and REPORT are exempt from the
- * table-wide mark.
+ * that provider's own calls are exempt from the table-wide mark, and from
+ * EUCLEAN: in a recovery, the providers rebuild a corrupt table.
  *
  * ``last_id``, ``count`` and ``generation`` are written under
  * ``ispt_commit_mutex`` and read locklessly.  last_id is published with a
@@ -218,6 +218,22 @@ static bool ispt_table_excl(void)
 }
 
 /*
+ * Is @caller the provider a table-wide call is asking?  Its calls are
+ * exempt from that call's EBUSY, and from EUCLEAN: a REENUMERATE that
+ * recovers a corrupt table is rebuilt by the providers' calls.
+ */
+static bool ispt_exempt(const struct iscsi_portal_provider *caller)
+{
+	return caller && ispt_table_excl() &&
+	       READ_ONCE(ispt_excl_owner) == caller;
+}
+
+static int ispt_check_corrupt(const struct iscsi_portal_provider *caller)
+{
+	return ispt_is_corrupt() && !ispt_exempt(caller) ? -EUCLEAN : 0;
+}
+
+/*
  * Look @id up under rcu_read_lock().  On a miss, an id at or below the last
  * one issued was removed (EIDRM); any other was never issued (ENOENT).
  */
@@ -251,6 +267,9 @@ static int ispt_claim(struct ispt_portal *p, u64 *state,
 {
 	s64 old = *state;
 
+	/* No mark a reader would see for a call that cannot go on. */
+	if (ispt_table_excl() && !ispt_exempt(caller))
+		return -EBUSY;
 	do {
 		if (old & ISPT_STATE_DEAD)
 			return -EIDRM;
@@ -259,8 +278,7 @@ static int ispt_claim(struct ispt_portal *p, u64 *state,
 		/* Fully ordered: claimed before the table-wide mark is read. */
 	} while (!atomic64_try_cmpxchg(&p->state, &old, old | ISPT_STATE_BUSY));
 
-	if (ispt_table_excl() &&
-	    (!caller || READ_ONCE(ispt_excl_owner) != caller)) {
+	if (ispt_table_excl() && !ispt_exempt(caller)) {
 		atomic64_set_release(&p->state, old);
 		return -EBUSY;
 	}
@@ -276,17 +294,23 @@ static int ispt_claim(struct ispt_portal *p, u64 *state,
 static int ispt_may(const struct ispt_portal *p, u64 state, enum ispt_op op,
 		    const struct iscsi_portal_provider *caller, u32 flags)
 {
+	struct iscsi_portal_provider *prov = READ_ONCE(p->provider);
+
 	if (state & ISPT_STATE_DEAD)
 		return 0;	/* ispt_claim() says EIDRM */
 	if (op == ISPT_OP_SET) {
-		if (state & ISPT_STATE_ORPHAN)
+		/*
+		 * An orphan, or about to be one: its provider is
+		 * unregistering (under RCU, it is not freed yet).
+		 */
+		if ((state & ISPT_STATE_ORPHAN) || (prov && READ_ONCE(prov->dead)))
 			return -ENXIO;
 		if ((flags & ISCSI_PORTAL_SET_DROP_SESSIONS) &&
 		    !(state & ISPT_STATE_PROVIDER))
 			return -EOPNOTSUPP;
 		return 0;
 	}
-	if ((state & ISPT_STATE_PROVIDER) && READ_ONCE(p->provider) != caller)
+	if ((state & ISPT_STATE_PROVIDER) && prov != caller)
 		return -EPERM;
 	if (op == ISPT_OP_REPORT && (state & ISPT_STATE_ORPHAN))
 		return -ENXIO;
@@ -309,8 +333,9 @@ static struct ispt_portal *ispt_begin(u64 id, u64 *state, enum ispt_op op,
 	u64 seen;
 	int err;
 
-	if (ispt_is_corrupt())
-		return ERR_PTR(-EUCLEAN);
+	err = ispt_check_corrupt(caller);
+	if (err)
+		return ERR_PTR(err);
 	guard(rcu)();
 	p = ispt_lookup(id);
 	if (IS_ERR(p))
@@ -393,6 +418,8 @@ static int ispt_adopt_locked(const struct iscsi_portal_addr *addr, u32 status,
 
 	lockdep_assert_held(&ispt_commit_mutex);
 	o = rhashtable_lookup_fast(&ispt_table.by_addr, addr, ispt_addr_params);
+	if (!o)		/* not with the hash changed under this mutex only */
+		return -EEXIST;
 	state = atomic64_read(&o->state);
 	if (!(state & ISPT_STATE_ORPHAN))
 		return -EEXIST;
@@ -433,8 +460,7 @@ static int ispt_add_locked(struct ispt_portal *p, u32 status,
 
 	if (ispt_table.count >= ispt_max_portals)
 		err = -ENOSPC;
-	else if (ispt_table_excl() &&	/* set under this mutex */
-		 (!prov || READ_ONCE(ispt_excl_owner) != prov))
+	else if (ispt_table_excl() && !ispt_exempt(prov)) /* set under this mutex */
 		err = -EBUSY;
 	if (err)
 		goto unhash;
@@ -482,8 +508,9 @@ int ispt_add(const struct iscsi_portal_addr *addr, u32 status,
 
 	if (!ispt_status_valid(status) || !iscsi_portal_addr_valid(addr))
 		return -EINVAL;
-	if (ispt_is_corrupt())
-		return -EUCLEAN;
+	err = ispt_check_corrupt(prov);
+	if (err)
+		return err;
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
@@ -541,13 +568,19 @@ int ispt_remove(u64 id, struct iscsi_portal_provider *caller)
 	return 0;
 }
 
-/* Look @id up for a reader: under rcu_read_lock(), its state in *@state. */
-static struct ispt_portal *ispt_read(u64 id, u64 *state)
+/*
+ * Look @id up for a reader, @caller a provider or NULL: under
+ * rcu_read_lock(), its state in *@state.
+ */
+static struct ispt_portal *ispt_read(u64 id, u64 *state,
+				     const struct iscsi_portal_provider *caller)
 {
 	struct ispt_portal *p;
+	int err;
 
-	if (ispt_is_corrupt())
-		return ERR_PTR(-EUCLEAN);
+	err = ispt_check_corrupt(caller);
+	if (err)
+		return ERR_PTR(err);
 	p = ispt_lookup(id);
 	if (IS_ERR(p))
 		return p;
@@ -559,17 +592,19 @@ static struct ispt_portal *ispt_read(u64 id, u64 *state)
  * ispt_get_info() - GET_INFO: one portal's whole info, of one moment.
  * @id: the portal.
  * @info: filled on success.
+ * @caller: the provider that asks, or NULL.
  *
  * Context: any process context; takes no lock, never waits.
  * Return: 0, or -EUCLEAN, -ENOENT or -EIDRM.
  */
-int ispt_get_info(u64 id, struct iscsi_portal_info *info)
+int ispt_get_info(u64 id, struct iscsi_portal_info *info,
+		  const struct iscsi_portal_provider *caller)
 {
 	struct ispt_portal *p;
 	u64 state;
 
 	guard(rcu)();
-	p = ispt_read(id, &state);
+	p = ispt_read(id, &state, caller);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	ispt_fill_info(info, p, state);
@@ -591,7 +626,7 @@ int ispt_get_status(u64 id, u32 *status, u32 *flags)
 	u64 state;
 
 	guard(rcu)();
-	p = ispt_read(id, &state);
+	p = ispt_read(id, &state, NULL);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	*status = ispt_state_status(state);
@@ -611,20 +646,29 @@ int ispt_get_provider(u64 id, struct iscsi_portal_provider_info *info)
 {
 	struct iscsi_portal_provider *prov;
 	struct ispt_portal *p;
-	u64 state;
+	u64 state, again;
 
 	guard(rcu)();
-	p = ispt_read(id, &state);
+	p = ispt_read(id, &state, NULL);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	memset(info, 0, sizeof(*info));
-	info->id = id;
-	info->flags = ispt_state_flags(state) & ~ISCSI_PORTAL_INFO_BUSY;
-	/* Unregistering frees a provider only after a grace period. */
-	prov = READ_ONCE(p->provider);
-	if (prov)
-		strscpy(info->name, prov->name, sizeof(info->name));
-	return 0;
+	/*
+	 * The provider and the marks change together, under the busy mark:
+	 * read them again until the state word says they are of one moment.
+	 * Unregistering frees a provider only after a grace period.
+	 */
+	for (;;) {
+		memset(info, 0, sizeof(*info));
+		info->id = id;
+		info->flags = ispt_state_flags(state) & ~ISCSI_PORTAL_INFO_BUSY;
+		prov = READ_ONCE(p->provider);
+		if (prov && (state & ISPT_STATE_PROVIDER))
+			strscpy(info->name, prov->name, sizeof(info->name));
+		again = atomic64_read(&p->state);
+		if (again == state)
+			return 0;
+		state = again;
+	}
 }
 
 /**
@@ -717,13 +761,30 @@ static void ispt_commit_orphan(struct ispt_portal *p, u64 state)
 			 ISCSI_PORTAL_STATUS_UNKNOWN);
 }
 
+/*
+ * Claim @p for orphaning: like ispt_claim(), but not refused by a
+ * table-wide call, since the provider is off the list it walks.
+ */
+static bool ispt_claim_orphan(struct ispt_portal *p, u64 *state)
+{
+	s64 old = atomic64_read(&p->state);
+
+	do {
+		if (old & (ISPT_STATE_DEAD | ISPT_STATE_BUSY))
+			return false;
+	} while (!atomic64_try_cmpxchg(&p->state, &old, old | ISPT_STATE_BUSY));
+	*state = old;
+	return true;
+}
+
 /**
  * ispt_orphan() - orphan every portal of an unregistering provider.
  * @prov: the provider; none of its calls runs or starts any more.
  *
- * A portal that is busy (a REMOVE, REPORT or SET of it that has not
- * noticed the provider is gone, or a table-wide call) is waited for: such
- * a window is short, since no call of @prov is left to make it long.
+ * A portal that is busy is waited for: only a SET that claimed it before
+ * the provider began to unregister (new ones fail with ENXIO first, see
+ * ispt_may()) or a REMOVE about to commit can hold it, and no call of
+ * @prov is left to make their window long.
  *
  * Context: process context; sleeps.
  */
@@ -741,14 +802,15 @@ void ispt_orphan(struct iscsi_portal_provider *prov)
 		xas_for_each(&xas, p, ULONG_MAX) {
 			if (xas_retry(&xas, p) || READ_ONCE(p->provider) != prov)
 				continue;
-			state = atomic64_read(&p->state);
-			if (ispt_claim(p, &state, prov)) {
-				again = true;	/* busy (EIDRM: removed) */
-				continue;
-			}
 			xas_pause(&xas);
-			rcu_read_unlock();
-			ispt_commit_orphan(p, state);
+			if (ispt_claim_orphan(p, &state)) {
+				rcu_read_unlock();
+				ispt_commit_orphan(p, state);
+			} else {
+				again = true;	/* busy, or being removed */
+				rcu_read_unlock();
+			}
+			cond_resched();
 			rcu_read_lock();
 		}
 		rcu_read_unlock();
@@ -790,6 +852,7 @@ static unsigned int ispt_list_batch(struct iscsi_portal_info *buf,
  * @list: the caller's argument; cursor, count and table_generation are
  *	updated.
  * @entries: where min(capacity, 1024) infos may go.
+ * @caller: the provider that asks, or NULL.
  *
  * The table generation is sampled (acquire) before the walk: every change
  * up to it is reflected, later ones may be.
@@ -799,16 +862,19 @@ static unsigned int ispt_list_batch(struct iscsi_portal_info *buf,
  * Return: 0, or -EUCLEAN or -EFAULT.
  */
 int ispt_list(struct iscsi_portal_list *list,
-	      struct iscsi_portal_info __user *entries)
+	      struct iscsi_portal_info __user *entries,
+	      const struct iscsi_portal_provider *caller)
 {
 	struct iscsi_portal_info buf[ISPT_LIST_BATCH];
 	u32 want = min_t(u32, list->capacity, ISPT_LIST_MAX);
 	u64 cursor = max_t(u64, list->cursor, 1);
 	unsigned int ask, n, filled = 0;
 	unsigned long next;
+	int err;
 
-	if (ispt_is_corrupt())
-		return -EUCLEAN;
+	err = ispt_check_corrupt(caller);
+	if (err)
+		return err;
 
 	list->table_generation = ispt_read_generation();
 	while (filled < want) {

@@ -146,7 +146,7 @@ static const struct iscsi_portal_provider_ops ispt_uprov_ops = {
  * @slot: the fd's provider pointer; set once.
  * @arg: the caller's argument.
  *
- * Context: process context; sleeps.
+ * Context: process context, the fd's WATCH/ATTACH lock held; sleeps.
  * Return: 0, -EINVAL (flags, timeout or name), -EEXIST (already a
  * provider) or -ENOMEM.
  */
@@ -160,7 +160,7 @@ int ispt_uprov_attach(struct ispt_uprov **slot,
 	    !memchr(arg->name, '\0', sizeof(arg->name)) ||
 	    !ispt_provider_name_valid(arg->name))
 		return -EINVAL;
-	if (READ_ONCE(*slot))
+	if (*slot)
 		return -EEXIST;
 
 	up = kzalloc(sizeof(*up), GFP_KERNEL_ACCOUNT);
@@ -180,12 +180,8 @@ int ispt_uprov_attach(struct ispt_uprov **slot,
 		kfree(up);
 		return err;
 	}
-	/* Two ATTACHes of one fd race: one provider stays. */
-	if (cmpxchg_release(slot, NULL, up)) {
-		iscsi_portal_provider_unregister(&up->prov);
-		kfree(up);
-		return -EEXIST;
-	}
+	/* Publish it initialised; pairs with the acquire in main.c. */
+	smp_store_release(slot, up);
 	return 0;
 }
 
@@ -237,7 +233,7 @@ struct iscsi_portal_provider *ispt_uprov_provider(struct ispt_uprov *up)
  *
  * Context: process context.
  * Return: 0, -EINVAL (not a provider fd, flags, or a result that is not 0
- * or an errno), or -ENOENT (no request with that cookie waits: never
+ * or an errno below 512), or -ENOENT (no request with that cookie waits: never
  * read, already answered, or its caller stopped waiting).
  */
 int ispt_uprov_reply(struct ispt_uprov *up,
@@ -246,8 +242,9 @@ int ispt_uprov_reply(struct ispt_uprov *up,
 	struct ispt_req *req;
 	int err = -ENOENT;
 
+	/* Errnos from 512 up are the kernel's own, never a syscall's. */
 	if (!up || reply->flags || reply->result > 0 ||
-	    reply->result < -MAX_ERRNO)
+	    reply->result <= -ERESTARTSYS)
 		return -EINVAL;
 	spin_lock(&up->lock);
 	list_for_each_entry(req, &up->sent, node) {
@@ -300,6 +297,7 @@ static void ispt_uprov_untake(struct ispt_uprov *up,
 		}
 	}
 	spin_unlock(&up->lock);
+	wake_up_interruptible_poll(&up->wait, EPOLLIN | EPOLLRDNORM);
 }
 
 static bool ispt_uprov_ready(struct ispt_uprov *up)

@@ -78,7 +78,18 @@ int iscsi_portal_add(struct iscsi_portal_provider *prov,
 int iscsi_portal_remove(struct iscsi_portal_provider *prov, u64 id);
 int iscsi_portal_report_status(struct iscsi_portal_provider *prov, u64 id,
 			       u32 status);
-int iscsi_portal_get_info(u64 id, struct iscsi_portal_info *info);
+void iscsi_portal_mark_corrupt(struct iscsi_portal_provider *prov);
+int iscsi_portal_get_info(struct iscsi_portal_provider *prov, u64 id,
+			  struct iscsi_portal_info *info);
+
+/*
+ * Every committed change, as the struct iscsi_portal_event a watcher reads
+ * (@data; @action is its type), in commit order.  The callback runs in
+ * process context with the table's commit mutex held: it may sleep and may
+ * call iscsi_portal_get_info(), but no call that changes the table (add,
+ * remove, report, SET, REENUMERATE, REFRESH), no (un)registration of a
+ * provider or a notifier: those would deadlock.  Every commit waits for it.
+ */
 int iscsi_portal_register_notifier(struct notifier_block *nb);
 int iscsi_portal_unregister_notifier(struct notifier_block *nb);
 

@@ -17,8 +17,8 @@
 
 /*
  * 1: the table, its events.  2: providers (PROVIDER_ATTACH, PROVIDER_REPLY,
- * GET_PROVIDER, ISCSI_PORTAL_SET_DROP_SESSIONS, the PROVIDER and ORPHAN
- * info flags).
+ * GET_PROVIDER, PROVIDER_CORRUPT, ISCSI_PORTAL_SET_DROP_SESSIONS, the
+ * PROVIDER and ORPHAN info flags).
  */
 #define ISCSI_PORTAL_API_VERSION	2
 #define ISCSI_PORTAL_DEVICE_PATH	"/dev/iscsi_portal"
@@ -195,6 +195,8 @@ struct iscsi_portal_provider_info {
 	_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0C, struct iscsi_portal_reply)
 #define ISCSI_PORTAL_IOC_GET_PROVIDER \
 	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0D, struct iscsi_portal_provider_info)
+/* A provider fd finds the table corrupt (EINVAL on any other fd). */
+#define ISCSI_PORTAL_IOC_PROVIDER_CORRUPT _IO(ISCSI_PORTAL_IOC_MAGIC, 0x0E)
 
 /*
  * Static size checks, valid C99 and C++: a named bit-field of width zero
