@@ -214,7 +214,7 @@ int ipl_provider_next(struct ipl_handle *h, struct iscsi_portal_request *req);
 /*
  * Answer the request @cookie: @result 0 commits the change (for
  * SET_STATUS, the portal takes the new status), a negative errno
- * (-4095..-1) fails the caller's call with it and changes nothing.
+ * (-511..-1) fails the caller's call with it and changes nothing.
  * Returns 0; -ENOENT when no request with that cookie waits (already
  * answered, or its caller stopped waiting: the timeout passed), and then
  * the provider reports what it really did (ipl_report_status());
@@ -223,10 +223,20 @@ int ipl_provider_next(struct ipl_handle *h, struct iscsi_portal_request *req);
 int ipl_provider_reply(struct ipl_handle *h, uint64_t cookie, int result);
 
 /*
+ * The provider @h finds the table corrupt: every call but VERSION,
+ * REENUMERATE and REFRESH fails with -EUCLEAN until the recovery, in which
+ * the providers rebuild the table (their own calls are not refused while a
+ * REENUMERATE or REFRESH asks them).  Returns 0, or -EINVAL when @h is no
+ * provider.
+ */
+int ipl_provider_mark_corrupt(struct ipl_handle *h);
+
+/*
  * ipl_provider_serve()'s callback for one request: returns the result to
- * reply with (0, or -1..-4095), or IPL_PROVIDER_DEFER to reply later
+ * reply with (0, or -1..-511), or IPL_PROVIDER_DEFER to reply later
  * itself with ipl_provider_reply() and the request's cookie (from another
- * thread, say).  A value below -4095 is no errno: the reply is -EIO.
+ * thread, say).  A value below -511 is no errno a call may return (512 and
+ * up are the kernel's own): the reply is -EIO.
  */
 typedef int (*ipl_provider_fn)(struct ipl_handle *h,
 			       const struct iscsi_portal_request *req,

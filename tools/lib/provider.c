@@ -14,7 +14,8 @@
 /* Requests read per read(2) in ipl_provider_serve(). */
 #define SERVE_BATCH	16
 /* The errno range of a reply (the kernel's MAX_ERRNO). */
-#define MAX_ERRNO	4095
+/* The kernel's own errnos start at 512 (ERESTARTSYS): no reply carries one. */
+#define MAX_REPLY_ERRNO	511
 
 int ipl_provider_attach(struct ipl_handle *h, const char *name,
 			uint32_t timeout_ms)
@@ -39,6 +40,11 @@ int ipl_provider_reply(struct ipl_handle *h, uint64_t cookie, int result)
 	struct iscsi_portal_reply arg = { .cookie = cookie, .result = result };
 
 	return ipl__ioctl(h, ISCSI_PORTAL_IOC_PROVIDER_REPLY, &arg);
+}
+
+int ipl_provider_mark_corrupt(struct ipl_handle *h)
+{
+	return ipl__ioctl(h, ISCSI_PORTAL_IOC_PROVIDER_CORRUPT, NULL);
 }
 
 int ipl_get_provider(struct ipl_handle *h, uint64_t id, uint32_t *flags,
@@ -107,7 +113,7 @@ static int serve_one(struct ipl_handle *h,
 
 	if (result > 0)
 		return 0;		/* IPL_PROVIDER_DEFER */
-	if (result < -MAX_ERRNO)
+	if (result < -MAX_REPLY_ERRNO)
 		result = -EIO;		/* no errno: never leave a caller waiting */
 	err = ipl_provider_reply(h, req->cookie, result);
 	if (err == -ENOENT) {

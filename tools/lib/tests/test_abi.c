@@ -31,7 +31,7 @@ static const char *const node2[] = {
 	"ipl_set_status_flags", "ipl_provider_attach", "ipl_provider_next",
 	"ipl_provider_reply", "ipl_provider_serve", "ipl_get_provider",
 	"ipl_request_type_str", "ipl_info_flags_format",
-	"ipl_provider_errno_to_hresult",
+	"ipl_provider_errno_to_hresult", "ipl_provider_mark_corrupt",
 };
 
 /* The library this program was linked with. */

@@ -109,6 +109,20 @@ TEST(provider_attach)
 }
 
 /* provider: REPLY sends the cookie, the result and flags 0 */
+/* provider: mark_corrupt sends PROVIDER_CORRUPT with no argument */
+TEST(provider_mark_corrupt)
+{
+	struct ipl_handle *h = mod_open();
+
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(0, ipl_provider_mark_corrupt(h));
+	EXPECT_EQ(ISCSI_PORTAL_IOC_PROVIDER_CORRUPT, fake.last_req);
+	EXPECT_EQ(-EINVAL, ipl_provider_mark_corrupt(NULL));
+	fake.fail_errno = EINVAL;
+	EXPECT_EQ(-EINVAL, ipl_provider_mark_corrupt(h));
+	fake_close(h);
+}
+
 TEST(provider_reply)
 {
 	struct ipl_handle *h = mod_open();
@@ -373,7 +387,7 @@ static struct ipl_handle *serve_setup(struct __test_metadata *_metadata,
 TEST(provider_serve_replies)
 {
 	static const int results[] = {
-		0, -EADDRINUSE, -4095, -1, -ETIMEDOUT,
+		0, -EADDRINUSE, -511, -1, -ETIMEDOUT,
 		-EOPNOTSUPP, 0, -ENXIO, -EADDRNOTAVAIL, 0,
 		-EIO, 0, -EPERM, 0, -EBUSY, 0, -EINVAL, 0, -EAGAIN, 0,
 	};
@@ -409,9 +423,9 @@ TEST(provider_serve_replies)
 TEST(provider_serve_defer_and_bad_results)
 {
 	static const int results[] = {
-		IPL_PROVIDER_DEFER, -4096, 0, INT_MIN, 7, INT_MAX, -4095,
+		IPL_PROVIDER_DEFER, -4096, 0, INT_MIN, 7, INT_MAX, -511, -512,
 	};
-	static const int sent[] = { -EIO, 0, -EIO, -4095 };
+	static const int sent[] = { -EIO, 0, -EIO, -511, -EIO };
 	struct iscsi_portal_request in[ARRAY_SIZE(results)];
 	struct ipl_handle *h;
 	unsigned int i;
@@ -427,12 +441,13 @@ TEST(provider_serve_defer_and_bad_results)
 	EXPECT_EQ(102U, mod.replies[1].cookie);
 	EXPECT_EQ(103U, mod.replies[2].cookie);
 	EXPECT_EQ(106U, mod.replies[3].cookie);
+	EXPECT_EQ(107U, mod.replies[4].cookie);
 	for (i = 0; i < ARRAY_SIZE(sent); i++) {
 		EXPECT_EQ(sent[i], mod.replies[i].result) TH_LOG("%u", i);
 	}
 	/* The deferred ones are answered later, by cookie. */
 	EXPECT_EQ(0, ipl_provider_reply(h, cb.seen[0].cookie, 0));
-	EXPECT_EQ(100U, mod.replies[4].cookie);
+	EXPECT_EQ(100U, mod.replies[5].cookie);
 	pair_close(h, peer);
 }
 
