@@ -1555,11 +1555,12 @@ static void fz_op_reply(struct fz_thread *t)
 
 	memset(&r, 0, sizeof(r));
 	r.cookie = fz_chance(t, 1, 2) ? fz_below(t, 64) : fz_rand(t);
-	r.result = fz_chance(t, 1, 2) ? 0 : -(int32_t)(1 + fz_below(t, 4095));
+	/* 512 and up are the kernel's own errnos: no reply may carry one. */
+	r.result = fz_chance(t, 1, 2) ? 0 : -(int32_t)(1 + fz_below(t, 511));
 	switch (fz_below(t, 6)) {
 	case 0: r.flags = 1u << fz_below(t, 32); bad = true; break;
 	case 1: r.result = (int32_t)(1 + fz_below(t, INT32_MAX)); bad = true; break;
-	case 2: r.result = (int32_t)(-4096 - (int64_t)fz_below(t, 1u << 30)); bad = true; break;
+	case 2: r.result = (int32_t)(-512 - (int64_t)fz_below(t, 1u << 30)); bad = true; break;
 	default: break;
 	}
 	p = fz_place(t, pk, &r, sizeof(r), &acc);
