@@ -11,6 +11,7 @@
  *
  *   bench [--json FILE] [--attr PATH] [--reps N] [--rep-ms MS]
  *         [--portals N] [--list-portals N] [--perf PERF]
+ *         [--portald IPORTALD [--portalctl PORTALCTL] [--lio-pairs N]]
  *
  * It also needs max_watchers >= 64: SET_STATUS is timed with 64 idle
  * watchers and with one that never reads, against SET_STATUS with none.
@@ -37,9 +38,13 @@
  * figures.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -53,11 +58,14 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/iscsi_portal.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #define MAX_REPS	64
 #define DEF_ATTR	"/sys/kernel/config/target/iscsi/" \
@@ -661,6 +669,443 @@ static void loop_get_status_rand_128k(long n)
 	get_status_rand_loop(n, 131072 - 1);
 }
 
+/* --- LIO through iscsi-portald (--portald) -------------------------------- */
+
+/*
+ * CONTRACT section 9: OFFLINE then ONLINE of a LIO portal through the
+ * bridge (iscsi-portald, a userspace provider, started here and pinned to
+ * our CPU like the provider peers) against the same np rmdir and mkdir
+ * done directly on configfs; and how long a portal's FAILED takes to
+ * reach a watcher after its address is deleted.
+ *
+ * The nps: 127.0.0.1:3260 in t1's tpgt_1 only (the figure),
+ * 127.0.0.1:3262 in the tpgt_1 of t1 and t2 (the np shared by two
+ * targets, a control), and 192.0.2.1:3263 in t1, whose address is on no
+ * interface at first (FAILED).  vm-bench.sh makes the two targets.  The
+ * direct pairs are done with the daemon stopped (SIGSTOP), so that it
+ * does not import each of them (their inotify events wait for SIGCONT,
+ * and after them the np is back, so the import changes nothing); an
+ * untimed pair through the daemon after SIGCONT absorbs that import.
+ * Every call is timed on its own: each repetition gives the mean of
+ * --lio-pairs pairs, and of each half.
+ */
+#define LIO_T1		"/sys/kernel/config/target/iscsi/iqn.2003-01.org.example.bench:t1/tpgt_1"
+#define LIO_T2		"/sys/kernel/config/target/iscsi/iqn.2003-01.org.example.bench:t2/tpgt_1"
+#define NP_SINGLE	"127.0.0.1:3260"
+#define NP_SHARED	"127.0.0.1:3262"
+#define NP_FAILED	"192.0.2.1:3263"
+#define FAILED_IP	0xc0000201	/* 192.0.2.1 */
+#define PORTALD_DIR	"/tmp/portald"
+#define PORTALD_PID	"/tmp/portald.pid"
+#define PORTALD_LOG	"/tmp/portald.log"
+#define REPLICA_DIR	"/tmp/replica"
+
+static struct iscsi_portal_info *list_buf;	/* LIST_PAGE entries */
+static const char *portald_path;
+static const char *portalctl_path = "/bin/portalctl";
+static int lio_pairs = 16;
+static int ctl_pairs = 2;
+static pid_t portald_pid;
+static uint64_t id_single, id_shared, id_failed;
+
+static const char *const nps_single[] = { LIO_T1 "/np/" NP_SINGLE, NULL };
+static const char *const nps_shared[] = { LIO_T1 "/np/" NP_SHARED,
+					  LIO_T2 "/np/" NP_SHARED, NULL };
+
+/* A figure of this phase: a mean per repetition, and of its two halves. */
+struct lio_fig {
+	const char *key, *what;
+	double v[MAX_REPS], a[MAX_REPS], b[MAX_REPS];
+	struct fig f, fa, fb;
+};
+
+enum { L_PAIR, L_DIRECT, L_SH_PAIR, L_SH_DIRECT, L_CTL, L_STATE, L_ATTRS,
+       L_IOCTL, N_LIO };
+static struct lio_fig lio[N_LIO] = {
+	[L_PAIR] = { "lio_offline_online_ns", "SET OFFLINE + SET ONLINE through iscsi-portald, np of one TPG (halves: OFFLINE, ONLINE)" },
+	[L_DIRECT] = { "lio_direct_rmdir_mkdir_ns", "rmdir + mkdir of the same np on configfs (halves: rmdir, mkdir)" },
+	[L_SH_PAIR] = { "lio_shared_offline_online_ns", "control: the same through iscsi-portald, np shared by two targets" },
+	[L_SH_DIRECT] = { "lio_shared_direct_ns", "control: rmdir + mkdir of the shared np in both TPGs" },
+	[L_CTL] = { "lio_portalctl_pair_ns", "control: portalctl set ID offline + online (process spawn included)" },
+	[L_STATE] = { "(lio replica: state save)", "the daemon's state save done here: write, fsync, rename, fsync dir (/tmp)" },
+	[L_ATTRS] = { "(lio replica: np attrs)", "the daemon's np attribute read done here: opendir, read iser, cxgbit" },
+	[L_IOCTL] = { "(lio replica: np stat)", "the daemon's stat of a TPG and of an np done here" },
+};
+
+#define N_FAIL_REPS	MAX_REPS
+static double fail_v[N_FAIL_REPS], back_v[N_FAIL_REPS];
+static struct fig fail_f, back_f;
+
+static void lio_mkdir(const char *path)
+{
+	if (mkdir(path, 0755))
+		die("mkdir %s", path);
+}
+
+static void lio_rmdir(const char *path)
+{
+	if (rmdir(path))
+		die("rmdir %s", path);
+}
+
+/* The portal of @ip:@port in the table (the daemon's), or 0. */
+static uint64_t find_portal(uint32_t ip, uint16_t port)
+{
+	const struct iscsi_portal_info *info = list_buf;
+	struct iscsi_portal_list l;
+	const uint8_t want[4] = { ip >> 24, ip >> 16, ip >> 8, ip };
+
+	memset(&l, 0, sizeof(l));
+	l.entries = (uintptr_t)list_buf;
+	do {
+		l.capacity = LIST_PAGE;
+		if (ioctl(dev_fd, ISCSI_PORTAL_IOC_LIST, &l))
+			die("LIST");
+		for (unsigned int i = 0; i < l.count; i++)
+			if (info[i].addr.family == AF_INET &&
+			    info[i].addr.port == port &&
+			    !memcmp(info[i].addr.addr, want, 4))
+				return info[i].id;
+	} while (l.cursor);
+	return 0;
+}
+
+static void portald_start(void)
+{
+	struct stat st;
+	int fd;
+
+	unlink(PORTALD_PID);
+	fflush(NULL);
+	portald_pid = fork();
+	if (portald_pid < 0)
+		die("fork");
+	if (!portald_pid) {
+		fd = open(PORTALD_LOG, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			peer_fail(PORTALD_LOG);
+		setsid();
+		execl(portald_path, "iscsi-portald", "--foreground",
+		      "--state-dir", PORTALD_DIR, "--pidfile", PORTALD_PID,
+		      (char *)NULL);
+		peer_fail(portald_path);
+	}
+	for (int i = 0; i < 300 && stat(PORTALD_PID, &st); i++)
+		usleep(100000);
+	if (stat(PORTALD_PID, &st))
+		die("%s not ready in 30 s (see %s)", portald_path, PORTALD_LOG);
+	id_single = find_portal(0x7f000001, 3260);
+	id_shared = find_portal(0x7f000001, 3262);
+	id_failed = find_portal(FAILED_IP, 3263);
+	if (!id_single || !id_shared || !id_failed)
+		die_plain("iscsi-portald imported no portal for an np of the bench");
+}
+
+static void portald_stop(void)
+{
+	if (kill(portald_pid, SIGTERM))
+		die("kill iscsi-portald");
+	reap(portald_pid, 0, "iscsi-portald");
+}
+
+static void set_status(uint64_t id, uint32_t status)
+{
+	struct iscsi_portal_status_arg arg = { .id = id, .status = status };
+
+	if (ioctl(dev_fd, ISCSI_PORTAL_IOC_SET_STATUS, &arg))
+		die("SET_STATUS %" PRIu64 " %u through iscsi-portald", id,
+		    status);
+}
+
+/* @n pairs of @id through the daemon into @f's repetition @r. */
+static void daemon_pairs(struct lio_fig *f, int r, uint64_t id, int n)
+{
+	double a = 0, b = 0, t0, t1, t2;
+
+	for (int i = 0; i < n; i++) {
+		t0 = now_ns();
+		set_status(id, ISCSI_PORTAL_STATUS_OFFLINE);
+		t1 = now_ns();
+		set_status(id, ISCSI_PORTAL_STATUS_ONLINE);
+		t2 = now_ns();
+		a += t1 - t0;
+		b += t2 - t1;
+	}
+	f->a[r] = a / n;
+	f->b[r] = b / n;
+	f->v[r] = (a + b) / n;
+}
+
+static void direct_pairs(struct lio_fig *f, int r, const char *const *nps,
+			 int n)
+{
+	double a = 0, b = 0, t0, t1, t2;
+
+	for (int i = 0; i < n; i++) {
+		t0 = now_ns();
+		for (int k = 0; nps[k]; k++)
+			lio_rmdir(nps[k]);
+		t1 = now_ns();
+		for (int k = 0; nps[k]; k++)
+			lio_mkdir(nps[k]);
+		t2 = now_ns();
+		a += t1 - t0;
+		b += t2 - t1;
+	}
+	f->a[r] = a / n;
+	f->b[r] = b / n;
+	f->v[r] = (a + b) / n;
+}
+
+static void portalctl_set(uint64_t id, const char *status)
+{
+	char ids[24];
+	pid_t pid;
+
+	snprintf(ids, sizeof(ids), "%" PRIu64, id);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		execl(portalctl_path, "portalctl", "set", ids, status,
+		      (char *)NULL);
+		_exit(127);
+	}
+	reap(pid, 0, "portalctl set");
+}
+
+static void ctl_pairs_rep(struct lio_fig *f, int r)
+{
+	double a = 0, b = 0, t0, t1, t2;
+
+	for (int i = 0; i < ctl_pairs; i++) {
+		t0 = now_ns();
+		portalctl_set(id_single, "offline");
+		t1 = now_ns();
+		portalctl_set(id_single, "online");
+		t2 = now_ns();
+		a += t1 - t0;
+		b += t2 - t1;
+	}
+	f->a[r] = a / ctl_pairs;
+	f->b[r] = b / ctl_pairs;
+	f->v[r] = (a + b) / ctl_pairs;
+}
+
+/* What pd_state_save() does, on a state file of the same size. */
+static void replica_state_save(void)
+{
+	static const char text[] =
+		"{\n  \"version\": 1,\n  \"portals\": [\n"
+		"    { \"address\": \"127.0.0.1:3260\", \"id\": 1, \"offline\": true,\n"
+		"      \"nps\": [\n        { \"target\": \"iqn.2003-01.org.example.bench:t1\", \"tpgt\": 1, \"name\": \"127.0.0.1:3260\",\n"
+		"          \"attributes\": { \"cxgbit\": \"0\", \"iser\": \"0\" } }\n      ] },\n"
+		"    { \"address\": \"127.0.0.1:3262\", \"id\": 2, \"offline\": false },\n"
+		"    { \"address\": \"192.0.2.1:3263\", \"id\": 3, \"offline\": false }\n  ]\n}\n";
+	int fd = open(REPLICA_DIR "/state.json.tmp",
+		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != sizeof(text) - 1 ||
+	    fsync(fd) || close(fd) ||
+	    rename(REPLICA_DIR "/state.json.tmp", REPLICA_DIR "/state.json"))
+		die("replica state save");
+	fd = open(REPLICA_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) || close(fd))
+		die("replica fsync dir");
+}
+
+/* What lio_read_attrs() does on an np directory. */
+static void replica_attrs(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	char file[512], buf[128];
+
+	if (!d)
+		die("opendir %s", path);
+	while ((de = readdir(d))) {
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (read(fd, buf, sizeof(buf)) < 0)
+			buf[0] = 0;
+		close(fd);
+	}
+	closedir(d);
+}
+
+static void replica_rep(int r, int n)
+{
+	struct stat st;
+	double t0;
+
+	t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		replica_state_save();
+	lio[L_STATE].v[r] = (now_ns() - t0) / n;
+	t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		replica_attrs(nps_single[0]);
+	lio[L_ATTRS].v[r] = (now_ns() - t0) / n;
+	t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		if (stat(LIO_T1, &st) || stat(nps_single[0], &st))
+			die("stat %s", nps_single[0]);
+	lio[L_IOCTL].v[r] = (now_ns() - t0) / n;
+	lio[L_STATE].a[r] = lio[L_STATE].b[r] = lio[L_STATE].v[r];
+	lio[L_ATTRS].a[r] = lio[L_ATTRS].b[r] = lio[L_ATTRS].v[r];
+	lio[L_IOCTL].a[r] = lio[L_IOCTL].b[r] = lio[L_IOCTL].v[r];
+}
+
+/* RTM_NEWADDR or RTM_DELADDR of 192.0.2.1/32 on lo, what ip addr does. */
+static void lo_addr(int nl, int type)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg ifa;
+		struct rtattr rta;
+		uint32_t addr;
+	} req;
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+	} ack;
+	ssize_t got;
+
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = type;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+			    (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	req.ifa.ifa_family = AF_INET;
+	req.ifa.ifa_prefixlen = 32;
+	req.ifa.ifa_scope = RT_SCOPE_HOST;
+	req.ifa.ifa_index = if_nametoindex("lo");
+	req.rta.rta_type = IFA_LOCAL;
+	req.rta.rta_len = RTA_LENGTH(sizeof(req.addr));
+	req.addr = htonl(FAILED_IP);
+	if (!req.ifa.ifa_index)
+		die("if_nametoindex lo");
+	if (send(nl, &req, sizeof(req), 0) != sizeof(req))
+		die("rtnetlink send");
+	got = recv(nl, &ack, sizeof(ack), 0);
+	if (got < (ssize_t)sizeof(ack) || ack.h.nlmsg_type != NLMSG_ERROR)
+		die("rtnetlink ack");
+	if (ack.e.error) {
+		errno = -ack.e.error;
+		die("%s 192.0.2.1/32 dev lo",
+		    type == RTM_NEWADDR ? "ip addr add" : "ip addr del");
+	}
+}
+
+/* Block on watcher @w until the MODIFY of @id to @status: the time then. */
+static double wait_modify(int w, uint64_t id, uint32_t status)
+{
+	struct iscsi_portal_event ev[64];
+	struct pollfd p = { .fd = w, .events = POLLIN };
+	ssize_t got;
+
+	for (;;) {
+		int rc = poll(&p, 1, 20000);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			die_plain("no MODIFY of portal %" PRIu64 " to %u in 20 s",
+				  id, status);
+		got = read(w, ev, sizeof(ev));
+		if (got < 0 && errno == EAGAIN)
+			continue;
+		if (got <= 0)
+			die("read the watcher");
+		for (size_t k = 0; k < got / sizeof(ev[0]); k++)
+			if (ev[k].type == ISCSI_PORTAL_EVENT_MODIFY &&
+			    ev[k].id == id && ev[k].new_status == status)
+				return now_ns();
+	}
+}
+
+static void failed_latency(void)
+{
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int w = open(ISCSI_PORTAL_DEVICE_PATH, O_RDONLY | O_NONBLOCK);
+	struct iscsi_portal_status_arg arg = { .id = id_failed };
+	double t0;
+
+	if (nl < 0)
+		die("rtnetlink socket");
+	if (w < 0 || ioctl(w, ISCSI_PORTAL_IOC_WATCH))
+		die("WATCH");
+	if (ioctl(dev_fd, ISCSI_PORTAL_IOC_GET_STATUS, &arg))
+		die("GET_STATUS");
+	if (arg.status != ISCSI_PORTAL_STATUS_FAILED)
+		die_plain("portal %s is %u, not FAILED, with its address on no interface",
+			  NP_FAILED, arg.status);
+	for (int r = 0; r < reps; r++) {
+		t0 = now_ns();
+		lo_addr(nl, RTM_NEWADDR);
+		back_v[r] = wait_modify(w, id_failed, ISCSI_PORTAL_STATUS_ONLINE) - t0;
+		usleep(50000);
+		t0 = now_ns();
+		lo_addr(nl, RTM_DELADDR);
+		fail_v[r] = wait_modify(w, id_failed, ISCSI_PORTAL_STATUS_FAILED) - t0;
+		usleep(50000);
+	}
+	fail_f = summarize(fail_v, reps);
+	back_f = summarize(back_v, reps);
+	close(w);
+	close(nl);
+}
+
+static void time_lio(void)
+{
+	static const char *const mine[] = {
+		LIO_T1 "/np/" NP_SINGLE, LIO_T1 "/np/" NP_SHARED,
+		LIO_T2 "/np/" NP_SHARED, LIO_T1 "/np/" NP_FAILED,
+	};
+
+	printf("bench: LIO through %s: %d pairs per repetition...\n",
+	       portald_path, lio_pairs);
+	fflush(stdout);
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
+		lio_mkdir(mine[i]);
+	if (mkdir(REPLICA_DIR, 0755) && errno != EEXIST)
+		die("mkdir " REPLICA_DIR);
+	portald_start();
+
+	/* Warm-up: a repetition of each, untimed (rep 0 overwritten). */
+	daemon_pairs(&lio[L_PAIR], 0, id_single, 2);
+	daemon_pairs(&lio[L_SH_PAIR], 0, id_shared, 2);
+	for (int r = 0; r < reps; r++) {
+		daemon_pairs(&lio[L_PAIR], r, id_single, lio_pairs);
+		if (kill(portald_pid, SIGSTOP))
+			die("SIGSTOP iscsi-portald");
+		direct_pairs(&lio[L_DIRECT], r, nps_single, lio_pairs);
+		direct_pairs(&lio[L_SH_DIRECT], r, nps_shared, lio_pairs);
+		if (kill(portald_pid, SIGCONT))
+			die("SIGCONT iscsi-portald");
+		daemon_pairs(&lio[L_SH_PAIR], r, id_shared, 1);	/* the import */
+		daemon_pairs(&lio[L_SH_PAIR], r, id_shared, lio_pairs);
+		ctl_pairs_rep(&lio[L_CTL], r);
+		replica_rep(r, lio_pairs);
+	}
+	for (int i = 0; i < N_LIO; i++) {
+		lio[i].f = summarize(lio[i].v, reps);
+		lio[i].fa = summarize(lio[i].a, reps);
+		lio[i].fb = summarize(lio[i].b, reps);
+	}
+	failed_latency();
+	portald_stop();
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
+		lio_rmdir(mine[i]);
+}
+
 /* --- profiles (--perf) ---------------------------------------------------- */
 
 /* Run @cmd with /bin/sh; its output goes to ours. */
@@ -1125,8 +1570,6 @@ static void add_million(void)
 
 /* --- LIST ----------------------------------------------------------------- */
 
-static struct iscsi_portal_info *list_buf;
-
 /* Walk the first n_list portals in pages of LIST_PAGE. */
 static void loop_list(long walks)
 {
@@ -1258,6 +1701,24 @@ static void speedup_row(const char *key, struct fig f, const char *what)
 	       f.max, what);
 }
 
+static void print_lio(void)
+{
+	printf("\n  LIO through iscsi-portald (ns per pair or call; medians over %d repetitions\n"
+	       "  of %d pairs, %d through portalctl; halves: first call, second call):\n",
+	       reps, lio_pairs, ctl_pairs);
+	for (int i = 0; i < N_LIO; i++) {
+		row(lio[i].key, lio[i].what, lio[i].f,
+		    i == L_CTL ? ctl_pairs : lio_pairs);
+		if (i <= L_CTL)
+			printf("  %-22s %12.1f %12.1f  (halves' medians)\n", "",
+			       lio[i].fa.med, lio[i].fb.med);
+	}
+	row("lio_failed_latency_ns", "RTM_DELADDR of the portal's address to its FAILED MODIFY read by a watcher",
+	    fail_f, reps);
+	row("(lio online latency)", "control: RTM_NEWADDR to the ONLINE MODIFY", back_f,
+	    reps);
+}
+
 static void print_figures(void)
 {
 	printf("\n%-24s %12s %12s %12s  %9s  %s\n", "  figure (ns per call)",
@@ -1290,6 +1751,8 @@ static void print_figures(void)
 	printf("  bytes_per_portal = (SReclaimable+SUnreclaim+VmallocUsed+PageTables+KernelStack+Percpu)/%ld = %.1f\n",
 	       n_portals, bytes_per_portal);
 	printf("  (ADD: %.0f ns per call while filling the table)\n", add_ns);
+	if (portald_path)
+		print_lio();
 }
 
 /*
@@ -1303,7 +1766,9 @@ struct ratio {
 	double bound;
 };
 
-#define N_RATIOS	11
+#define N_RATIOS	13
+/* The last two are the LIO phase's, with --portald only. */
+static int n_ratios = N_RATIOS;
 
 static void ratios_of(struct ratio *r)
 {
@@ -1323,7 +1788,14 @@ static void ratios_of(struct ratio *r)
 		  small[PROV_I].f.med / small[PIPE_I].f.med, '<', 1.5 },
 		{ "provider_set_vs_pipe_2cpu",
 		  small[PROV2_I].f.med / small[PIPE2_I].f.med, 0, 0 },
+		{ "lio_offline_online_vs_direct",
+		  lio[L_PAIR].f.med / lio[L_DIRECT].f.med, '<', 1.2 },
+		{ "lio_shared_vs_direct",
+		  lio[L_SH_PAIR].f.med / lio[L_SH_DIRECT].f.med, 0, 0 },
 	};
+
+	if (!portald_path)
+		n_ratios = N_RATIOS - 2;
 
 	memcpy(r, all, sizeof(all));
 }
@@ -1331,7 +1803,7 @@ static void ratios_of(struct ratio *r)
 static void print_ratios(const struct ratio *r)
 {
 	printf("\n  ratios (section 9 targets):\n");
-	for (int i = 0; i < N_RATIOS; i++, r++) {
+	for (int i = 0; i < n_ratios; i++, r++) {
 		bool ok = r->op == '<' ? r->v <= r->bound : r->v >= r->bound;
 
 		if (r->op)
@@ -1380,9 +1852,17 @@ static void write_json(const struct ratio *r)
 		fprintf(j, "  \"%s\": %.1f,\n", small[i].key, small[i].f.med);
 	fprintf(j, "  \"list_per_portal_ns\": %.2f,\n", list.f.med);
 	fprintf(j, "  \"get_status_ns_1m\": %.1f,\n", big[0].f.med);
-	for (int i = 0; i < N_RATIOS; i++)
+	if (portald_path) {
+		for (int i = 0; i < N_LIO; i++)
+			if (lio[i].key[0] != '(')
+				fprintf(j, "  \"%s\": %.1f,\n", lio[i].key,
+					lio[i].f.med);
+		fprintf(j, "  \"lio_failed_latency_ns\": %.1f,\n", fail_f.med);
+		fprintf(j, "  \"lio_online_latency_ns\": %.1f,\n", back_f.med);
+	}
+	for (int i = 0; i < n_ratios; i++)
 		fprintf(j, "  \"%s\": %.3f%s\n", r[i].key, r[i].v,
-			i + 1 < N_RATIOS ? "," : "");
+			i + 1 < n_ratios ? "," : "");
 	fprintf(j, "}\n");
 	if (fclose(j))
 		die("%s", json_path);
@@ -1394,7 +1874,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench [--json FILE] [--attr PATH] [--reps N] [--rep-ms MS]\n"
-		"             [--portals N] [--list-portals N] [--perf PERF]\n");
+		"             [--portals N] [--list-portals N] [--perf PERF]\n"
+		"             [--portald PATH [--portalctl PATH] [--lio-pairs N]]\n");
 	exit(2);
 }
 
@@ -1419,11 +1900,17 @@ static void parse_args(int argc, char **argv)
 			n_list = atol(v);
 		else if (!strcmp(a, "--perf"))
 			perf_path = v;
+		else if (!strcmp(a, "--portald"))
+			portald_path = v;
+		else if (!strcmp(a, "--portalctl"))
+			portalctl_path = v;
+		else if (!strcmp(a, "--lio-pairs"))
+			lio_pairs = atoi(v);
 		else
 			usage();
 	}
 	if (reps < 5 || reps > MAX_REPS || rep_ms <= 0 || n_portals < 1 ||
-	    n_list < 1 || n_list > n_portals)
+	    n_list < 1 || n_list > n_portals || lio_pairs < 1)
 		usage();
 }
 
@@ -1469,6 +1956,10 @@ int main(int argc, char **argv)
 	printf("bench: %d repetitions per figure, ~%.0f ms each; median min max\n",
 	       reps, rep_ms);
 	fflush(stdout);
+
+	/* LIO through the bridge, before the table fills. */
+	if (portald_path)
+		time_lio();
 
 	/* One portal (and a second for the other reader). */
 	add_portal(dev_fd, 0xc0000201, &portal_a);	/* 192.0.2.1 */

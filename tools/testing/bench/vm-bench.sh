@@ -6,12 +6,16 @@
 # target_core_mod, iscsi_target_mod and their dependencies, staged by run.sh
 # in /lib/bench-modules with their load order in /lib/bench-modules/order),
 # reloads iscsi_portal with room for a million portals, runs /bin/bench and
-# sends its JSON on ttyS3, a channel of its own.  With /bin/perf in the
+# sends its JSON on ttyS3, a channel of its own.  A second target and lo up
+# are for the LIO phase (bench --portald: iscsi-portald, when it is built).  With /bin/perf in the
 # initramfs (make bench PERF=1) the benchmark also prints profiles.
 set -u
 
 IQN=iqn.2003-01.org.example.bench:t1
 TPG=/sys/kernel/config/target/iscsi/$IQN/tpgt_1
+# The second target of the LIO phase (an np shared by two targets).
+TPG2=/sys/kernel/config/target/iscsi/${IQN%:t1}:t2/tpgt_1
+PORTALD=/usr/sbin/iscsi-portald
 MAX_PORTALS=1048576
 
 fail() {
@@ -27,6 +31,8 @@ grep -q ' /sys/kernel/config ' /proc/mounts ||
 mkdir -p "$TPG" || fail "mkdir $TPG"
 [ -f "$TPG/enable" ] || fail "$TPG/enable missing"
 echo "vm-bench: LIO target $IQN tpgt_1 (enable=$(cat "$TPG/enable"))"
+mkdir -p "$TPG2" || fail "mkdir $TPG2"
+ip link set lo up || fail "ip link set lo up"
 
 rmmod iscsi_portal || fail "rmmod iscsi_portal"
 insmod "$ISCSI_PORTAL_KO" max_portals=$MAX_PORTALS ||
@@ -35,6 +41,12 @@ insmod "$ISCSI_PORTAL_KO" max_portals=$MAX_PORTALS ||
 echo "vm-bench: $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM," \
      "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 set -- --json /tmp/bench.json --attr "$TPG/enable"
+# The LIO phase: OFFLINE/ONLINE through iscsi-portald (staged when built).
+if [ -x "$PORTALD" ]; then
+	set -- "$@" --portald "$PORTALD" --portalctl /bin/portalctl
+else
+	echo "vm-bench: no $PORTALD in the VM: no LIO figures"
+fi
 if [ -x /bin/perf ]; then
 	# Kernel and module symbols for perf, samples of the whole machine.
 	echo 0 >/proc/sys/kernel/kptr_restrict || fail "kptr_restrict"
@@ -47,5 +59,5 @@ rc=$?
 cat /tmp/bench.json >/dev/ttyS3 || fail "cannot write the results to ttyS3"
 
 # Leave LIO as we found it (the module unload at the end frees the portals).
-rmdir "$TPG" "${TPG%/*}" 2>/dev/null
+rmdir "$TPG" "${TPG%/*}" "$TPG2" "${TPG2%/*}" 2>/dev/null
 exit 0

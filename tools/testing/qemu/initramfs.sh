@@ -212,6 +212,11 @@ stage_root() {
 			cp "$perf" "$root/bin/perf"
 			copy_libs "$perf"
 		fi
+		# The LIO phase's bridge (make bench builds it with make all).
+		if [ -x tools/iscsi-portald/iscsi-portald ]; then
+			cp tools/iscsi-portald/iscsi-portald "$root/usr/sbin/iscsi-portald"
+			copy_libs tools/iscsi-portald/iscsi-portald
+		fi
 		cp "$benchdir/vm-bench.sh" "$root/bench.sh"
 		chmod 0755 "$root/bench.sh"
 		stage_lio "$root/lib/bench-modules"
