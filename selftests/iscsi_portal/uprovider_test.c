@@ -230,7 +230,8 @@ static bool polls_in(int fd)
 }
 
 /*
- * PROVIDER_ATTACH: a writer only (EBADF, EPERM), one invalid field per
+ * PROVIDER_ATTACH: a writer only (EBADF, EPERM), a reader too (EBADF
+ * for O_WRONLY), one invalid field per
  * call (EINVAL), EEXIST the second time, EINVAL on a watcher and WATCH
  * EINVAL on a provider.  Faults caught: a check missing (the call
  * succeeds), the timeout bound off by one, the name's NUL not required.
@@ -244,6 +245,11 @@ TEST(attach_errors)
 	ro = ip_open(O_RDONLY);
 	ASSERT_LE(0, ro);
 	EXPECT_EQ(-EBADF, ip_attach(ro, "ro", 0));
+	close(ro);
+	/* a provider reads its requests: a write-only fd cannot be one */
+	ro = ip_open(O_WRONLY);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, ip_attach(ro, "wo", 0));
 	close(ro);
 
 	/* without CAP_NET_ADMIN at open: EPERM */

@@ -1477,7 +1477,8 @@ static void fz_op_knob(struct fz_thread *t)
 
 /*
  * PROVIDER_ATTACH: a valid one on the thread's provider fd (EEXIST once it
- * is one), or one invalid field on any fd (EINVAL; EBADF read-only), or a
+ * is one), or one invalid field on any fd (EINVAL; EBADF read-only or
+ * write-only, since a provider reads its requests), or a
  * valid one on a watcher (EINVAL).  Never a valid one on another slot: it
  * would stop reading events.
  */
@@ -1523,6 +1524,8 @@ static void fz_op_attach(struct fz_thread *t)
 		allowed = EM(EBADF);
 	else if (!fz_have_cap())
 		allowed = EM(EPERM);
+	else if (!fz_readable(s->flags))	/* a provider reads its requests */
+		allowed = EM(EBADF);
 	else if (fz_ptr_dead(pk) || pk == P_STRADDLE)
 		allowed = EM(EFAULT);
 	else if ((bad >= 4 && bad < 8) || s->watching)
