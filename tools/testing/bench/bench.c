@@ -701,6 +701,7 @@ static void loop_get_status_rand_128k(long n)
 #define REPLICA_DIR	"/tmp/replica"
 
 static struct iscsi_portal_info *list_buf;	/* LIST_PAGE entries */
+static void shell(const char *cmd);
 static const char *portald_path;
 static const char *portalctl_path = "/bin/portalctl";
 static int lio_pairs = 16;
@@ -1063,6 +1064,38 @@ static void failed_latency(void)
 	close(nl);
 }
 
+/*
+ * Diagnosis, not a figure (with strace in the VM): the daemon's system
+ * calls during two pairs, each with its time (strace -T), printed.
+ */
+#define STRACE		"/usr/bin/strace"
+#define TRACE_OUT	"/tmp/portald.strace"
+
+static void trace_portald(void)
+{
+	char pid[16];
+	pid_t st;
+
+	snprintf(pid, sizeof(pid), "%d", (int)portald_pid);
+	fflush(NULL);
+	st = fork();
+	if (st < 0)
+		die("fork");
+	if (!st) {
+		execl(STRACE, "strace", "-q", "-T", "-r", "-o", TRACE_OUT,
+		      "-p", pid, (char *)NULL);
+		_exit(127);
+	}
+	sleep(2);
+	daemon_pairs(&lio[L_SH_PAIR], MAX_REPS - 1, id_single, 2);
+	sleep(1);
+	if (kill(st, SIGINT))
+		die("kill strace");
+	waitpid(st, NULL, 0);
+	printf("\nstrace -T -r of iscsi-portald during two pairs (diagnosis):\n");
+	shell("cat " TRACE_OUT);
+}
+
 static void time_lio(void)
 {
 	static const char *const mine[] = {
@@ -1101,6 +1134,8 @@ static void time_lio(void)
 		lio[i].fb = summarize(lio[i].b, reps);
 	}
 	failed_latency();
+	if (!access(STRACE, X_OK))
+		trace_portald();
 	portald_stop();
 	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
 		lio_rmdir(mine[i]);

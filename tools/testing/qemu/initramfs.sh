@@ -217,6 +217,11 @@ stage_root() {
 			cp tools/iscsi-portald/iscsi-portald "$root/usr/sbin/iscsi-portald"
 			copy_libs tools/iscsi-portald/iscsi-portald
 		fi
+		# strace, when the host has it: the LIO phase traces the daemon.
+		if [ -x /usr/bin/strace ]; then
+			cp /usr/bin/strace "$root/usr/bin/strace"
+			copy_libs /usr/bin/strace
+		fi
 		cp "$benchdir/vm-bench.sh" "$root/bench.sh"
 		chmod 0755 "$root/bench.sh"
 		stage_lio "$root/lib/bench-modules"
