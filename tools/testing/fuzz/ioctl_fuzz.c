@@ -1520,8 +1520,7 @@ static void fz_op_attach(struct fz_thread *t)
 		 (uint8_t)at.name[6], (uint8_t)at.name[7], fz_ptr_names[pk]);
 	ret = ip_ioctl(s->fd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, p);
 	t->calls++;
-	/* A writer, and readable: a provider reads its requests. */
-	if (!fz_writable(s->flags) || (fz_have_cap() && !fz_readable(s->flags)))
+	if (!fz_writable(s->flags))
 		allowed = EM(EBADF);
 	else if (!fz_have_cap())
 		allowed = EM(EPERM);
