@@ -682,7 +682,8 @@ static void loop_get_status_rand_128k(long n)
  * 127.0.0.1:3262 in the tpgt_1 of t1 and t2 (the np shared by two
  * targets, a control), and 192.0.2.1:3263 in t1, whose address is on no
  * interface at first (FAILED).  vm-bench.sh makes the two targets.  The
- * direct pairs are done with the daemon stopped (SIGSTOP), so that it
+ * direct pairs (and the replica pairs: the daemon's system calls of a
+ * pair, made here) are done with the daemon stopped (SIGSTOP), so that it
  * does not import each of them (their inotify events wait for SIGCONT,
  * and after them the np is back, so the import changes nothing); an
  * untimed pair through the daemon after SIGCONT absorbs that import.
@@ -720,14 +721,15 @@ struct lio_fig {
 	struct fig f, fa, fb;
 };
 
-enum { L_PAIR, L_DIRECT, L_SH_PAIR, L_SH_DIRECT, L_CTL, L_STATE, L_ATTRS,
-       L_IOCTL, N_LIO };
+enum { L_PAIR, L_DIRECT, L_SH_PAIR, L_SH_DIRECT, L_CTL, L_REPLICA, L_STATE,
+       L_ATTRS, L_IOCTL, N_LIO };
 static struct lio_fig lio[N_LIO] = {
 	[L_PAIR] = { "lio_offline_online_ns", "SET OFFLINE + SET ONLINE through iscsi-portald, np of one TPG (halves: OFFLINE, ONLINE)" },
 	[L_DIRECT] = { "lio_direct_rmdir_mkdir_ns", "rmdir + mkdir of the same np on configfs (halves: rmdir, mkdir)" },
 	[L_SH_PAIR] = { "lio_shared_offline_online_ns", "control: the same through iscsi-portald, np shared by two targets" },
 	[L_SH_DIRECT] = { "lio_shared_direct_ns", "control: rmdir + mkdir of the shared np in both TPGs" },
 	[L_CTL] = { "lio_portalctl_pair_ns", "control: portalctl set ID offline + online (process spawn included)" },
+	[L_REPLICA] = { "(lio replica pair)", "the daemon's system calls of a pair, rmdir and mkdir included, done here (no round trip)" },
 	[L_STATE] = { "(lio replica: state save)", "the daemon's state save done here: write, fsync, rename, fsync dir (/tmp)" },
 	[L_ATTRS] = { "(lio replica: np attrs)", "the daemon's np attribute read done here: opendir, read iser, cxgbit" },
 	[L_IOCTL] = { "(lio replica: np stat)", "the daemon's stat of a TPG and of an np done here" },
@@ -941,6 +943,44 @@ static void replica_attrs(const char *path)
 	closedir(d);
 }
 
+/* A pair with every system call the daemon makes for it, done here. */
+static void replica_pairs(int r, int n)
+{
+	static const char line[] = "iscsi-portald: info: set portal 3 (127.0.0.1:3260) offline: done";
+	double a = 0, b = 0, t0, t1, t2;
+	struct stat st;
+	int log = open(REPLICA_DIR "/log", O_WRONLY | O_CREAT | O_APPEND |
+		       O_CLOEXEC, 0644);
+
+	if (log < 0)
+		die(REPLICA_DIR "/log");
+	for (int i = 0; i < n; i++) {
+		t0 = now_ns();
+		replica_attrs(nps_single[0]);
+		replica_state_save();
+		lio_rmdir(nps_single[0]);
+		if (write(log, line, 21) != 21 || write(log, line + 21, 43) != 43 ||
+		    write(log, "\n", 1) != 1)
+			die("replica log");
+		t1 = now_ns();
+		if (stat(LIO_T1, &st) || !stat(nps_single[0], &st))
+			die("stat %s", LIO_T1);
+		lio_mkdir(nps_single[0]);
+		replica_attrs(nps_single[0]);
+		replica_state_save();
+		if (write(log, line, 21) != 21 || write(log, line + 21, 42) != 42 ||
+		    write(log, "\n", 1) != 1)
+			die("replica log");
+		t2 = now_ns();
+		a += t1 - t0;
+		b += t2 - t1;
+	}
+	close(log);
+	lio[L_REPLICA].a[r] = a / n;
+	lio[L_REPLICA].b[r] = b / n;
+	lio[L_REPLICA].v[r] = (a + b) / n;
+}
+
 static void replica_rep(int r, int n)
 {
 	struct stat st;
@@ -1121,6 +1161,7 @@ static void time_lio(void)
 			die("SIGSTOP iscsi-portald");
 		direct_pairs(&lio[L_DIRECT], r, nps_single, lio_pairs);
 		direct_pairs(&lio[L_SH_DIRECT], r, nps_shared, lio_pairs);
+		replica_pairs(r, lio_pairs);
 		if (kill(portald_pid, SIGCONT))
 			die("SIGCONT iscsi-portald");
 		daemon_pairs(&lio[L_SH_PAIR], r, id_shared, 1);	/* the import */
@@ -1744,7 +1785,7 @@ static void print_lio(void)
 	for (int i = 0; i < N_LIO; i++) {
 		row(lio[i].key, lio[i].what, lio[i].f,
 		    i == L_CTL ? ctl_pairs : lio_pairs);
-		if (i <= L_CTL)
+		if (i <= L_REPLICA)
 			printf("  %-22s %12.1f %12.1f  (halves' medians)\n", "",
 			       lio[i].fa.med, lio[i].fb.med);
 	}
