@@ -411,7 +411,7 @@ perf_start() {
 
 # alive PID: it runs (a zombie, exited but not reaped yet, does not).
 alive() {
-	read -r _ _ a_st _ <"/proc/$1/stat" 2>/dev/null && [ "$a_st" != Z ]
+	read -r _ _ a_st _ 2>/dev/null <"/proc/$1/stat" && [ "$a_st" != Z ]
 }
 
 dead() {

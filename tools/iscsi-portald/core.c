@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "iscsiportal.h"
 #include "portald.h"
@@ -185,12 +184,16 @@ void pd_expect_clear(struct pd *pd)
 /*
  * mkdir of an np, its attributes as they were.  configfs answers every
  * failure of LIO's with EINVAL: a bind with LIO's options tells the cause.
+ * A new np has LIO's defaults, so only a saved value that is not one is
+ * written, after a read of the file (the old value may be the new np's
+ * default too); an attribute this LIO does not have is skipped, with a
+ * warning.
+ * -EEXIST and -ENOENT (no such TPG) are the caller's to judge, unlogged.
  */
 static int np_create(struct pd *pd, const struct portal *p,
 		     const struct np_loc *loc)
 {
-	char path[PATH_MAX];
-	struct np_loc now;
+	char path[PATH_MAX], now[PD_ATTR_VALUE_LEN];
 	int err;
 
 	err = lio_np_path(pd->cfs, loc, path, sizeof(path));
@@ -203,24 +206,32 @@ static int np_create(struct pd *pd, const struct portal *p,
 		if (probe < 0)
 			err = probe;
 	}
+	if (err == -EEXIST || err == -ENOENT)
+		return err;
 	if (err) {
 		pd_log(LOG_ERR, "mkdir %s: %s", path, strerror(-err));
 		return err;
 	}
 	expect(pd, loc->name, true);
-	err = lio_read_attrs(path, &now);
+	lio_watch_np(pd->ifd, path);
 	for (size_t i = 0; !err && i < loc->nattrs; i++) {
 		const struct np_attr *a = &loc->attrs[i];
 
-		for (size_t j = 0; j < now.nattrs; j++) {
-			if (strcmp(now.attrs[j].name, a->name) ||
-			    !strcmp(now.attrs[j].value, a->value))
-				continue;
-			err = lio_write_attr(path, a->name, a->value);
-			if (err)
-				pd_log(LOG_ERR, "%s/%s = %s: %s", path,
-				       a->name, a->value, strerror(-err));
+		if (lio_attr_is_default(a))
+			continue;
+		err = lio_read_attr(path, a->name, now, sizeof(now));
+		if (err == -ENOENT) {
+			pd_log(LOG_WARNING, "%s has no attribute %s: %s not restored",
+			       path, a->name, a->value);
+			err = 0;
+			continue;
 		}
+		if (!err && !strcmp(now, a->value))
+			continue;
+		err = lio_write_attr(path, a->name, a->value);
+		if (err)
+			pd_log(LOG_ERR, "%s/%s = %s: %s", path, a->name,
+			       a->value, strerror(-err));
 	}
 	if (err && !pd->ops->rmdir(pd->ctx, path))
 		expect(pd, loc->name, false);
@@ -242,24 +253,6 @@ static int np_remove(struct pd *pd, const struct np_loc *loc)
 	if (err)
 		pd_log(LOG_ERR, "rmdir %s: %s", path, strerror(-err));
 	return err;
-}
-
-static bool np_exists(struct pd *pd, const struct np_loc *loc)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	return !lio_np_path(pd->cfs, loc, path, sizeof(path)) &&
-	       !stat(path, &st);
-}
-
-static bool tpg_exists(struct pd *pd, const struct np_loc *loc)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	return !lio_tpg_path(pd->cfs, loc, path, sizeof(path)) &&
-	       !stat(path, &st);
 }
 
 /* A held portal whose np came back (a boot's restore, targetcli): out. */
@@ -416,59 +409,37 @@ int pd_sync(struct pd *pd, bool initial)
 	return 0;
 }
 
-/* Put back what an OFFLINE took out: @locs[0..n-1]. */
-static void restore(struct pd *pd, const struct portal *p,
-		    const struct np_loc *locs, size_t n)
+/* Put back what an OFFLINE took out: the first @n of @p's TPGs. */
+static void restore(struct pd *pd, const struct portal *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		np_create(pd, p, &locs[i]);
+		np_create(pd, p, &p->locs[i]);
 }
 
 static int go_offline(struct pd *pd, struct portal *p, bool drop)
 {
-	struct np_loc *old = p->locs, *locs;
-	size_t nold = p->nlocs, n = 0;
 	int err;
 
 	/*
-	 * The TPGs that have the np now: the portal's list, which the import
-	 * keeps current (main.c imports pending configfs changes before a
-	 * SET), each checked and its attributes read afresh.
+	 * The TPGs that have the np now, with its attributes, are the
+	 * portal's list: the import keeps it current, and main.c imports
+	 * pending configfs changes (attribute writes included) before a SET.
+	 * An np removed by hand in the moment since is held all the same:
+	 * ONLINE puts it back.  First the state file, so that a crash midway
+	 * loses nothing.
 	 */
-	locs = calloc(nold ?: 1, sizeof(*locs));
-	if (!locs)
-		return -ENOMEM;
-	for (size_t i = 0; i < nold; i++) {
-		char path[PATH_MAX];
-
-		locs[n] = old[i];
-		if (!lio_np_path(pd->cfs, &old[i], path, sizeof(path)) &&
-		    !lio_read_attrs(path, &locs[n]))
-			n++;
-	}
-	/*
-	 * Gone from LIO by hand, its removal not seen yet: hold it with the
-	 * TPGs it was last seen in, so that ONLINE has somewhere to go.
-	 */
-	if (!n) {
-		memcpy(locs, old, nold * sizeof(*locs));
-		n = nold;
-	}
-
-	/* First the state file, so that a crash midway loses nothing. */
-	p->locs = locs;
-	p->nlocs = n;
 	p->held = true;
 	err = pd_state_save(pd);
 	if (err) {
 		pd_log(LOG_ERR, "state file %s: %s", pd->state_path,
 		       strerror(-err));
-		goto undo_state;
+		p->held = false;
+		return err;
 	}
-	for (size_t i = 0; i < n; i++) {
-		err = np_remove(pd, &locs[i]);
+	for (size_t i = 0; i < p->nlocs; i++) {
+		err = np_remove(pd, &p->locs[i]);
 		if (err) {
-			restore(pd, p, locs, i);
+			restore(pd, p, i);
 			goto undo;
 		}
 	}
@@ -476,23 +447,17 @@ static int go_offline(struct pd *pd, struct portal *p, bool drop)
 		err = pd->ops->drop_sessions(pd->ctx, &p->addr);
 		if (err < 0) {
 			pd_log(LOG_ERR, "dropping sessions: %s", strerror(-err));
-			restore(pd, p, locs, n);
+			restore(pd, p, p->nlocs);
 			goto undo;
 		}
 		pd_log(LOG_INFO, "%d connection(s) ended", err);
 	}
-	free(old);
 	return 0;
 
 undo:
 	/* Back as it was, LIO and the state file both. */
 	p->held = false;
 	pd_state_save(pd);
-undo_state:
-	p->held = false;
-	p->locs = old;
-	p->nlocs = nold;
-	free(locs);
 	return err;
 }
 
@@ -507,17 +472,16 @@ static int go_online(struct pd *pd, struct portal *p)
 	if (!made)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nlocs && !err; i++) {
-		if (!tpg_exists(pd, &p->locs[i])) {
+		err = np_create(pd, p, &p->locs[i]);
+		made[i] = !err;
+		if (err == -ENOENT)
 			pd_log(LOG_WARNING, "%s/tpgt_%u is gone: np %s not re-created there",
 			       p->locs[i].target, p->locs[i].tpgt,
 			       p->locs[i].name);
-			continue;
-		}
-		there++;
-		if (np_exists(pd, &p->locs[i]))
-			continue;
-		err = np_create(pd, p, &p->locs[i]);
-		made[i] = !err;
+		else if (!err || err == -EEXIST)
+			there++;
+		if (err == -ENOENT || err == -EEXIST)
+			err = 0;	/* gone with its TPG, or back already */
 	}
 	if (!err && !there) {
 		pd_log(LOG_ERR, "portal %s: none of its TPGs is left",

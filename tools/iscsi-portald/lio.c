@@ -84,6 +84,31 @@ int lio_np_path(const char *cfs, const struct np_loc *loc, char *buf,
 			loc->tpgt, loc->name));
 }
 
+int lio_read_attr(const char *path, const char *name, char *value,
+		  size_t len)
+{
+	char file[PATH_MAX];
+	ssize_t got;
+	int fd;
+
+	if (snprintf(file, sizeof(file), "%s/%s", path, name) >=
+	    (int)sizeof(file))
+		return -ENAMETOOLONG;
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;		/* a directory, or write-only */
+	got = read(fd, value, len - 1);
+	if (got < 0)
+		got = -errno;
+	close(fd);
+	if (got < 0)
+		return (int)got;
+	value[got] = '\0';
+	if (got && value[got - 1] == '\n')
+		value[got - 1] = '\0';
+	return 0;
+}
+
 int lio_read_attrs(const char *path, struct np_loc *loc)
 {
 	struct dirent *de;
@@ -93,33 +118,24 @@ int lio_read_attrs(const char *path, struct np_loc *loc)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		struct np_attr *a;
-		char file[PATH_MAX];
-		ssize_t got;
-		int fd;
+		struct np_attr *a = &loc->attrs[loc->nattrs];
 
 		if (de->d_name[0] == '.' || loc->nattrs == PD_MAX_ATTRS ||
-		    strlen(de->d_name) >= PD_ATTR_NAME_LEN)
+		    strlen(de->d_name) >= PD_ATTR_NAME_LEN ||
+		    lio_read_attr(path, de->d_name, a->value, sizeof(a->value)))
 			continue;
-		if (snprintf(file, sizeof(file), "%s/%s", path, de->d_name) >=
-		    (int)sizeof(file))
-			continue;
-		fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			continue;	/* a directory, or write-only */
-		a = &loc->attrs[loc->nattrs];
-		got = read(fd, a->value, sizeof(a->value) - 1);
-		close(fd);
-		if (got < 0)
-			continue;
-		a->value[got] = '\0';
-		if (got && a->value[got - 1] == '\n')
-			a->value[got - 1] = '\0';
 		strcpy(a->name, de->d_name);
 		loc->nattrs++;
 	}
 	closedir(d);
 	return 0;
+}
+
+/* The attributes of a new np (LIO's np_attrib: the transports, off). */
+bool lio_attr_is_default(const struct np_attr *a)
+{
+	return (!strcmp(a->name, "iser") || !strcmp(a->name, "cxgbit")) &&
+	       !strcmp(a->value, "0");
 }
 
 int lio_write_attr(const char *path, const char *name, const char *value)
@@ -277,12 +293,37 @@ int lio_scan(const char *cfs, struct np_found **out, size_t *n)
 }
 
 #define WATCH_MASK	(IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR)
+/* An np directory: writes of its attribute files (vfs_write's event). */
+#define WATCH_NP_MASK	(IN_MODIFY | IN_ONLYDIR)
+
+static void watch_mask(int ifd, const char *path, uint32_t mask)
+{
+	if (ifd >= 0 && inotify_add_watch(ifd, path, mask) < 0 &&
+	    errno != ENOENT && errno != ENOTDIR)
+		pd_log(LOG_WARNING, "inotify on %s: %s", path, strerror(errno));
+}
 
 static void watch(int ifd, const char *path)
 {
-	if (inotify_add_watch(ifd, path, WATCH_MASK) < 0 && errno != ENOENT &&
-	    errno != ENOTDIR)
-		pd_log(LOG_WARNING, "inotify on %s: %s", path, strerror(errno));
+	watch_mask(ifd, path, WATCH_MASK);
+}
+
+void lio_watch_np(int ifd, const char *path)
+{
+	watch_mask(ifd, path, WATCH_NP_MASK);
+}
+
+/* Each np of the np directory @path. */
+static void watch_nps(int ifd, const char *path)
+{
+	char np[PATH_MAX];
+	char **nps = subdirs(path);
+
+	for (size_t i = 0; nps && nps[i]; i++)
+		if (snprintf(np, sizeof(np), "%s/%s", path, nps[i]) <
+		    (int)sizeof(np))
+			lio_watch_np(ifd, np);
+	free_strv(nps);
 }
 
 int lio_watch(int ifd, const char *cfs)
@@ -315,6 +356,7 @@ int lio_watch(int ifd, const char *cfs)
 			if (strlen(path) + 4 < sizeof(path)) {
 				strcat(path, "/np");
 				watch(ifd, path);
+				watch_nps(ifd, path);
 			}
 		}
 		free_strv(tpgs);

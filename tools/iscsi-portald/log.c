@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "portald.h"
 
@@ -40,9 +41,19 @@ void pd_log(int prio, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	if (log_stderr) {
-		fprintf(stderr, PD_NAME ": %s: ", prio_name(prio));
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		/* One write(2) a line: stderr is unbuffered. */
+		char line[1024];
+		int n = snprintf(line, sizeof(line), PD_NAME ": %s: ",
+				 prio_name(prio));
+		int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+
+		n = m < 0 ? n : n + m;
+		if (n > (int)sizeof(line) - 2)
+			n = sizeof(line) - 2;	/* cut, still a line */
+		line[n++] = '\n';
+		if (write(STDERR_FILENO, line, n) < 0) {
+			/* nowhere left to say it */
+		}
 	} else {
 		vsyslog(prio, fmt, ap);
 	}

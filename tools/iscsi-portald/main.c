@@ -49,10 +49,40 @@ static const char usage_text[] =
 "  -p, --pidfile FILE    write the pid there once ready\n"
 "  -t, --timeout MS      the provider timeout (default: the module's)\n"
 "  -v, --verbose         debug messages too\n"
+"  -V, --version         the version, of this program and of the module\n"
 "  -h, --help            this text\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM or SIGINT, 1 failure, 2 usage error,\n"
 "3 the state file is refused (corrupt, truncated or another version).\n";
+
+/*
+ * The one version of module, library and tools; the loaded module's
+ * (sysfs) and its API version (the device), when there is one.
+ */
+static void print_version(const char *device)
+{
+	struct iscsi_portal_version ver;
+	struct ipl_handle *h;
+	char mod[64] = "";
+	FILE *f;
+
+	printf(PD_NAME " %s\n", PD_VERSION);
+	f = fopen("/sys/module/iscsi_portal/version", "re");
+	if (f) {
+		if (fgets(mod, sizeof(mod), f))
+			mod[strcspn(mod, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!ipl_open(&h, device, 0)) {
+		if (!ipl_check_version(h, &ver))
+			printf("module %s, API version %u%s\n",
+			       mod[0] ? mod : "(no version)", ver.api_version,
+			       strcmp(mod, PD_VERSION) ? " (differs)" : "");
+		ipl_close(h);
+	} else {
+		printf("module: not loaded (no %s)\n", device);
+	}
+}
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -64,6 +94,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,7 +105,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		.configfs = "/sys/kernel/config",
 		.device = ISCSI_PORTAL_DEVICE_PATH,
 	};
-	while ((c = getopt_long(argc, argv, "fs:c:d:p:t:vh", longopts,
+	while ((c = getopt_long(argc, argv, "fs:c:d:p:t:vVh", longopts,
 				NULL)) != -1) {
 		char *end;
 		unsigned long v;
@@ -107,6 +138,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->debug = true;
 			break;
+		case 'V':
+			print_version(o->device);
+			exit(PD_EXIT_OK);
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(PD_EXIT_OK);
@@ -234,6 +268,7 @@ static void on_configfs(struct daemon *d)
 	bool import = false;
 	ssize_t len;
 
+	/* Read again only after a full buffer: poll() tells of the rest. */
 	while ((len = read(d->ifd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + len;) {
 			const struct inotify_event *ev = (const void *)p;
@@ -247,6 +282,9 @@ static void on_configfs(struct daemon *d)
 			    !pd_expected(&d->pd, ev->name, create))
 				import = true;
 		}
+		if (len < (ssize_t)(sizeof(buf) - sizeof(struct inotify_event) -
+				    NAME_MAX - 1))
+			break;
 	}
 	pd_expect_clear(&d->pd);
 	if (import) {
@@ -411,8 +449,8 @@ static int open_fds(struct daemon *d, const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .prov = -1, .ifd = -1, .rtnl = -1, .sfd = -1,
-			    .tfd = -1 };
+	struct daemon d = { .pd.ifd = -1, .prov = -1, .ifd = -1, .rtnl = -1,
+			    .sfd = -1, .tfd = -1 };
 	char state_path[PATH_MAX], why[256];
 	int ready_fd = -1, rc;
 	struct opts o;
@@ -450,6 +488,7 @@ int main(int argc, char **argv)
 	if (open_fds(&d, &o))
 		goto out;
 	d.pd.ctx = d.h;
+	d.pd.ifd = d.ifd;
 	if (pd_sync(&d.pd, true))
 		goto out;
 	if (o.pidfile && write_pidfile(o.pidfile)) {
@@ -470,5 +509,6 @@ out:
 	/* Closing the provider fd orphans the portals; LIO is left as it is. */
 	ipl_close(d.h);
 	pd_free(&d.pd);
+	pd_state_close(&d.pd);
 	return rc;
 }

@@ -94,14 +94,26 @@ int lio_np_path(const char *cfs, const struct np_loc *loc, char *buf,
 int lio_scan(const char *cfs, struct np_found **out, size_t *n);
 /* Read the attribute files of the np directory @path into @loc. */
 int lio_read_attrs(const char *path, struct np_loc *loc);
+/* Read one, its final \n dropped: 0 or -errno. */
+int lio_read_attr(const char *path, const char *name, char *value,
+		  size_t len);
+/* True when @a has the value LIO gives it in a new np. */
+bool lio_attr_is_default(const struct np_attr *a);
 /* Write one attribute file. */
 int lio_write_attr(const char *path, const char *name, const char *value);
 /*
  * Watch (inotify) <cfs>, <cfs>/target, target/iscsi, each target, each
- * TPG and its np directory, so that targetcli's changes are seen live.
+ * TPG, its np directory and each np in it, so that targetcli's changes
+ * are seen live.
  * Adding a watch twice is harmless: call it again after every change.
  */
 int lio_watch(int ifd, const char *cfs);
+/*
+ * Watch the np directory @path for writes of its attributes (an import
+ * re-reads them).  lio_watch() does it for every np; the daemon's own
+ * mkdir calls it.  @ifd -1: nothing.
+ */
+void lio_watch_np(int ifd, const char *path);
 
 /* ---- The daemon's portals (core.c) -------------------------------------- */
 
@@ -141,6 +153,9 @@ struct pd_ops {
 struct pd {
 	const char *cfs;		/* configfs mount */
 	const char *state_path;		/* the state file */
+	int state_dirfd;		/* its directory, when state_dir_open */
+	bool state_dir_open;
+	int ifd;			/* inotify (lio_watch()'s), or -1 */
 	const struct pd_ops *ops;
 	void *ctx;
 	struct portal **portals;
@@ -197,8 +212,12 @@ void pd_health(struct pd *pd);
  * version), with the reason in @why.
  */
 int pd_state_load(struct pd *pd, char *why, size_t whylen);
-/* Write the state durably: temp file, fsync, rename, fsync the directory. */
-int pd_state_save(const struct pd *pd);
+/*
+ * Write the state durably: temp file, fdatasync, rename, fsync the
+ * directory, which stays open from the first save to pd_state_close().
+ */
+int pd_state_save(struct pd *pd);
+void pd_state_close(struct pd *pd);
 /* The state as JSON text (malloc'd), and its parser; for the tests too. */
 char *pd_state_format(const struct pd *pd);
 int pd_state_parse(struct pd *pd, const char *text, size_t len, char *why,

@@ -274,34 +274,60 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int fsync_dir(const char *path)
+/* The state file's name in its directory. */
+static const char *state_base(const struct pd *pd)
+{
+	const char *slash = strrchr(pd->state_path, '/');
+
+	return slash ? slash + 1 : pd->state_path;
+}
+
+/* The state directory, opened at the first save and kept open. */
+static int state_dir(struct pd *pd)
 {
 	char dir[PATH_MAX];
-	int fd, err = 0;
+	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	if (pd->state_dir_open)
+		return pd->state_dirfd;
+	if (snprintf(dir, sizeof(dir), "%s", pd->state_path) >=
+	    (int)sizeof(dir))
+		return -ENAMETOOLONG;
 	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fsync(fd))
-		err = -errno;
-	close(fd);
-	return err;
+	pd->state_dirfd = fd;
+	pd->state_dir_open = true;
+	return fd;
 }
 
-int pd_state_save(const struct pd *pd)
+void pd_state_close(struct pd *pd)
 {
-	char tmp[PATH_MAX];
-	char *text;
-	int fd, err;
+	if (pd->state_dir_open)
+		close(pd->state_dirfd);
+	pd->state_dir_open = false;
+}
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", pd->state_path) >=
-	    (int)sizeof(tmp))
+/*
+ * Six system calls, all needed: openat, write, fdatasync, close, renameat
+ * and the directory's fsync, which makes the rename durable.
+ */
+int pd_state_save(struct pd *pd)
+{
+	char tmp[NAME_MAX + 1];
+	const char *base = state_base(pd);
+	char *text;
+	int dfd, fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", base) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
+	dfd = state_dir(pd);
+	if (dfd < 0)
+		return dfd;
 	text = pd_state_format(pd);
 	if (!text)
 		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = -errno;
 		free(text);
@@ -309,15 +335,15 @@ int pd_state_save(const struct pd *pd)
 	}
 	err = write_all(fd, text, strlen(text));
 	free(text);
-	if (!err && fsync(fd))
+	if (!err && fdatasync(fd))
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
-	if (!err && rename(tmp, pd->state_path))
+	if (!err && renameat(dfd, tmp, dfd, base))
 		err = -errno;
 	if (err) {
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 		return err;
 	}
-	return fsync_dir(pd->state_path);
+	return fsync(dfd) ? -errno : 0;
 }

@@ -319,10 +319,16 @@ void fake_init(struct pd *pd)
 		abort();
 	snprintf(fk.state_path, sizeof(fk.state_path), "%s/state.json",
 		 fk.state_dir);
+	fake_daemon(pd);
+}
+
+void fake_daemon(struct pd *pd)
+{
 	memset(pd, 0, sizeof(*pd));
 	pd->cfs = fk.root;
 	pd->state_path = fk.state_path;
 	pd->ops = &fake_ops;
+	pd->ifd = -1;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag,
@@ -337,6 +343,7 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 void fake_fini(struct pd *pd)
 {
 	pd_free(pd);
+	pd_state_close(pd);
 	nftw(fk.root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	nftw(fk.state_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

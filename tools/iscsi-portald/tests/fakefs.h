@@ -45,6 +45,8 @@ extern const struct pd_ops fake_ops;
 
 /* A fresh fake: temp dirs, an empty table; @pd set up on it. */
 void fake_init(struct pd *pd);
+/* @pd as a new daemon on the same fake configfs and state (a restart). */
+void fake_daemon(struct pd *pd);
 /* Remove the temp dirs; free @pd. */
 void fake_fini(struct pd *pd);
 /* mkdir -p the TPG and the np (with iser and cxgbit "0") in the fake tree. */

@@ -6,9 +6,12 @@
  * sessions, held portals across a restart, REFRESH and health.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "fakefs.h"
@@ -131,6 +134,80 @@ TEST(offline_takes_the_np_out_of_every_tpg_state_first)
 	fake_fini(&pd);
 }
 
+/* The attribute files written on @ifd since the last call, as "a,b,". */
+static const char *writes_seen(int ifd)
+{
+	static char names[256];
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t len;
+
+	names[0] = '\0';
+	while ((len = read(ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			p += sizeof(*ev) + ev->len;
+			if ((ev->mask & IN_MODIFY) && ev->len) {
+				strncat(names, ev->name,
+					sizeof(names) - strlen(names) - 2);
+				strcat(names, ",");
+			}
+		}
+	}
+	return names;
+}
+
+/*
+ * ONLINE writes only the attributes whose saved value is not what a new
+ * np has (iser and cxgbit "0"), and watches the np it made, so that a
+ * later write by hand is seen (the inotify events here are those writes).
+ */
+TEST(online_writes_only_the_attributes_that_differ)
+{
+	struct pd pd;
+	int ifd;
+
+	layout(&pd);
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LE(0, ifd);
+	pd.ifd = ifd;
+	fake_set_attr(T2, 1, A1, "iser", "1\n");
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	/* T1's np: nothing written; T2's: iser alone. */
+	EXPECT_STREQ("iser,", writes_seen(ifd));
+	EXPECT_STREQ("1", fake_attr(T2, 1, A1, "iser"));
+	EXPECT_STREQ("0\n", fake_attr(T2, 1, A1, "cxgbit"));
+	/* A write by hand on the re-created np reaches the watch. */
+	fake_set_attr(T1, 1, A1, "cxgbit", "1\n");
+	EXPECT_STREQ("cxgbit,", writes_seen(ifd));
+	close(ifd);
+	fake_fini(&pd);
+}
+
+/*
+ * An attribute written by hand after the import (the watch's event makes
+ * main.c import again) is the one OFFLINE saves and ONLINE restores; one
+ * the re-created np does not have is skipped, and ONLINE succeeds.
+ */
+TEST(offline_saves_attributes_written_since_the_import)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	fake_set_attr(T1, 1, A0, "iser", "1\n");
+	fake_set_attr(T1, 1, A0, "gone_in_this_lio", "1\n");
+	ASSERT_EQ(0, pd_sync(&pd, false));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	EXPECT_NE(NULL, strstr(slurp(fk.state_path), "\"iser\": \"1\""));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), OFFLINE, ONLINE, 0));
+	EXPECT_STREQ("1", fake_attr(T1, 1, A0, "iser"));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	fake_fini(&pd);
+}
+
 TEST(offline_failure_midway_restores_and_fails)
 {
 	struct pd pd;
@@ -153,10 +230,12 @@ TEST(offline_fails_when_the_state_cannot_be_written)
 
 	layout(&pd);
 	ASSERT_EQ(0, pd_sync(&pd, true));
-	pd.state_path = "/nonexistent/dir/state.json";
+	/* The state directory, kept open, removed under the daemon. */
+	ASSERT_EQ(0, unlink(fk.state_path));
+	ASSERT_EQ(0, rmdir(fk.state_dir));
 	EXPECT_EQ(-ENOENT, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
 	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
-	pd.state_path = fk.state_path;
+	EXPECT_FALSE(pd_find_id(&pd, id_of(A0))->held);
 	fake_fini(&pd);
 }
 
@@ -258,14 +337,12 @@ TEST(held_offline_across_restart_and_restore)
 	/* The daemon dies: its portals are orphans. */
 	fake_orphan_all();
 	pd_free(&pd);
+	pd_state_close(&pd);
 	/* A boot's restore brings the np back in both targets. */
 	fake_np(T1, 1, A1);
 	fake_np(T2, 1, A1);
 
-	memset(&pd2, 0, sizeof(pd2));
-	pd2.cfs = fk.root;
-	pd2.state_path = fk.state_path;
-	pd2.ops = &fake_ops;
+	fake_daemon(&pd2);
 	ASSERT_EQ(0, pd_state_load(&pd2, why, sizeof(why)));
 	ASSERT_EQ(0, pd_sync(&pd2, true));
 	EXPECT_FALSE(fake_np_exists(T1, 1, A1));
@@ -291,12 +368,10 @@ TEST(restart_removes_own_orphans_whose_np_is_gone)
 	ASSERT_EQ(0, pd_sync(&pd, true));
 	fake_orphan_all();
 	pd_free(&pd);
+	pd_state_close(&pd);
 	fake_np_rm(T1, 1, A0);
 
-	memset(&pd2, 0, sizeof(pd2));
-	pd2.cfs = fk.root;
-	pd2.state_path = fk.state_path;
-	pd2.ops = &fake_ops;
+	fake_daemon(&pd2);
 	ASSERT_EQ(0, pd_state_load(&pd2, why, sizeof(why)));
 	ASSERT_EQ(0, pd_sync(&pd2, true));
 	EXPECT_EQ(NULL, fake_find(A0));

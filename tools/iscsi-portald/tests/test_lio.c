@@ -151,4 +151,28 @@ TEST(watches_follow_the_tree)
 	fake_fini(&pd);
 }
 
+/* lio_watch() watches each np for writes of its attributes. */
+TEST(watches_see_attribute_writes)
+{
+	struct pd pd;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev = (const void *)buf;
+	ssize_t len;
+	int ifd;
+
+	fake_init(&pd);
+	fake_np("iqn.a", 1, "127.0.0.1:3260");
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LE(0, ifd);
+	ASSERT_EQ(0, lio_watch(ifd, fk.root));
+	EXPECT_EQ(-1, read(ifd, buf, sizeof(buf)));
+	fake_set_attr("iqn.a", 1, "127.0.0.1:3260", "iser", "1\n");
+	len = read(ifd, buf, sizeof(buf));
+	ASSERT_LT((ssize_t)sizeof(*ev), len);
+	EXPECT_EQ((uint32_t)IN_MODIFY, ev->mask & IN_MODIFY);
+	EXPECT_STREQ("iser", ev->name);
+	close(ifd);
+	fake_fini(&pd);
+}
+
 TEST_HARNESS_MAIN
