@@ -54,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -672,11 +673,14 @@ static void loop_get_status_rand_128k(long n)
 /* --- LIO through iscsi-portald (--portald) -------------------------------- */
 
 /*
- * CONTRACT section 9: OFFLINE then ONLINE of a LIO portal through the
- * bridge (iscsi-portald, a userspace provider, started here and pinned to
- * our CPU like the provider peers) against the same np rmdir and mkdir
- * done directly on configfs; and how long a portal's FAILED takes to
- * reach a watcher after its address is deleted.
+ * CONTRACT section 9: OFFLINE then ONLINE of a LIO portal through
+ * portalctl and the bridge (iscsi-portald, a userspace provider, started
+ * here and pinned to our CPU like the provider peers) against the same np
+ * rmdir and mkdir done directly, as commands (coreutils' rmdir and mkdir:
+ * a process each, as portalctl is); the same through the device's ioctl
+ * against the two system calls, which leaves only the daemon's own cost;
+ * and how long a portal's FAILED takes to reach a watcher after its
+ * address is deleted.
  *
  * The nps: 127.0.0.1:3260 in t1's tpgt_1 only (the figure),
  * 127.0.0.1:3262 in the tpgt_1 of t1 and t2 (the np shared by two
@@ -700,13 +704,16 @@ static void loop_get_status_rand_128k(long n)
 #define PORTALD_PID	"/tmp/portald.pid"
 #define PORTALD_LOG	"/tmp/portald.log"
 #define REPLICA_DIR	"/tmp/replica"
+/* coreutils' (run.sh stages them; busybox's applets are in /bin). */
+#define RMDIR_CMD	"/usr/lib/bench/rmdir"
+#define MKDIR_CMD	"/usr/lib/bench/mkdir"
 
 static struct iscsi_portal_info *list_buf;	/* LIST_PAGE entries */
 static void shell(const char *cmd);
 static const char *portald_path;
 static const char *portalctl_path = "/bin/portalctl";
 static int lio_pairs = 16;
-static int ctl_pairs = 2;
+static int ctl_pairs = 4;
 static pid_t portald_pid;
 static uint64_t id_single, id_shared, id_failed;
 
@@ -721,18 +728,17 @@ struct lio_fig {
 	struct fig f, fa, fb;
 };
 
-enum { L_PAIR, L_DIRECT, L_SH_PAIR, L_SH_DIRECT, L_CTL, L_REPLICA, L_STATE,
-       L_ATTRS, L_IOCTL, N_LIO };
+enum { L_CTL, L_CMD, L_PAIR, L_DIRECT, L_SH_PAIR, L_SH_DIRECT, L_REPLICA,
+       L_STATE, N_LIO };
 static struct lio_fig lio[N_LIO] = {
+	[L_CTL] = { "lio_portalctl_pair_ns", "portalctl set ID offline + online through iscsi-portald (a process each)" },
+	[L_CMD] = { "lio_command_pair_ns", "rmdir + mkdir of the same np as commands (coreutils, a process each)" },
 	[L_PAIR] = { "lio_offline_online_ns", "SET OFFLINE + SET ONLINE through iscsi-portald, np of one TPG (halves: OFFLINE, ONLINE)" },
 	[L_DIRECT] = { "lio_direct_rmdir_mkdir_ns", "rmdir + mkdir of the same np on configfs (halves: rmdir, mkdir)" },
 	[L_SH_PAIR] = { "lio_shared_offline_online_ns", "control: the same through iscsi-portald, np shared by two targets" },
 	[L_SH_DIRECT] = { "lio_shared_direct_ns", "control: rmdir + mkdir of the shared np in both TPGs" },
-	[L_CTL] = { "lio_portalctl_pair_ns", "control: portalctl set ID offline + online (process spawn included)" },
 	[L_REPLICA] = { "(lio replica pair)", "the daemon's system calls of a pair, rmdir and mkdir included, done here (no round trip)" },
-	[L_STATE] = { "(lio replica: state save)", "the daemon's state save done here: write, fsync, rename, fsync dir (/tmp)" },
-	[L_ATTRS] = { "(lio replica: np attrs)", "the daemon's np attribute read done here: opendir, read iser, cxgbit" },
-	[L_IOCTL] = { "(lio replica: np stat)", "the daemon's stat of a TPG and of an np done here" },
+	[L_STATE] = { "(lio replica: state save)", "the daemon's state save done here: openat, write, fdatasync, close, renameat, fsync dir (/tmp)" },
 };
 
 #define N_FAIL_REPS	MAX_REPS
@@ -860,22 +866,30 @@ static void direct_pairs(struct lio_fig *f, int r, const char *const *nps,
 	f->v[r] = (a + b) / n;
 }
 
-static void portalctl_set(uint64_t id, const char *status)
+/* Run @argv (argv[0] a path), wait, fail unless it exits 0. */
+static void run_cmd(char *const argv[])
 {
-	char ids[24];
 	pid_t pid;
 
-	snprintf(ids, sizeof(ids), "%" PRIu64, id);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		execl(portalctl_path, "portalctl", "set", ids, status,
-		      (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
-	reap(pid, 0, "portalctl set");
+	reap(pid, 0, argv[0]);
+}
+
+static void portalctl_set(uint64_t id, const char *status)
+{
+	char ids[24];
+	char *const argv[] = { (char *)portalctl_path, "set", ids,
+			       (char *)status, NULL };
+
+	snprintf(ids, sizeof(ids), "%" PRIu64, id);
+	run_cmd(argv);
 }
 
 static void ctl_pairs_rep(struct lio_fig *f, int r)
@@ -896,6 +910,29 @@ static void ctl_pairs_rep(struct lio_fig *f, int r)
 	f->v[r] = (a + b) / ctl_pairs;
 }
 
+/* The same np out and back by commands, as a user would do it directly. */
+static void cmd_pairs_rep(struct lio_fig *f, int r)
+{
+	char *const rm[] = { RMDIR_CMD, (char *)nps_single[0], NULL };
+	char *const mk[] = { MKDIR_CMD, (char *)nps_single[0], NULL };
+	double a = 0, b = 0, t0, t1, t2;
+
+	for (int i = 0; i < ctl_pairs; i++) {
+		t0 = now_ns();
+		run_cmd(rm);
+		t1 = now_ns();
+		run_cmd(mk);
+		t2 = now_ns();
+		a += t1 - t0;
+		b += t2 - t1;
+	}
+	f->a[r] = a / ctl_pairs;
+	f->b[r] = b / ctl_pairs;
+	f->v[r] = (a + b) / ctl_pairs;
+}
+
+static int replica_dirfd = -1;
+
 /* What pd_state_save() does, on a state file of the same size. */
 static void replica_state_save(void)
 {
@@ -906,76 +943,66 @@ static void replica_state_save(void)
 		"          \"attributes\": { \"cxgbit\": \"0\", \"iser\": \"0\" } }\n      ] },\n"
 		"    { \"address\": \"127.0.0.1:3262\", \"id\": 2, \"offline\": false },\n"
 		"    { \"address\": \"192.0.2.1:3263\", \"id\": 3, \"offline\": false }\n  ]\n}\n";
-	int fd = open(REPLICA_DIR "/state.json.tmp",
-		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd;
 
-	if (fd < 0 || write(fd, text, sizeof(text) - 1) != sizeof(text) - 1 ||
-	    fsync(fd) || close(fd) ||
-	    rename(REPLICA_DIR "/state.json.tmp", REPLICA_DIR "/state.json"))
-		die("replica state save");
-	fd = open(REPLICA_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) || close(fd))
-		die("replica fsync dir");
-}
-
-/* What lio_read_attrs() does on an np directory. */
-static void replica_attrs(const char *path)
-{
-	struct dirent *de;
-	DIR *d = opendir(path);
-	char file[512], buf[128];
-
-	if (!d)
-		die("opendir %s", path);
-	while ((de = readdir(d))) {
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		if (read(fd, buf, sizeof(buf)) < 0)
-			buf[0] = 0;
-		close(fd);
+	if (replica_dirfd < 0) {
+		replica_dirfd = open(REPLICA_DIR, O_RDONLY | O_DIRECTORY |
+				     O_CLOEXEC);
+		if (replica_dirfd < 0)
+			die("open " REPLICA_DIR);
 	}
-	closedir(d);
+	fd = openat(replica_dirfd, "state.json.tmp",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != sizeof(text) - 1 ||
+	    fdatasync(fd) || close(fd) ||
+	    renameat(replica_dirfd, "state.json.tmp", replica_dirfd,
+		     "state.json") || fsync(replica_dirfd))
+		die("replica state save");
 }
 
-/* A pair with every system call the daemon makes for it, done here. */
+/*
+ * A pair with every system call the daemon makes for it (strace of
+ * trace_portald()), done here: OFFLINE reads its inotify fd, saves the
+ * state, removes the np and logs; ONLINE reads the inotify fd (its
+ * rmdir's echo), makes the np, watches it, saves and logs.
+ */
 static void replica_pairs(int r, int n)
 {
-	static const char line[] = "iscsi-portald: info: set portal 3 (127.0.0.1:3260) offline: done";
+	static const char line[] = "iscsi-portald: info: set portal 3 (127.0.0.1:3260) offline: done\n";
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	double a = 0, b = 0, t0, t1, t2;
-	struct stat st;
+	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	int log = open(REPLICA_DIR "/log", O_WRONLY | O_CREAT | O_APPEND |
 		       O_CLOEXEC, 0644);
 
-	if (log < 0)
-		die(REPLICA_DIR "/log");
+	if (log < 0 || ifd < 0 ||
+	    inotify_add_watch(ifd, LIO_T1 "/np", IN_CREATE | IN_DELETE |
+			      IN_ONLYDIR) < 0)
+		die(REPLICA_DIR "/log, inotify");
 	for (int i = 0; i < n; i++) {
 		t0 = now_ns();
-		replica_attrs(nps_single[0]);
+		if (read(ifd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+			die("replica inotify read");
 		replica_state_save();
 		lio_rmdir(nps_single[0]);
-		if (write(log, line, 21) != 21 || write(log, line + 21, 43) != 43 ||
-		    write(log, "\n", 1) != 1)
+		if (write(log, line, sizeof(line) - 1) != sizeof(line) - 1)
 			die("replica log");
 		t1 = now_ns();
-		if (stat(LIO_T1, &st) || !stat(nps_single[0], &st))
-			die("stat %s", LIO_T1);
+		if (read(ifd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+			die("replica inotify read");
 		lio_mkdir(nps_single[0]);
-		replica_attrs(nps_single[0]);
+		if (inotify_add_watch(ifd, nps_single[0],
+				      IN_MODIFY | IN_ONLYDIR) < 0)
+			die("inotify_add_watch %s", nps_single[0]);
 		replica_state_save();
-		if (write(log, line, 21) != 21 || write(log, line + 21, 42) != 42 ||
-		    write(log, "\n", 1) != 1)
+		if (write(log, line, sizeof(line) - 2) != sizeof(line) - 2)
 			die("replica log");
 		t2 = now_ns();
 		a += t1 - t0;
 		b += t2 - t1;
 	}
 	close(log);
+	close(ifd);
 	lio[L_REPLICA].a[r] = a / n;
 	lio[L_REPLICA].b[r] = b / n;
 	lio[L_REPLICA].v[r] = (a + b) / n;
@@ -983,25 +1010,13 @@ static void replica_pairs(int r, int n)
 
 static void replica_rep(int r, int n)
 {
-	struct stat st;
 	double t0;
 
 	t0 = now_ns();
 	for (int i = 0; i < n; i++)
 		replica_state_save();
 	lio[L_STATE].v[r] = (now_ns() - t0) / n;
-	t0 = now_ns();
-	for (int i = 0; i < n; i++)
-		replica_attrs(nps_single[0]);
-	lio[L_ATTRS].v[r] = (now_ns() - t0) / n;
-	t0 = now_ns();
-	for (int i = 0; i < n; i++)
-		if (stat(LIO_T1, &st) || stat(nps_single[0], &st))
-			die("stat %s", nps_single[0]);
-	lio[L_IOCTL].v[r] = (now_ns() - t0) / n;
 	lio[L_STATE].a[r] = lio[L_STATE].b[r] = lio[L_STATE].v[r];
-	lio[L_ATTRS].a[r] = lio[L_ATTRS].b[r] = lio[L_ATTRS].v[r];
-	lio[L_IOCTL].a[r] = lio[L_IOCTL].b[r] = lio[L_IOCTL].v[r];
 }
 
 /* RTM_NEWADDR or RTM_DELADDR of 192.0.2.1/32 on lo, what ip addr does. */
@@ -1162,6 +1177,7 @@ static void time_lio(void)
 		direct_pairs(&lio[L_DIRECT], r, nps_single, lio_pairs);
 		direct_pairs(&lio[L_SH_DIRECT], r, nps_shared, lio_pairs);
 		replica_pairs(r, lio_pairs);
+		cmd_pairs_rep(&lio[L_CMD], r);
 		if (kill(portald_pid, SIGCONT))
 			die("SIGCONT iscsi-portald");
 		daemon_pairs(&lio[L_SH_PAIR], r, id_shared, 1);	/* the import */
@@ -1784,7 +1800,7 @@ static void print_lio(void)
 	       reps, lio_pairs, ctl_pairs);
 	for (int i = 0; i < N_LIO; i++) {
 		row(lio[i].key, lio[i].what, lio[i].f,
-		    i == L_CTL ? ctl_pairs : lio_pairs);
+		    i <= L_CMD ? ctl_pairs : lio_pairs);
 		if (i <= L_REPLICA)
 			printf("  %-22s %12.1f %12.1f  (halves' medians)\n", "",
 			       lio[i].fa.med, lio[i].fb.med);
@@ -1842,7 +1858,7 @@ struct ratio {
 	double bound;
 };
 
-#define N_RATIOS	13
+#define N_RATIOS	15
 /* The last two are the LIO phase's, with --portald only. */
 static int n_ratios = N_RATIOS;
 
@@ -1865,13 +1881,17 @@ static void ratios_of(struct ratio *r)
 		{ "provider_set_vs_pipe_2cpu",
 		  small[PROV2_I].f.med / small[PIPE2_I].f.med, 0, 0 },
 		{ "lio_offline_online_vs_direct",
-		  lio[L_PAIR].f.med / lio[L_DIRECT].f.med, '<', 1.2 },
+		  lio[L_CTL].f.med / lio[L_CMD].f.med, '<', 1.2 },
+		{ "lio_offline_vs_rmdir_cmd",
+		  lio[L_CTL].fa.med / lio[L_CMD].fa.med, 0, 0 },
+		{ "lio_set_pair_vs_syscalls",
+		  lio[L_PAIR].f.med / lio[L_DIRECT].f.med, 0, 0 },
 		{ "lio_shared_vs_direct",
 		  lio[L_SH_PAIR].f.med / lio[L_SH_DIRECT].f.med, 0, 0 },
 	};
 
 	if (!portald_path)
-		n_ratios = N_RATIOS - 2;
+		n_ratios = N_RATIOS - 4;
 
 	memcpy(r, all, sizeof(all));
 }

@@ -217,6 +217,12 @@ stage_root() {
 			cp tools/iscsi-portald/iscsi-portald "$root/usr/sbin/iscsi-portald"
 			copy_libs tools/iscsi-portald/iscsi-portald
 		fi
+		# coreutils' rmdir and mkdir: the LIO phase's direct commands.
+		mkdir -p "$root/usr/lib/bench"
+		for p in rmdir mkdir; do
+			cp "/usr/bin/$p" "$root/usr/lib/bench/$p"
+			copy_libs "/usr/bin/$p"
+		done
 		# strace, when the host has it: the LIO phase traces the daemon.
 		if [ -x /usr/bin/strace ]; then
 			cp /usr/bin/strace "$root/usr/bin/strace"
