@@ -236,8 +236,8 @@ no_session() {
 pd_start() {
 	rm -f "$PIDF"
 	echo "--- iscsi-portald started" >>"$LOG"
-	setsid iscsi-portald --foreground --state-dir "$SD" --pidfile "$PIDF" \
-		</dev/null >>"$LOG" 2>&1 &
+	setsid iscsi-portald --foreground --verbose --state-dir "$SD" \
+		--pidfile "$PIDF" </dev/null >>"$LOG" 2>&1 &
 	pdpid=$!
 	bgpids="$bgpids $pdpid"
 	if ! poll 100 test -s "$PIDF"; then
@@ -701,7 +701,15 @@ inq_ok "$B" "$T1"
 tst_end
 
 # 17
-tst_begin "targetcli's changes followed live: a new np becomes a portal, an np removed by hand removes its portal"
+tst_begin "targetcli's changes followed live: a new np becomes a portal, an np removed by hand removes its portal, an attribute written is imported"
+# First an np's attribute written (the same value: iser 1 needs the
+# hardware): it reaches the watch that the daemon's ONLINE of $B (test 16)
+# put on the np it made, and the daemon imports again.
+imports() { grep -c 'configfs changed (an attribute written)' "$LOG"; }
+imported() { [ "$(imports)" -gt "$n0" ]; }
+n0=$(imports)
+echo 0 >"$(np_dir "$T1" "$B")/iser" || fail "write $(np_dir "$T1" "$B")/iser"
+poll 50 imported || fail "no import after a write of $B's iser ($(imports) such lines in the log)"
 N=127.0.0.1:3264
 lio-setup np-add "$T2" "$N" || fail "mkdir np $N failed"
 want_status "$N" online 50

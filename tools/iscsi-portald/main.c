@@ -265,7 +265,7 @@ static void arm_retry(struct daemon *d)
 static void on_configfs(struct daemon *d)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool import = false;
+	const char *why = NULL;
 	ssize_t len;
 
 	/* Read again only after a full buffer: poll() tells of the rest. */
@@ -280,14 +280,17 @@ static void on_configfs(struct daemon *d)
 			if (!(ev->mask & IN_ISDIR) || !ev->len ||
 			    !(ev->mask & (IN_CREATE | IN_DELETE)) ||
 			    !pd_expected(&d->pd, ev->name, create))
-				import = true;
+				why = ev->mask & IN_MODIFY ?
+				      "an attribute written" :
+				      "a directory made or removed";
 		}
 		if (len < (ssize_t)(sizeof(buf) - sizeof(struct inotify_event) -
 				    NAME_MAX - 1))
 			break;
 	}
 	pd_expect_clear(&d->pd);
-	if (import) {
+	if (why) {
+		pd_log(LOG_DEBUG, "configfs changed (%s): importing", why);
 		lio_watch(d->ifd, d->pd.cfs);
 		pd_sync(&d->pd, false);
 	}
