@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Reading event records from a descriptor that called WATCH.
+ * Reading event records from a descriptor that called WATCH (and, as far
+ * as the library knows, is no provider).
  */
 #include <errno.h>
 #include <limits.h>
 #include <unistd.h>
 
 #include "iscsiportal.h"
+#include "internal.h"
 
 int ipl_read_events(struct ipl_handle *h, struct iscsi_portal_event *ev,
 		    size_t max)
@@ -14,7 +16,10 @@ int ipl_read_events(struct ipl_handle *h, struct iscsi_portal_event *ev,
 	const size_t rec = sizeof(*ev);
 	ssize_t n;
 
-	if (!h || !ev || !max)
+	if (!ev || !max)
+		return -EINVAL;
+	/* A provider's read() gives requests, of an event's size. */
+	if (ipl__check_role(h, IPL__ROLE_WATCHER))
 		return -EINVAL;
 	/* The count must fit the int we return. */
 	if (max > INT_MAX / rec)

@@ -12,10 +12,6 @@
 #include "iscsiportal.h"
 #include "internal.h"
 
-struct ipl_handle {
-	int fd;
-};
-
 int ipl_open_fd(struct ipl_handle **hp, int fd)
 {
 	struct ipl_handle *h;
@@ -26,6 +22,8 @@ int ipl_open_fd(struct ipl_handle **hp, int fd)
 	if (!h)
 		return -ENOMEM;
 	h->fd = fd;
+	/* Whatever the fd already is, the library did not make it so. */
+	h->role = IPL__ROLE_UNKNOWN;
 	*hp = h;
 	return 0;
 }
@@ -208,5 +206,10 @@ int ipl_refresh(struct ipl_handle *h)
 
 int ipl_watch(struct ipl_handle *h)
 {
-	return ipl__ioctl(h, ISCSI_PORTAL_IOC_WATCH, NULL);
+	/* A provider's WATCH is the module's to refuse (EINVAL). */
+	int err = ipl__ioctl(h, ISCSI_PORTAL_IOC_WATCH, NULL);
+
+	if (!err)
+		ipl__set_role(h, IPL__ROLE_WATCHER);
+	return err;
 }

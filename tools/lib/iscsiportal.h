@@ -6,9 +6,18 @@
  *  - every function that can fail returns 0 (or a non-negative count) on
  *    success and a negative errno value on failure; errno itself is not part
  *    of the API (it may be clobbered);
- *  - there is no global mutable state: calls on distinct handles may run in
- *    different threads concurrently; one handle must not be used by two
- *    threads at once without the caller's own locking;
+ *  - threads: there is no global mutable state, and a handle holds none
+ *    but the role that a successful ipl_watch() or ipl_provider_attach()
+ *    records, atomically.  So calls on distinct handles, and calls on one
+ *    handle, may run in different threads concurrently: a deferred
+ *    ipl_provider_reply() from one thread while ipl_provider_serve() or
+ *    ipl_provider_next() waits on the same handle in another is safe.
+ *    Two exceptions: ipl_close() must not overlap, nor be followed by, any
+ *    other call on its handle; and an ipl_list_iter is state of its own,
+ *    used by one thread at a time (distinct iterators on one handle are
+ *    fine).  Readers of one handle in several threads each get whole
+ *    records, each record to one of them: which one, and so the order
+ *    across them, is not defined;
  *  - every reserved or flags input field of the kernel ABI is zeroed by the
  *    library, so callers cannot pass garbage by accident.
  *
@@ -49,7 +58,14 @@ struct ipl_handle;
  * Returns 0, -EINVAL for unknown @flags, or the open(2)/malloc errno.
  */
 int ipl_open(struct ipl_handle **hp, const char *path, unsigned int flags);
-/* Wrap an already open descriptor; the handle owns it from then on. */
+/*
+ * Wrap an already open descriptor; the handle owns it from then on.  Its
+ * role is unknown to the library: if the descriptor already is a watcher
+ * or a provider, the role checks of ipl_read_events(), ipl_provider_next()
+ * and ipl_provider_serve() are not made (the calls read whatever read(2)
+ * gives); a later ipl_watch() or ipl_provider_attach() through the handle
+ * sets the role.
+ */
 int ipl_open_fd(struct ipl_handle **hp, int fd);
 /* Close the descriptor and free the handle.  NULL is a no-op. */
 void ipl_close(struct ipl_handle *h);
@@ -109,7 +125,12 @@ int ipl_report_status(struct ipl_handle *h, uint64_t id, uint32_t status);
 int ipl_list(struct ipl_handle *h, struct iscsi_portal_list *list);
 int ipl_reenumerate(struct ipl_handle *h);
 int ipl_refresh(struct ipl_handle *h);
-/* Subscribe this handle's descriptor to events (see ipl_read_events()). */
+/*
+ * Subscribe this handle's descriptor to events (see ipl_read_events()); on
+ * success the handle is a watcher: the provider calls that read requests
+ * fail on it with -EINVAL.  -EINVAL when @h is a provider (the module's
+ * answer).
+ */
 int ipl_watch(struct ipl_handle *h);
 
 /* ---- LIST iteration ---------------------------------------------------- */
@@ -158,8 +179,12 @@ int ipl_list_all(struct ipl_handle *h, struct iscsi_portal_info **entries,
 /*
  * read(2) up to @max whole records into @ev.  Returns the number of records
  * (0 only at end of file), -EAGAIN on an empty non-blocking descriptor,
- * -EINTR when a signal interrupted the wait, -EINVAL for @max 0, -EPROTO for
- * a partial record, or the read(2) error.
+ * -EINTR when a signal interrupted the wait, -EINVAL for a NULL @h or @ev,
+ * @max 0, a handle made a provider by ipl_provider_attach() (its read(2)
+ * gives requests, which have an event's size: nothing is read) or, from
+ * the module, one that never called ipl_watch(), -EPROTO for a partial
+ * record, or the read(2) error.  A descriptor whose role was set outside
+ * the library is not checked (see ipl_open_fd()).
  */
 int ipl_read_events(struct ipl_handle *h, struct iscsi_portal_event *ev,
 		    size_t max);
@@ -185,7 +210,10 @@ const char *ipl_event_type_str(uint32_t type, char *buf, size_t len);
  * queued.  Either take them one at a time (ipl_provider_next(), then
  * ipl_provider_reply() with the request's cookie) or let
  * ipl_provider_serve() do both around a callback.  A handle is a provider
- * or a watcher (ipl_watch()), never both.
+ * or a watcher (ipl_watch()), never both: the module refuses the other
+ * role's WATCH or ATTACH, and the library refuses to read requests on a
+ * watcher's handle, and events on a provider's, with -EINVAL (for the role
+ * it set itself: see ipl_open_fd()).
  */
 
 /* A provider's name: 1 to IPL_PROVIDER_NAME_LEN - 1 printable ASCII. */
@@ -193,7 +221,8 @@ const char *ipl_event_type_str(uint32_t type, char *buf, size_t len);
 
 /*
  * Make @h a provider named @name whose requests may wait @timeout_ms for
- * their reply (1-600000; 0: the module parameter provider_timeout_ms).
+ * their reply (1-600000; 0: the module parameter provider_timeout_ms); on
+ * success ipl_read_events() fails on @h with -EINVAL.
  * Returns 0; -EINVAL when @name is NULL or too long for the ABI, or when
  * the module refuses the name (empty, not printable ASCII) or the timeout,
  * or @h is a watcher; -EEXIST when @h already is a provider; -EBADF/-EPERM
@@ -207,8 +236,11 @@ int ipl_provider_attach(struct ipl_handle *h, const char *name,
  * (IPL_OPEN_NONBLOCK).  One record per call, so that poll(2) on ipl_fd()
  * still reports the ones not taken yet.  Returns 0, -EAGAIN when none is
  * queued on a non-blocking handle, -EINTR when a signal interrupted the
- * wait, -EINVAL (a NULL argument, or @h is no provider), -EPROTO for a
- * partial record or end of file, or the read(2) error.
+ * wait, -EINVAL (a NULL argument; @h a watcher by ipl_watch(), whose
+ * read(2) gives events, of a request's size: nothing is read; or, from the
+ * module, no provider), -EPROTO for a partial record or end of file, or
+ * the read(2) error.  A descriptor whose role was set outside the
+ * library is not checked (see ipl_open_fd()).
  */
 int ipl_provider_next(struct ipl_handle *h, struct iscsi_portal_request *req);
 /*
@@ -218,7 +250,9 @@ int ipl_provider_next(struct ipl_handle *h, struct iscsi_portal_request *req);
  * Returns 0; -ENOENT when no request with that cookie waits (already
  * answered, or its caller stopped waiting: the timeout passed), and then
  * the provider reports what it really did (ipl_report_status());
- * -EINVAL for a @result out of range or when @h is no provider.
+ * -EINVAL for a @result out of range or when @h is no provider (both the
+ * module's answer: the call always reaches it).  Safe from another thread
+ * while ipl_provider_serve() or ipl_provider_next() waits on @h.
  */
 int ipl_provider_reply(struct ipl_handle *h, uint64_t cookie, int result);
 
@@ -234,9 +268,11 @@ int ipl_provider_mark_corrupt(struct ipl_handle *h);
 /*
  * ipl_provider_serve()'s callback for one request: returns the result to
  * reply with (0, or -1..-511), or IPL_PROVIDER_DEFER to reply later
- * itself with ipl_provider_reply() and the request's cookie (from another
- * thread, say).  A value below -511 is no errno a call may return (512 and
- * up are the kernel's own): the reply is -EIO.
+ * itself with ipl_provider_reply() and the request's cookie, from this
+ * thread or another (the threads rule of the Conventions above: the reply
+ * may come while ipl_provider_serve() waits on the same handle).  A value
+ * below -511 is no errno a call may return (512 and up are the kernel's
+ * own): the reply is -EIO.
  */
 typedef int (*ipl_provider_fn)(struct ipl_handle *h,
 			       const struct iscsi_portal_request *req,
@@ -263,8 +299,9 @@ typedef void (*ipl_provider_late_fn)(struct ipl_handle *h,
  * the handler without SA_RESTART), or on an error.  Every request read is
  * answered (or deferred) before it returns.
  * Returns the number of requests handled (saturating at INT_MAX), or
- * -EINVAL (NULL @h or @fn, or @h is no provider), -EPROTO, or the first
- * read(2) or reply error other than ENOENT.
+ * -EINVAL (NULL @h or @fn; @h a watcher by ipl_watch(), nothing read; or,
+ * from the module, no provider), -EPROTO, or the first read(2) or reply
+ * error other than ENOENT.
  */
 int ipl_provider_serve(struct ipl_handle *h, ipl_provider_fn fn,
 		       ipl_provider_late_fn late, void *arg);

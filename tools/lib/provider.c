@@ -13,8 +13,10 @@
 
 /* Requests read per read(2) in ipl_provider_serve(). */
 #define SERVE_BATCH	16
-/* The errno range of a reply (the kernel's MAX_ERRNO). */
-/* The kernel's own errnos start at 512 (ERESTARTSYS): no reply carries one. */
+/*
+ * The errno range of a reply, -511..-1: the kernel's own errnos start at
+ * 512 (ERESTARTSYS), and the module refuses a reply that carries one.
+ */
 #define MAX_REPLY_ERRNO	511
 
 int ipl_provider_attach(struct ipl_handle *h, const char *name,
@@ -22,6 +24,7 @@ int ipl_provider_attach(struct ipl_handle *h, const char *name,
 {
 	struct iscsi_portal_provider_attach arg;
 	size_t len;
+	int err;
 
 	if (!name)
 		return -EINVAL;
@@ -32,9 +35,21 @@ int ipl_provider_attach(struct ipl_handle *h, const char *name,
 	memset(&arg, 0, sizeof(arg));
 	arg.timeout_ms = timeout_ms;
 	memcpy(arg.name, name, len);
-	return ipl__ioctl(h, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, &arg);
+	/*
+	 * A watcher's ATTACH is the module's to refuse (EINVAL, after its
+	 * EBADF and EPERM): the library does not judge it first.
+	 */
+	err = ipl__ioctl(h, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, &arg);
+	if (!err)
+		ipl__set_role(h, IPL__ROLE_PROVIDER);
+	return err;
 }
 
+/*
+ * REPLY and CORRUPT need no role check here: the module refuses them on
+ * an fd that is no provider (EINVAL, or EBADF/EPERM first), and nothing is
+ * misread.
+ */
 int ipl_provider_reply(struct ipl_handle *h, uint64_t cookie, int result)
 {
 	struct iscsi_portal_reply arg = { .cookie = cookie, .result = result };
@@ -76,7 +91,9 @@ int ipl_get_provider(struct ipl_handle *h, uint64_t id, uint32_t *flags,
 
 /*
  * read(2) up to @max whole requests into @req: their number (at least 1),
- * or -errno (-EPROTO for a partial record or end of file).
+ * or -errno (-EPROTO for a partial record or end of file).  The caller
+ * checked that @h is no watcher (a watcher's read() gives events, of a
+ * request's size).
  */
 static int read_requests(struct ipl_handle *h,
 			 struct iscsi_portal_request *req, size_t max)
@@ -94,7 +111,7 @@ int ipl_provider_next(struct ipl_handle *h, struct iscsi_portal_request *req)
 {
 	int n;
 
-	if (!h || !req)
+	if (!req || ipl__check_role(h, IPL__ROLE_PROVIDER))
 		return -EINVAL;
 	n = read_requests(h, req, 1);
 	return n < 0 ? n : 0;
@@ -130,7 +147,7 @@ int ipl_provider_serve(struct ipl_handle *h, ipl_provider_fn fn,
 	struct iscsi_portal_request req[SERVE_BATCH];
 	int served = 0;
 
-	if (!h || !fn)
+	if (!fn || ipl__check_role(h, IPL__ROLE_PROVIDER))
 		return -EINVAL;
 	for (;;) {
 		int n = read_requests(h, req, SERVE_BATCH);

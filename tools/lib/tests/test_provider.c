@@ -602,4 +602,233 @@ TEST(provider_serve_blocking)
 	pair_close(h, blk.peer);
 }
 
+/* ---- roles: a watcher's handle reads no requests, a provider's no events -- */
+
+/* One made-up event record: it has the size of a request record. */
+static void make_event(struct iscsi_portal_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = 5;
+	ev->id = 9;
+	ev->type = ISCSI_PORTAL_EVENT_ARRIVE;
+	ev->new_status = ISCSI_PORTAL_STATUS_ONLINE;
+}
+
+/* roles: on a watcher's handle next and serve are EINVAL and read nothing */
+TEST(role_watcher_no_requests)
+{
+	struct iscsi_portal_event ev, out[2];
+	struct iscsi_portal_request req;
+	struct ipl_handle *h;
+	int tag = 42, peer;
+
+	ASSERT_EQ(sizeof(ev), sizeof(req));	/* why the library must check */
+	h = pair_open(&peer, true);
+	ASSERT_NE(NULL, h);
+	memset(&cb, 0, sizeof(cb));
+	cb.h = h;
+	EXPECT_EQ(0, ipl_watch(h));
+	EXPECT_EQ(ISCSI_PORTAL_IOC_WATCH, fake.last_req);
+	make_event(&ev);
+	ASSERT_TRUE(send_all(peer, &ev, sizeof(ev)));
+
+	EXPECT_EQ(-EINVAL, ipl_provider_next(h, &req));
+	EXPECT_EQ(-EINVAL, ipl_provider_serve(h, on_request, on_late, &tag));
+	EXPECT_EQ(0U, cb.n);
+	EXPECT_EQ(0U, mod.n_replies);
+	/* Nothing was read: the event is still there, for the watcher. */
+	EXPECT_EQ((ssize_t)sizeof(ev), pending(ipl_fd(h)));
+	EXPECT_EQ(1, ipl_read_events(h, out, 2));
+	EXPECT_EQ(0, memcmp(&ev, &out[0], sizeof(ev)));
+
+	/* REPLY is the module's to refuse: it still gets the call. */
+	EXPECT_EQ(0, ipl_provider_reply(h, 1, 0));
+	EXPECT_EQ(ISCSI_PORTAL_IOC_PROVIDER_REPLY, fake.last_req);
+	/* The module refuses ATTACH on a watcher: the handle stays one. */
+	fake.fail_errno = EINVAL;
+	EXPECT_EQ(-EINVAL, ipl_provider_attach(h, "p", 0));
+	fake.fail_errno = 0;
+	EXPECT_EQ(-EINVAL, ipl_provider_next(h, &req));
+	pair_close(h, peer);
+}
+
+/* roles: on a provider's handle read_events is EINVAL and reads nothing */
+TEST(role_provider_no_events)
+{
+	struct iscsi_portal_request in[2], out;
+	struct iscsi_portal_event ev[2];
+	struct ipl_handle *h;
+	int peer;
+
+	h = pair_open(&peer, true);
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(0, ipl_provider_attach(h, "p", 0));
+	EXPECT_EQ(ISCSI_PORTAL_IOC_PROVIDER_ATTACH, fake.last_req);
+	make_requests(in, 2);
+	ASSERT_TRUE(send_all(peer, in, sizeof(in)));
+
+	EXPECT_EQ(-EINVAL, ipl_read_events(h, ev, 2));
+	EXPECT_EQ((ssize_t)sizeof(in), pending(ipl_fd(h)));
+	/* The requests are still there, for the provider. */
+	EXPECT_EQ(0, ipl_provider_next(h, &out));
+	EXPECT_EQ(0, memcmp(&in[0], &out, sizeof(out)));
+	EXPECT_EQ(0, ipl_provider_reply(h, out.cookie, 0));
+
+	/* The module refuses WATCH on a provider: the handle stays one. */
+	fake.fail_errno = EINVAL;
+	EXPECT_EQ(-EINVAL, ipl_watch(h));
+	fake.fail_errno = 0;
+	EXPECT_EQ(-EINVAL, ipl_read_events(h, ev, 2));
+	EXPECT_EQ(0, ipl_provider_next(h, &out));
+	EXPECT_EQ(101U, out.cookie);
+	pair_close(h, peer);
+}
+
+/* roles: a provider's serve still answers its requests */
+TEST(role_provider_serves)
+{
+	static const int results[] = { 0, -EADDRINUSE, 0 };
+	struct iscsi_portal_request in[3];
+	struct ipl_handle *h;
+	int tag = 42, peer;
+
+	h = serve_setup(_metadata, &peer, true, in, 3, results);
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(0, ipl_provider_attach(h, "p", 0));
+	EXPECT_EQ(3, ipl_provider_serve(h, on_request, on_late, &tag));
+	ASSERT_EQ(3U, mod.n_replies);
+	EXPECT_EQ(101U, mod.replies[1].cookie);
+	EXPECT_EQ(-EADDRINUSE, mod.replies[1].result);
+	EXPECT_FALSE(cb.wrong_handle);
+	pair_close(h, peer);
+}
+
+/* roles: no role taken through the library (failed call, ipl_open_fd) */
+TEST(role_unknown_no_check)
+{
+	struct iscsi_portal_request in[1], out;
+	struct iscsi_portal_event ev[1];
+	struct ipl_handle *h;
+	int peer;
+
+	h = pair_open(&peer, true);
+	ASSERT_NE(NULL, h);
+	make_requests(in, 1);
+	/* A wrapped fd: whatever it is, both readers read. */
+	ASSERT_TRUE(send_all(peer, in, sizeof(in)));
+	EXPECT_EQ(1, ipl_read_events(h, ev, 1));
+	ASSERT_TRUE(send_all(peer, in, sizeof(in)));
+	EXPECT_EQ(0, ipl_provider_next(h, &out));
+
+	/* A WATCH or ATTACH that failed takes no role. */
+	fake.fail_errno = ENOSPC;
+	EXPECT_EQ(-ENOSPC, ipl_watch(h));
+	fake.fail_errno = 0;
+	ASSERT_TRUE(send_all(peer, in, sizeof(in)));
+	EXPECT_EQ(0, ipl_provider_next(h, &out));
+	fake.fail_errno = EPERM;
+	EXPECT_EQ(-EPERM, ipl_provider_attach(h, "p", 0));
+	fake.fail_errno = 0;
+	EXPECT_EQ(-EINVAL, ipl_provider_attach(h,
+			"abcdefghijklmnopqrstuvwxyz012345", 0));
+	ASSERT_TRUE(send_all(peer, in, sizeof(in)));
+	EXPECT_EQ(1, ipl_read_events(h, ev, 1));
+	EXPECT_EQ(0, pending(ipl_fd(h)));
+	pair_close(h, peer);
+}
+
+/* Deferred replies from another thread while serve waits on the handle. */
+static struct {
+	int peer;
+	pthread_t server;
+	struct ipl_handle *h;
+	struct iscsi_portal_request in[2];
+	uint64_t deferred;		/* the callback's cookie; 0: none yet */
+	int reply_err[2];
+	bool done;
+	bool timed_out;
+} dfr;
+
+static int on_request_defer(struct ipl_handle *h,
+			    const struct iscsi_portal_request *req, void *arg)
+{
+	(void)h;
+	(void)arg;
+	__atomic_store_n(&dfr.deferred, req->cookie, __ATOMIC_RELEASE);
+	return IPL_PROVIDER_DEFER;
+}
+
+/* Wait until the callback deferred @cookie; false after about 10 s. */
+static bool wait_deferred(uint64_t cookie)
+{
+	const struct timespec tick = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (__atomic_load_n(&dfr.deferred, __ATOMIC_ACQUIRE) == cookie)
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return false;
+}
+
+static void *replier(void *unused)
+{
+	const struct timespec tick = { 0, 1000000 };
+	int i;
+
+	(void)unused;
+	for (i = 0; i < 2; i++) {
+		if (!send_all(dfr.peer, &dfr.in[i], sizeof(dfr.in[i])) ||
+		    !wait_deferred(dfr.in[i].cookie)) {
+			dfr.timed_out = true;
+			break;
+		}
+		/* serve is back in read(), or about to be: reply meanwhile. */
+		dfr.reply_err[i] = ipl_provider_reply(dfr.h, dfr.in[i].cookie,
+						      -EADDRINUSE * i);
+	}
+	for (i = 0; i < 10000; i++) {
+		if (__atomic_load_n(&dfr.done, __ATOMIC_ACQUIRE))
+			return NULL;
+		pthread_kill(dfr.server, SIGUSR1);
+		nanosleep(&tick, NULL);
+	}
+	dfr.timed_out = true;
+	return NULL;
+}
+
+/* threads: a deferred reply from another thread while serve blocks */
+TEST(provider_reply_from_another_thread)
+{
+	struct sigaction sa, old;
+	pthread_t thread;
+
+	memset(&dfr, 0, sizeof(dfr));
+	dfr.h = pair_open(&dfr.peer, false);
+	ASSERT_NE(NULL, dfr.h);
+	ASSERT_EQ(0, ipl_provider_attach(dfr.h, "p", 0));
+	make_requests(dfr.in, 2);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));
+	dfr.server = pthread_self();
+	ASSERT_EQ(0, pthread_create(&thread, NULL, replier, NULL));
+	EXPECT_EQ(2, ipl_provider_serve(dfr.h, on_request_defer, NULL, NULL));
+	__atomic_store_n(&dfr.done, true, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	EXPECT_FALSE(dfr.timed_out);
+	EXPECT_EQ(0, dfr.reply_err[0]);
+	EXPECT_EQ(0, dfr.reply_err[1]);
+	/* Only the other thread replied: serve sent none itself. */
+	ASSERT_EQ(2U, mod.n_replies);
+	EXPECT_EQ(100U, mod.replies[0].cookie);
+	EXPECT_EQ(0, mod.replies[0].result);
+	EXPECT_EQ(101U, mod.replies[1].cookie);
+	EXPECT_EQ(-EADDRINUSE, mod.replies[1].result);
+	pair_close(dfr.h, dfr.peer);
+}
+
 TEST_HARNESS_MAIN
