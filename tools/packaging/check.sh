@@ -9,7 +9,8 @@
 #     module where modprobe finds it), make dkms-uninstall removes it;
 #   - make deb: dpkg-buildpackage -us -uc -b, then lintian with no error
 #     (its warnings are printed);
-#   - the packages install with apt, put every file where the README says,
+#   - the packages install with apt, put every file where the README says
+#     (libiscsiportal-dev: libiscsiportal.3.gz and the ipl_*.3.gz pages),
 #     create the group, build the module for both kernels; then purged.
 # Ends with one line "N passed, N failed"; exits non-zero when one failed.
 set -uo pipefail
@@ -116,6 +117,23 @@ for f in /usr/src/iscsi-portal-"$version"/dkms.conf \
 	/lib/systemd/system/iscsi-portald.service; do
 	check "installed: $f" test -e "$f"
 done
+# dev_man3 NAME: libiscsiportal-dev ships /usr/share/man/man3/NAME and it
+# is there.
+dev_man3() {
+	dpkg -L libiscsiportal-dev | grep -qxF "/usr/share/man/man3/$1" &&
+		test -e "/usr/share/man/man3/$1"
+}
+check "installed by libiscsiportal-dev: /usr/share/man/man3/libiscsiportal.3.gz" \
+	dev_man3 libiscsiportal.3.gz
+# The API's ipl_*.3 pages (tools/lib/man, the .so links included), each
+# compressed by dh_compress.
+ipl_pages=$(find tools/lib/man -name 'ipl_*.3' | wc -l)
+ipl_debs=$(dpkg -L libiscsiportal-dev | grep -c '^/usr/share/man/man3/ipl_[a-z0-9_]*\.3\.gz$')
+echo "  libiscsiportal-dev: $ipl_debs ipl_*.3.gz pages, tools/lib/man has $ipl_pages"
+check "installed by libiscsiportal-dev: /usr/share/man/man3/ipl_watch.3.gz" \
+	dev_man3 ipl_watch.3.gz
+check "installed by libiscsiportal-dev: every ipl_*.3 page of tools/lib/man, as .3.gz" \
+	test "$ipl_debs" -ge 1 -a "$ipl_debs" -eq "$ipl_pages"
 check "the group iscsi-portal exists" getent group iscsi-portal
 check "the units are enabled" test -L /etc/systemd/system/multi-user.target.wants/iscsi-portal-restore.service \
 	-a -L /etc/systemd/system/multi-user.target.wants/iscsi-portald.service

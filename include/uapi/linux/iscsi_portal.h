@@ -150,7 +150,7 @@ struct iscsi_portal_request {
 
 struct iscsi_portal_reply {
 	__u64 cookie;			/* in: of the request */
-	__s32 result;			/* in: 0, or a negative errno (-4095..-1) */
+	__s32 result;			/* in: 0, or a negative errno (-511..-1) */
 	__u32 flags;			/* in: zero */
 };
 
