@@ -107,11 +107,12 @@ static void load(void)
 	for (ent = strtok_r(copy, ";", &save); ent && count < MAX_PORTALS;
 	     ent = strtok_r(NULL, ";", &save)) {
 		struct portal *p = &table[count];
-		char addr[IPL_ADDR_STRLEN], name[64] = "";
+		char addr[IPL_ADDR_STRLEN];
+		char name[ISCSI_PORTAL_PROVIDER_NAME_LEN] = "";
 		unsigned long long id, gen;
 		unsigned int status, flags;
 
-		if (sscanf(ent, "%llu,%71[^,],%u,%u,%llu,%63s", &id, addr,
+		if (sscanf(ent, "%llu,%71[^,],%u,%u,%llu,%31s", &id, addr,
 			   &status, &flags, &gen, name) < 5 ||
 		    ipl_addr_parse(addr, &p->info.addr)) {
 			fprintf(stderr, "fakedev: bad entry '%s'\n", ent);
@@ -121,7 +122,7 @@ static void load(void)
 		p->info.status = status;
 		p->info.flags = flags;
 		p->info.generation = gen;
-		snprintf(p->name, sizeof(p->name), "%s", name);
+		memcpy(p->name, name, sizeof(p->name));
 		count++;
 	}
 	free(copy);
