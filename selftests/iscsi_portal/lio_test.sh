@@ -21,6 +21,13 @@
 # stopped and LIO cleared.
 set -u
 
+# The TAP helpers (tst_begin, fail, show, tst_end, totals, bail, poll,
+# pc...), next to this script.
+tap=$(dirname "$0")/tap.sh
+[ -r "$tap" ] || { echo "$0: $tap (the shared TAP helpers) is missing" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$tap"
+
 PLAN=18
 T=$(mktemp -d /tmp/lio_test.XXXXXX) || exit 1
 CFS=/sys/kernel/config
@@ -38,10 +45,6 @@ INI=iqn.2026-12.org.iscsi-portal.test
 E_INUSE=0x80072740		# HRESULT_FROM_WIN32(WSAEADDRINUSE)
 E_PROVIDER=0x80042442		# VDS_E_PROVIDER_FAILURE
 
-n=0
-npass=0
-nfail=0
-nskip=0
 bgpids=		# background processes started here
 pdpid=		# the daemon's pid while it runs
 fadded=0	# 192.0.2.1/32 is on lo
@@ -66,71 +69,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-
-# ---- TAP -------------------------------------------------------------------
-
-tst_begin() {
-	tname=$1
-	tfail=0
-}
-
-fail() {
-	tfail=1
-	printf '# %s: %s\n' "$tname" "$*"
-}
-
-# show FILE...: the files' lines as TAP comments.
-show() {
-	sed 's/^/#   /' "$@"
-}
-
-tst_end() {
-	n=$((n + 1))
-	if [ "$tfail" = 0 ]; then
-		echo "ok $n $tname"
-		npass=$((npass + 1))
-	else
-		echo "not ok $n $tname"
-		nfail=$((nfail + 1))
-	fi
-}
-
-totals() {
-	nerr=0
-	if [ "$n" != "$PLAN" ]; then
-		echo "# planned $PLAN tests, ran $n"
-		nerr=1
-	fi
-	echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:$nskip error:$nerr"
-	[ "$nfail" = 0 ] && [ "$nerr" = 0 ]
-}
-
-# bail WHY: every test not run yet fails with WHY (none passes unrun).
-bail() {
-	while [ "$n" -lt "$PLAN" ]; do
-		n=$((n + 1))
-		echo "not ok $n # not run: $1"
-		nfail=$((nfail + 1))
-	done
-	totals
-	exit 1
-}
-
-# ---- polling ---------------------------------------------------------------
-
-# poll TENTHS CMD...: CMD until it succeeds, every 0.1 s, TENTHS times at
-# most; its status.
-poll() {
-	p_max=$1
-	shift
-	p_i=0
-	while ! "$@"; do
-		p_i=$((p_i + 1))
-		[ "$p_i" -ge "$p_max" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
 
 # ---- the table -------------------------------------------------------------
 
@@ -164,13 +102,7 @@ gone_from_table() {
 	[ -z "$(row "$1")" ]
 }
 
-# pc ARGS...: portalctl; $rc, $T/out, $T/err.
-pc() {
-	last="portalctl $*"
-	portalctl "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-}
-
+# pc_ok ARGS...: tap.sh's pc, which must succeed.
 pc_ok() {
 	pc "$@"
 	[ "$rc" = 0 ] && return 0
@@ -425,13 +357,8 @@ grows() {
 
 # ---- the tests ---------------------------------------------------------------
 
-echo "TAP version 13"
-
-if [ -n "${LIO_MISSING:-}" ]; then
-	echo "1..0 # SKIP this kernel has no $LIO_MISSING"
-	exit 4
-fi
-echo "1..$PLAN"
+[ -z "${LIO_MISSING:-}" ] || tst_skip_all "this kernel has no $LIO_MISSING"
+tst_plan
 
 # 1
 tst_begin "LIO through configfs: two targets, np $S shared by both, four nps in T1's TPG"

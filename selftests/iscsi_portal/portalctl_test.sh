@@ -13,6 +13,13 @@
 # exit, even after a failure.
 set -u
 
+# The TAP helpers (tst_begin, fail, tst_end, totals, pc, t...), next to
+# this script.
+tap=$(dirname "$0")/tap.sh
+[ -r "$tap" ] || { echo "$0: $tap (the shared TAP helpers) is missing" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$tap"
+
 PLAN=31
 DBG=/sys/kernel/debug/iscsi_portal
 DEV=/dev/iscsi_portal
@@ -25,10 +32,6 @@ tp_loaded=0	# loaded here, unloaded on exit
 
 T=$(mktemp -d /tmp/portalctl_test.XXXXXX) || exit 1
 PCTL=$(command -v portalctl) || PCTL=
-n=0
-npass=0
-nfail=0
-nskip=0
 ours=		# ids added here, removed on exit
 bgpids=		# background processes started here
 reloaded=0	# the module was reloaded with other parameters
@@ -79,73 +82,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-# ---- TAP -------------------------------------------------------------------
-
-tst_begin() {
-	tname=$1
-	tfail=0
-}
-
-fail() {
-	tfail=1
-	printf '# %s: %s\n' "$tname" "$*"
-}
-
-tst_end() {
-	n=$((n + 1))
-	if [ "$tfail" = 0 ]; then
-		echo "ok $n $tname"
-		npass=$((npass + 1))
-	else
-		echo "not ok $n $tname"
-		nfail=$((nfail + 1))
-	fi
-}
-
-tst_skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-	nskip=$((nskip + 1))
-}
-
 # ---- running portalctl and checking what it printed ----------------------
 
-# pc ARGS...: run portalctl; $rc, $T/out, $T/err.
-pc() {
-	last="portalctl $*"
-	portalctl "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-}
-
-# want_file FILE WHAT EXPECTED: FILE holds exactly EXPECTED and a newline
-# (nothing at all when EXPECTED is empty).
-want_file() {
-	if [ -z "$3" ]; then
-		[ -s "$1" ] || return 0
-		fail "$last: expected no $2, got:"
-		sed 's/^/#   /' "$1"
-		return 1
-	fi
-	printf '%s\n' "$3" >"$T/expect"
-	cmp -s "$T/expect" "$1" && return 0
-	fail "$last: $2 differs (--- expected +++ got):"
-	diff -u "$T/expect" "$1" | sed '1,2d; s/^/#   /'
-	return 1
-}
-
-want_rc() {
-	[ "$rc" = "$1" ] || fail "$last: exit status $rc, expected $1"
-}
-
-# t RC OUT ERR ARGS...: portalctl ARGS exits RC printing exactly OUT and ERR.
-t() {
-	t_rc=$1 t_out=$2 t_err=$3
-	shift 3
-	pc "$@"
-	want_rc "$t_rc"
-	want_file "$T/out" stdout "$t_out"
-	want_file "$T/err" stderr "$t_err"
-}
+# (pc, want_rc, want_file and t are tap.sh's.)
 
 # A usage error: exit 2, nothing on stdout, MESSAGE and the hint on stderr.
 t_usage() {
@@ -330,13 +269,10 @@ want_watch() {
 
 # ---- the tests ---------------------------------------------------------------
 
-echo "TAP version 13"
-echo "1..$PLAN"
+tst_plan
 
 if [ -z "$PCTL" ] || [ ! -c "$DEV" ]; then
-	echo "# portalctl not on PATH or $DEV missing"
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:1"
-	exit 1
+	tst_error "portalctl not on PATH or $DEV missing"
 fi
 
 # 1
@@ -1022,10 +958,4 @@ tst_end
 
 # ---- totals ------------------------------------------------------------------
 
-nerr=0
-if [ "$n" != "$PLAN" ]; then
-	echo "# planned $PLAN tests, ran $n"
-	nerr=1
-fi
-echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:$nskip error:$nerr"
-[ "$nfail" = 0 ] && [ "$nerr" = 0 ]
+totals

@@ -18,6 +18,13 @@
 # provider module is unloaded, /var/lib/iscsi-portal removed if made here.
 set -u
 
+# The TAP helpers (tst_begin, fail, tst_end, totals, pc, t...), next to
+# this script.
+tap=$(dirname "$0")/tap.sh
+[ -r "$tap" ] || { echo "$0: $tap (the shared TAP helpers) is missing" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$tap"
+
 PLAN=11
 DEV=/dev/iscsi_portal
 KO=${ISCSI_PORTAL_KO:-/lib/iscsi_portal/iscsi_portal.ko}
@@ -26,10 +33,6 @@ TP=/sys/kernel/debug/test_iscsi_portal_provider
 DEFAULT=/var/lib/iscsi-portal/portals.json
 
 T=$(mktemp -d /tmp/saverestore_test.XXXXXX) || exit 1
-n=0
-npass=0
-nfail=0
-nskip=0
 reloaded=0	# the module was reloaded with other parameters
 tp_loaded=0
 made_var=
@@ -69,73 +72,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-# ---- TAP -------------------------------------------------------------------
-
-tst_begin() {
-	tname=$1
-	tfail=0
-}
-
-fail() {
-	tfail=1
-	printf '# %s: %s\n' "$tname" "$*"
-}
-
-tst_end() {
-	n=$((n + 1))
-	if [ "$tfail" = 0 ]; then
-		echo "ok $n $tname"
-		npass=$((npass + 1))
-	else
-		echo "not ok $n $tname"
-		nfail=$((nfail + 1))
-	fi
-}
-
-tst_skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-	nskip=$((nskip + 1))
-}
-
-# ---- running portalctl and checking what it printed ----------------------
-
-# pc ARGS...: run portalctl; $rc, $T/out, $T/err.
-pc() {
-	last="portalctl $*"
-	portalctl "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-}
-
-# want_file FILE WHAT EXPECTED: FILE holds exactly EXPECTED and a newline
-# (nothing at all when EXPECTED is empty).
-want_file() {
-	if [ -z "$3" ]; then
-		[ -s "$1" ] || return 0
-		fail "$last: expected no $2, got:"
-		sed 's/^/#   /' "$1"
-		return 1
-	fi
-	printf '%s\n' "$3" >"$T/expect"
-	cmp -s "$T/expect" "$1" && return 0
-	fail "$last: $2 differs (--- expected +++ got):"
-	diff -u "$T/expect" "$1" | sed '1,2d; s/^/#   /'
-	return 1
-}
-
-want_rc() {
-	[ "$rc" = "$1" ] || fail "$last: exit status $rc, expected $1"
-}
-
-# t RC OUT ERR ARGS...: portalctl ARGS exits RC printing exactly OUT and ERR.
-t() {
-	t_rc=$1 t_out=$2 t_err=$3
-	shift 3
-	pc "$@"
-	want_rc "$t_rc"
-	want_file "$T/out" stdout "$t_out"
-	want_file "$T/err" stderr "$t_err"
-}
+# ---- the table -------------------------------------------------------------
 
 # gen: the table generation now.
 gen() {
@@ -194,12 +131,9 @@ FILE3='{
   ]
 }'
 
-echo "TAP version 13"
-echo "1..$PLAN"
+tst_plan
 if ! command -v portalctl >/dev/null || [ ! -c "$DEV" ]; then
-	echo "# portalctl or $DEV missing"
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:1"
-	exit 1
+	tst_error "portalctl or $DEV missing"
 fi
 remove_ours
 
@@ -432,5 +366,4 @@ want_rc 0
 want_file "$T/err" stderr ""
 tst_end
 
-echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:$nskip error:0"
-[ "$nfail" = 0 ]
+totals

@@ -15,43 +15,32 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+# The TAP helpers (tst_begin, fail, tst_end, totals, want_file, t...) of
+# the selftests.
+tap=$here/../../../selftests/iscsi_portal/tap.sh
+[ -r "$tap" ] || { echo "$0: $tap (the shared TAP helpers) is missing" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/../../../selftests/iscsi_portal/tap.sh
+. "$tap"
+
 PCTL=$here/../portalctl
 FAKE=$here/fakedev.so
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
-n=0
-npass=0
-nfail=0
 PLAN=20
 
 # Portals: no provider; a provider's; an orphan; busy and a provider's.
 TABLE='1,192.0.2.10:3260,1,0,0;2,[2001:db8::10]:3260,4,2,3,iscsi-portald;3,192.0.2.11:3260,0,4,1;4,203.0.113.5:3261,2,3,7,lio'
 export FAKEDEV_TABLE="$TABLE" FAKEDEV_LOG="$T/log"
 
+# tst_begin NAME: tap.sh's, and the fake module's call log emptied.
 tst_begin() {
 	tname=$1
 	tfail=0
 	: >"$T/log"
 }
 
-fail() {
-	tfail=1
-	printf '# %s: %s\n' "$tname" "$*"
-}
-
-tst_end() {
-	n=$((n + 1))
-	if [ "$tfail" = 0 ]; then
-		echo "ok $n $tname"
-		npass=$((npass + 1))
-	else
-		echo "not ok $n $tname"
-		nfail=$((nfail + 1))
-	fi
-}
-
-# pc ARGS...: portalctl on the fake, with the environment of with();
-# $rc, $T/out, $T/err.
+# pc ARGS...: instead of tap.sh's, portalctl on the fake, with the
+# environment of with(); $rc, $T/out, $T/err.
 fake_env=
 pc() {
 	last="portalctl $*"
@@ -69,31 +58,7 @@ with() {
 	fake_env=
 }
 
-# want_file FILE WHAT EXPECTED: FILE holds exactly EXPECTED and a newline
-# (nothing at all when EXPECTED is empty).
-want_file() {
-	if [ -z "$3" ]; then
-		[ -s "$1" ] || return 0
-		fail "$last: expected no $2, got:"
-		sed 's/^/#   /' "$1"
-		return 1
-	fi
-	printf '%s\n' "$3" >"$T/expect"
-	cmp -s "$T/expect" "$1" && return 0
-	fail "$last: $2 differs (--- expected +++ got):"
-	diff -u "$T/expect" "$1" | sed '1,2d; s/^/#   /'
-	return 1
-}
-
-# t RC OUT ERR ARGS...: portalctl ARGS exits RC printing exactly OUT and ERR.
-t() {
-	t_rc=$1 t_out=$2 t_err=$3
-	shift 3
-	pc "$@"
-	[ "$rc" = "$t_rc" ] || fail "$last: exit status $rc, expected $t_rc"
-	want_file "$T/out" stdout "$t_out"
-	want_file "$T/err" stderr "$t_err"
-}
+# (want_rc, want_file and t, which runs pc, are tap.sh's.)
 
 # want_log EXPECTED: the calls the fake module saw.
 want_log() {
@@ -110,12 +75,9 @@ E_NOTSUP='this status can only be reported by a provider, not set (VDS_E_NOT_SUP
 E_PERM='permission denied (CAP_NET_ADMIN is needed) (E_ACCESSDENIED 0x80070005)'
 E_OWNED="permission denied: provider 'iscsi-portald' owns the portal (only it may remove it or report its status) (E_ACCESSDENIED 0x80070005)"
 
-echo "TAP version 13"
-echo "1..$PLAN"
+tst_plan
 if [ ! -x "$PCTL" ] || [ ! -f "$FAKE" ]; then
-	echo "# $PCTL or $FAKE missing"
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:1"
-	exit 1
+	tst_error "$PCTL or $FAKE missing"
 fi
 
 tst_begin "list: a PROVIDER column (name, none, orphan), flags by name"
@@ -365,7 +327,7 @@ last="portalctl restore - <$T/in.json"
 env "$ST" LD_PRELOAD="$FAKE" "$PCTL" --device /dev/null restore - \
 	<"$T/in.json" >"$T/out" 2>"$T/err"
 rc=$?
-[ "$rc" = 0 ] || fail "$last: exit status $rc, expected 0"
+want_rc 0
 want_file "$T/err" stderr ""
 want_file "$T/out" stdout "added 1 192.0.2.1:3260 offline
 restored -: 1 added, 0 kept, 0 failed"
@@ -395,5 +357,4 @@ with "FAKEDEV_MODVER=-" t 0 "$VERSION_OUT" "portalctl: warning: the loaded iscsi
 with "FAKEDEV_MODVER=9.9.9 FAKEDEV_API=1" t 0 '{"api_version":1,"library_api_version":2,"flags":0,"corrupt":false,"portal_count":4,"table_generation":10}' "portalctl: warning: the loaded iscsi_portal module is version 9.9.9, portalctl is version $V: install matching packages, or reload the module" --json version
 tst_end
 
-echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:0 error:0"
-[ "$nfail" = 0 ]
+totals

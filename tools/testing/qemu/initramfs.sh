@@ -203,6 +203,11 @@ stage_root() {
 		cp "$(src_of "$p")" "$root/selftests/$p"
 		copy_libs "$(src_of "$p")"
 	done
+	# The shell tests' TAP helpers, which they source from their own
+	# directory.
+	if [ "$mode" = suite ]; then
+		cp "$(src_of tap.sh)" "$root/selftests/tap.sh"
+	fi
 	if [ "$mode" = bench ]; then
 		for p in $benchprogs; do
 			cp "$benchdir/$p" "$root/bin/$p"
