@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 
 #include "iscsiportal.h"
 #include "portald.h"
@@ -181,6 +182,32 @@ void pd_expect_clear(struct pd *pd)
 	pd->nexpect = 0;
 }
 
+_Static_assert(PD_INOTIFY_EVENT_MAX ==
+	       sizeof(struct inotify_event) + NAME_MAX + 1,
+	       "PD_INOTIFY_EVENT_MAX is an inotify event's largest size");
+
+const char *pd_inotify_batch(struct pd *pd, const void *buf, size_t len)
+{
+	const char *why = NULL;
+
+	for (const char *p = buf; p < (const char *)buf + len;) {
+		const struct inotify_event *ev = (const void *)p;
+		bool create = ev->mask & IN_CREATE;
+
+		p += sizeof(*ev) + ev->len;
+		if (ev->mask & IN_IGNORED)
+			continue;	/* a watched directory went */
+		if ((ev->mask & IN_ISDIR) && ev->len &&
+		    (ev->mask & (IN_CREATE | IN_DELETE)) &&
+		    pd_expected(pd, ev->name, create))
+			continue;	/* the echo of our own */
+		if (!why || (ev->mask & IN_MODIFY))
+			why = ev->mask & IN_MODIFY ? "an attribute written" :
+			      "a directory made or removed";
+	}
+	return why;
+}
+
 /*
  * mkdir of an np, its attributes as they were.  configfs answers every
  * failure of LIO's with EINVAL: a bind with LIO's options tells the cause.
@@ -213,7 +240,6 @@ static int np_create(struct pd *pd, const struct portal *p,
 		return err;
 	}
 	expect(pd, loc->name, true);
-	lio_watch_np(pd->ifd, path);
 	for (size_t i = 0; !err && i < loc->nattrs; i++) {
 		const struct np_attr *a = &loc->attrs[i];
 
@@ -233,6 +259,9 @@ static int np_create(struct pd *pd, const struct portal *p,
 			pd_log(LOG_ERR, "%s/%s = %s: %s", path, a->name,
 			       a->value, strerror(-err));
 	}
+	/* Watched after its attributes are written: no echo of those. */
+	if (!err && lio_watch_np(pd->ifd, path))
+		pd->attrs_stale = true;
 	if (err && !pd->ops->rmdir(pd->ctx, path))
 		expect(pd, loc->name, false);
 	return err;
@@ -409,6 +438,50 @@ int pd_sync(struct pd *pd, bool initial)
 	return 0;
 }
 
+int pd_import(struct pd *pd, bool initial)
+{
+	int werr = lio_watch(pd->ifd, pd->cfs);
+	int err = pd_sync(pd, initial);
+
+	pd->attrs_stale = werr || err;
+	if (err)
+		pd->retry = true;
+	return err;
+}
+
+/*
+ * The attributes of each np of @p read afresh, when the list cannot be
+ * trusted to have them (attrs_stale); an np gone meanwhile keeps the
+ * list's.
+ */
+static void reread_attrs(struct pd *pd, struct portal *p)
+{
+	for (size_t i = 0; i < p->nlocs; i++) {
+		struct np_loc *loc = &p->locs[i], now;
+		char path[PATH_MAX];
+
+		if (lio_np_path(pd->cfs, loc, path, sizeof(path)) ||
+		    lio_read_attrs(path, &now))
+			continue;
+		loc->nattrs = now.nattrs;
+		memcpy(loc->attrs, now.attrs, now.nattrs * sizeof(now.attrs[0]));
+	}
+}
+
+/*
+ * A save failed: the rename may have happened all the same (only the
+ * directory's fsync failed), so the file may say what memory does not.
+ * Try once more with memory as it is now; the caller fails either way.
+ */
+static void save_again(struct pd *pd)
+{
+	int err = pd_state_save(pd);
+
+	if (err)
+		pd_log(LOG_ERR, "state file %s: %s; it may not say what LIO has",
+		       pd->state_path, strerror(-err));
+}
+
 /* Put back what an OFFLINE took out: the first @n of @p's TPGs. */
 static void restore(struct pd *pd, const struct portal *p, size_t n)
 {
@@ -428,12 +501,15 @@ static int go_offline(struct pd *pd, struct portal *p, bool drop)
 	 * ONLINE puts it back.  First the state file, so that a crash midway
 	 * loses nothing.
 	 */
+	if (pd->attrs_stale)
+		reread_attrs(pd, p);
 	p->held = true;
 	err = pd_state_save(pd);
 	if (err) {
 		pd_log(LOG_ERR, "state file %s: %s", pd->state_path,
 		       strerror(-err));
 		p->held = false;
+		save_again(pd);
 		return err;
 	}
 	for (size_t i = 0; i < p->nlocs; i++) {
@@ -457,7 +533,7 @@ static int go_offline(struct pd *pd, struct portal *p, bool drop)
 undo:
 	/* Back as it was, LIO and the state file both. */
 	p->held = false;
-	pd_state_save(pd);
+	save_again(pd);
 	return err;
 }
 
@@ -495,6 +571,7 @@ static int go_online(struct pd *pd, struct portal *p)
 			pd_log(LOG_ERR, "state file %s: %s", pd->state_path,
 			       strerror(-err));
 			p->held = true;
+			save_again(pd);
 		}
 	}
 	if (err) {

@@ -296,25 +296,45 @@ int lio_scan(const char *cfs, struct np_found **out, size_t *n)
 /* An np directory: writes of its attribute files (vfs_write's event). */
 #define WATCH_NP_MASK	(IN_MODIFY | IN_ONLYDIR)
 
-static void watch_mask(int ifd, const char *path, uint32_t mask)
+/*
+ * One watch: 0, or -errno (a path gone meanwhile is no failure).  A
+ * failure is logged at debug level only: with max_user_watches reached,
+ * every path fails, and lio_watch() says it once.
+ */
+static int watch_mask(int ifd, const char *path, uint32_t mask)
 {
-	if (ifd >= 0 && inotify_add_watch(ifd, path, mask) < 0 &&
-	    errno != ENOENT && errno != ENOTDIR)
-		pd_log(LOG_WARNING, "inotify on %s: %s", path, strerror(errno));
+	if (ifd < 0 || inotify_add_watch(ifd, path, mask) >= 0 ||
+	    errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	pd_log(LOG_DEBUG, "inotify on %s: %s", path, strerror(errno));
+	return -errno;
 }
 
-static void watch(int ifd, const char *path)
+/* The walk's first failure and how many there were. */
+struct watches {
+	int ifd, err;
+	unsigned int failed;
+};
+
+static void watch(struct watches *w, const char *path, uint32_t mask)
 {
-	watch_mask(ifd, path, WATCH_MASK);
+	int err = watch_mask(w->ifd, path, mask);
+
+	if (err && !w->failed++)
+		w->err = err;
 }
 
-void lio_watch_np(int ifd, const char *path)
+int lio_watch_np(int ifd, const char *path)
 {
-	watch_mask(ifd, path, WATCH_NP_MASK);
+	int err = watch_mask(ifd, path, WATCH_NP_MASK);
+
+	if (err)
+		pd_log(LOG_WARNING, "inotify on %s: %s", path, strerror(-err));
+	return err;
 }
 
 /* Each np of the np directory @path. */
-static void watch_nps(int ifd, const char *path)
+static void watch_nps(struct watches *w, const char *path)
 {
 	char np[PATH_MAX];
 	char **nps = subdirs(path);
@@ -322,20 +342,21 @@ static void watch_nps(int ifd, const char *path)
 	for (size_t i = 0; nps && nps[i]; i++)
 		if (snprintf(np, sizeof(np), "%s/%s", path, nps[i]) <
 		    (int)sizeof(np))
-			lio_watch_np(ifd, np);
+			watch(w, np, WATCH_NP_MASK);
 	free_strv(nps);
 }
 
 int lio_watch(int ifd, const char *cfs)
 {
+	struct watches w = { .ifd = ifd };
 	char path[PATH_MAX];
 	char **targets;
 
-	watch(ifd, cfs);
+	watch(&w, cfs, WATCH_MASK);
 	snprintf(path, sizeof(path), "%s/target", cfs);
-	watch(ifd, path);
+	watch(&w, path, WATCH_MASK);
 	snprintf(path, sizeof(path), "%s/target/iscsi", cfs);
-	watch(ifd, path);
+	watch(&w, path, WATCH_MASK);
 	targets = subdirs(path);
 	for (size_t t = 0; targets && targets[t]; t++) {
 		char **tpgs;
@@ -343,7 +364,7 @@ int lio_watch(int ifd, const char *cfs)
 		if (snprintf(path, sizeof(path), "%s/target/iscsi/%s", cfs,
 			     targets[t]) >= (int)sizeof(path))
 			continue;
-		watch(ifd, path);
+		watch(&w, path, WATCH_MASK);
 		tpgs = subdirs(path);
 		for (size_t g = 0; tpgs && tpgs[g]; g++) {
 			unsigned int tpgt;
@@ -352,15 +373,18 @@ int lio_watch(int ifd, const char *cfs)
 				continue;
 			snprintf(path, sizeof(path), "%s/target/iscsi/%s/%s",
 				 cfs, targets[t], tpgs[g]);
-			watch(ifd, path);
+			watch(&w, path, WATCH_MASK);
 			if (strlen(path) + 4 < sizeof(path)) {
 				strcat(path, "/np");
-				watch(ifd, path);
-				watch_nps(ifd, path);
+				watch(&w, path, WATCH_MASK);
+				watch_nps(&w, path);
 			}
 		}
 		free_strv(tpgs);
 	}
 	free_strv(targets);
-	return 0;
+	if (w.failed)
+		pd_log(LOG_WARNING, "inotify: %u watch(es) of %s failed (%s): changes there are not seen live; OFFLINE reads an np's attributes afresh",
+		       w.failed, cfs, strerror(-w.err));
+	return w.err;
 }

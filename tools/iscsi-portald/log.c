@@ -2,6 +2,7 @@
 /*
  * iscsi-portald: logging, to stderr in the foreground, else to syslog.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ static const char *prio_name(int prio)
 
 void pd_log(int prio, const char *fmt, ...)
 {
+	int saved = errno;	/* a caller may still look at it */
 	va_list ap;
 
 	if (prio == LOG_DEBUG && !log_debug)
@@ -47,7 +49,10 @@ void pd_log(int prio, const char *fmt, ...)
 				 prio_name(prio));
 		int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 
-		n = m < 0 ? n : n + m;
+		if (m < 0)
+			m = snprintf(line + n, sizeof(line) - n,
+				     "(bad log format %s)", fmt);
+		n += m;
 		if (n > (int)sizeof(line) - 2)
 			n = sizeof(line) - 2;	/* cut, still a line */
 		line[n++] = '\n';
@@ -58,4 +63,5 @@ void pd_log(int prio, const char *fmt, ...)
 		vsyslog(prio, fmt, ap);
 	}
 	va_end(ap);
+	errno = saved;
 }

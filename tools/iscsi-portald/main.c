@@ -31,7 +31,7 @@
 #define RETRY_MS	200
 
 struct opts {
-	bool foreground, debug;
+	bool foreground, debug, version;
 	const char *state_dir, *configfs, *device, *pidfile;
 	unsigned int timeout_ms;
 };
@@ -65,6 +65,7 @@ static void print_version(const char *device)
 	struct ipl_handle *h;
 	char mod[64] = "";
 	FILE *f;
+	int err;
 
 	printf(PD_NAME " %s\n", PD_VERSION);
 	f = fopen("/sys/module/iscsi_portal/version", "re");
@@ -73,15 +74,19 @@ static void print_version(const char *device)
 			mod[strcspn(mod, "\n")] = '\0';
 		fclose(f);
 	}
-	if (!ipl_open(&h, device, 0)) {
-		if (!ipl_check_version(h, &ver))
-			printf("module %s, API version %u%s\n",
-			       mod[0] ? mod : "(no version)", ver.api_version,
-			       strcmp(mod, PD_VERSION) ? " (differs)" : "");
+	err = ipl_open(&h, device, 0);
+	if (!err) {
+		err = ipl_check_version(h, &ver);
 		ipl_close(h);
-	} else {
-		printf("module: not loaded (no %s)\n", device);
 	}
+	if (err == -ENOENT)
+		printf("module: not loaded (no %s)\n", device);
+	else if (err)
+		printf("module: %s: %s\n", device, strerror(-err));
+	else
+		printf("module %s, API version %u%s\n",
+		       mod[0] ? mod : "(no version)", ver.api_version,
+		       mod[0] && strcmp(mod, PD_VERSION) ? " (differs)" : "");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -139,8 +144,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->debug = true;
 			break;
 		case 'V':
-			print_version(o->device);
-			exit(PD_EXIT_OK);
+			o->version = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(PD_EXIT_OK);
@@ -153,6 +158,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, PD_NAME ": unexpected argument '%s'\nTry 'iscsi-portald --help'.\n",
 			argv[optind]);
 		return PD_EXIT_USAGE;
+	}
+	if (o->version) {
+		print_version(o->device);	/* of the --device given */
+		exit(PD_EXIT_OK);
 	}
 	return 0;
 }
@@ -265,34 +274,22 @@ static void arm_retry(struct daemon *d)
 static void on_configfs(struct daemon *d)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const char *why = NULL;
+	/* Whatever is left after a read this short fits no buffer of ours. */
+	const ssize_t short_read = sizeof(buf) - PD_INOTIFY_EVENT_MAX;
+	const char *why = NULL, *w;
 	ssize_t len;
 
 	/* Read again only after a full buffer: poll() tells of the rest. */
 	while ((len = read(d->ifd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + len;) {
-			const struct inotify_event *ev = (const void *)p;
-			bool create = ev->mask & IN_CREATE;
-
-			p += sizeof(*ev) + ev->len;
-			if (ev->mask & IN_IGNORED)
-				continue;	/* a watched directory went */
-			if (!(ev->mask & IN_ISDIR) || !ev->len ||
-			    !(ev->mask & (IN_CREATE | IN_DELETE)) ||
-			    !pd_expected(&d->pd, ev->name, create))
-				why = ev->mask & IN_MODIFY ?
-				      "an attribute written" :
-				      "a directory made or removed";
-		}
-		if (len < (ssize_t)(sizeof(buf) - sizeof(struct inotify_event) -
-				    NAME_MAX - 1))
+		w = pd_inotify_batch(&d->pd, buf, len);
+		why = why ?: w;
+		if (len < short_read)
 			break;
 	}
 	pd_expect_clear(&d->pd);
 	if (why) {
 		pd_log(LOG_DEBUG, "configfs changed (%s): importing", why);
-		lio_watch(d->ifd, d->pd.cfs);
-		pd_sync(&d->pd, false);
+		pd_import(&d->pd, false);
 	}
 }
 
@@ -309,7 +306,7 @@ static int on_request(struct ipl_handle *h,
 		return pd_set_status(&d->pd, req->id, req->old_status,
 				     req->new_status, req->flags);
 	case ISCSI_PORTAL_REQ_REENUMERATE:
-		return pd_sync(&d->pd, false);
+		return pd_import(&d->pd, false);
 	case ISCSI_PORTAL_REQ_REFRESH:
 		return pd_refresh(&d->pd);
 	default:
@@ -353,7 +350,7 @@ static void on_signal(struct daemon *d)
 	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			pd_log(LOG_INFO, "SIGHUP: importing LIO's portals again");
-			pd_sync(&d->pd, false);
+			pd_import(&d->pd, false);
 		} else {
 			pd_log(LOG_INFO, "signal %u: detaching",
 			       si.ssi_signo);
@@ -396,7 +393,7 @@ static int loop(struct daemon *d)
 			pd_health(&d->pd);
 		else if (fds[4].revents &&
 			 read(d->tfd, &ticks, sizeof(ticks)) > 0)
-			pd_sync(&d->pd, false);
+			pd_import(&d->pd, false);
 		arm_retry(d);
 	}
 	return PD_EXIT_OK;
@@ -446,7 +443,6 @@ static int open_fds(struct daemon *d, const struct opts *o)
 		       strerror(-err));
 		return err;
 	}
-	lio_watch(d->ifd, o->configfs);
 	return 0;
 }
 
@@ -454,7 +450,7 @@ int main(int argc, char **argv)
 {
 	struct daemon d = { .pd.ifd = -1, .prov = -1, .ifd = -1, .rtnl = -1,
 			    .sfd = -1, .tfd = -1 };
-	char state_path[PATH_MAX], why[256];
+	char state_path[PATH_MAX], real_dir[PATH_MAX], why[256];
 	int ready_fd = -1, rc;
 	struct opts o;
 
@@ -483,6 +479,15 @@ int main(int argc, char **argv)
 		pd_log(LOG_ERR, "%s: %s", o.state_dir, strerror(errno));
 		return PD_EXIT_FAIL;
 	}
+	/* Absolute: daemonize() changes to /. */
+	errno = 0;
+	if (!realpath(o.state_dir, real_dir) ||
+	    snprintf(state_path, sizeof(state_path), "%s/" PD_STATE_FILE,
+		     real_dir) >= (int)sizeof(state_path)) {
+		pd_log(LOG_ERR, "--state-dir %s: %s", o.state_dir,
+		       errno ? strerror(errno) : "name too long");
+		return PD_EXIT_USAGE;
+	}
 	if (!o.foreground && daemonize(&ready_fd)) {
 		pd_log(LOG_ERR, "fork: %s", strerror(errno));
 		return PD_EXIT_FAIL;
@@ -492,7 +497,7 @@ int main(int argc, char **argv)
 		goto out;
 	d.pd.ctx = d.h;
 	d.pd.ifd = d.ifd;
-	if (pd_sync(&d.pd, true))
+	if (pd_import(&d.pd, true))
 		goto out;
 	if (o.pidfile && write_pidfile(o.pidfile)) {
 		pd_log(LOG_ERR, "%s: %s", o.pidfile, strerror(errno));
@@ -512,6 +517,5 @@ out:
 	/* Closing the provider fd orphans the portals; LIO is left as it is. */
 	ipl_close(d.h);
 	pd_free(&d.pd);
-	pd_state_close(&d.pd);
 	return rc;
 }

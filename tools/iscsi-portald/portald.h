@@ -103,17 +103,17 @@ bool lio_attr_is_default(const struct np_attr *a);
 int lio_write_attr(const char *path, const char *name, const char *value);
 /*
  * Watch (inotify) <cfs>, <cfs>/target, target/iscsi, each target, each
- * TPG, its np directory and each np in it, so that targetcli's changes
- * are seen live.
- * Adding a watch twice is harmless: call it again after every change.
+ * TPG, its np directory and each np in it (for writes of its attribute
+ * files), so that targetcli's changes are seen live.  Adding a watch twice
+ * is harmless: call it again after every change.  Returns 0, or the first
+ * failure's -errno (-ENOSPC: max_user_watches), said once in the log.
  */
 int lio_watch(int ifd, const char *cfs);
 /*
- * Watch the np directory @path for writes of its attributes (an import
- * re-reads them).  lio_watch() does it for every np; the daemon's own
- * mkdir calls it.  @ifd -1: nothing.
+ * Watch the np directory @path for writes of its attributes (the daemon's
+ * own mkdir calls it).  @ifd -1: nothing.  0 or -errno, logged.
  */
-void lio_watch_np(int ifd, const char *path);
+int lio_watch_np(int ifd, const char *path);
 
 /* ---- The daemon's portals (core.c) -------------------------------------- */
 
@@ -153,9 +153,13 @@ struct pd_ops {
 struct pd {
 	const char *cfs;		/* configfs mount */
 	const char *state_path;		/* the state file */
-	int state_dirfd;		/* its directory, when state_dir_open */
-	bool state_dir_open;
 	int ifd;			/* inotify (lio_watch()'s), or -1 */
+	/*
+	 * A watch or the last import failed: the portals' lists may miss a
+	 * change (an attribute written), so OFFLINE reads the attributes
+	 * afresh.  Cleared by an import with every watch in place.
+	 */
+	bool attrs_stale;
 	const struct pd_ops *ops;
 	void *ctx;
 	struct portal **portals;
@@ -185,6 +189,20 @@ struct portal *pd_find_addr(struct pd *pd, const struct iscsi_portal_addr *a);
  * configfs walk or state file failure); EBUSY from the table sets retry.
  */
 int pd_sync(struct pd *pd, bool initial);
+/*
+ * pd_sync() after lio_watch() on pd->ifd: what every import but the tests'
+ * does.  A failure of either sets attrs_stale, and of the walk also retry.
+ */
+int pd_import(struct pd *pd, bool initial);
+/* The largest inotify event: its header and a name of NAME_MAX. */
+#define PD_INOTIFY_EVENT_MAX	(16 + 255 + 1)
+/*
+ * One read(2) of the inotify fd, @len bytes at @buf: why it calls for an
+ * import ("an attribute written", "a directory made or removed"), or NULL
+ * when every event was the echo of the daemon's own mkdir or rmdir, which
+ * it consumes.
+ */
+const char *pd_inotify_batch(struct pd *pd, const void *buf, size_t len);
 /* A SET_STATUS request: its reply. */
 int pd_set_status(struct pd *pd, uint64_t id, uint32_t old_status,
 		  uint32_t new_status, uint32_t flags);
@@ -214,10 +232,9 @@ void pd_health(struct pd *pd);
 int pd_state_load(struct pd *pd, char *why, size_t whylen);
 /*
  * Write the state durably: temp file, fdatasync, rename, fsync the
- * directory, which stays open from the first save to pd_state_close().
+ * directory (opened by its path at each save).
  */
-int pd_state_save(struct pd *pd);
-void pd_state_close(struct pd *pd);
+int pd_state_save(const struct pd *pd);
 /* The state as JSON text (malloc'd), and its parser; for the tests too. */
 char *pd_state_format(const struct pd *pd);
 int pd_state_parse(struct pd *pd, const char *text, size_t len, char *why,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iscsi-portald: the state file, <state-dir>/state.json.  Written whole,
- * durably, the way rtslib's save_to_file() does (a temporary file, fsync,
- * rename over the old one), then the directory fsync'd so the rename
- * itself survives a crash.  Version 1:
+ * durably, the way rtslib's save_to_file() does (a temporary file,
+ * fdatasync, rename over the old one), then the directory fsync'd so the
+ * rename itself survives a crash.  Version 1:
  *
  *	{
  *	  "version": 1,
@@ -282,48 +282,34 @@ static const char *state_base(const struct pd *pd)
 	return slash ? slash + 1 : pd->state_path;
 }
 
-/* The state directory, opened at the first save and kept open. */
-static int state_dir(struct pd *pd)
+/* The state directory, opened by its path: -errno or an fd. */
+static int state_dir(const struct pd *pd)
 {
 	char dir[PATH_MAX];
 	int fd;
 
-	if (pd->state_dir_open)
-		return pd->state_dirfd;
 	if (snprintf(dir, sizeof(dir), "%s", pd->state_path) >=
 	    (int)sizeof(dir))
 		return -ENAMETOOLONG;
 	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	pd->state_dirfd = fd;
-	pd->state_dir_open = true;
-	return fd;
-}
-
-void pd_state_close(struct pd *pd)
-{
-	if (pd->state_dir_open)
-		close(pd->state_dirfd);
-	pd->state_dir_open = false;
+	return fd < 0 ? -errno : fd;
 }
 
 /*
- * Six system calls, all needed: openat, write, fdatasync, close, renameat
- * and the directory's fsync, which makes the rename durable.
+ * The directory is opened by its path at each save, not kept open: a
+ * state directory replaced or re-created while the daemon runs is where
+ * the next save goes, not the old one.  The temporary file and the rename
+ * go through that one directory fd, whose fsync makes the rename durable.
  */
-int pd_state_save(struct pd *pd)
+static int save_in(const struct pd *pd, int dfd)
 {
 	char tmp[NAME_MAX + 1];
 	const char *base = state_base(pd);
 	char *text;
-	int dfd, fd, err;
+	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", base) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	dfd = state_dir(pd);
-	if (dfd < 0)
-		return dfd;
 	text = pd_state_format(pd);
 	if (!text)
 		return -ENOMEM;
@@ -346,4 +332,15 @@ int pd_state_save(struct pd *pd)
 		return err;
 	}
 	return fsync(dfd) ? -errno : 0;
+}
+
+int pd_state_save(const struct pd *pd)
+{
+	int dfd = state_dir(pd), err;
+
+	if (dfd < 0)
+		return dfd;
+	err = save_in(pd, dfd);
+	close(dfd);
+	return err;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,6 +142,9 @@ static int f_mkdir(void *ctx, const char *path)
 	write_file(file, "0\n");
 	snprintf(file, sizeof(file), "%s/cxgbit", path);
 	write_file(file, "0\n");
+	if (fk.writes_ifd > 0 &&
+	    inotify_add_watch(fk.writes_ifd, path, IN_ACCESS | IN_MODIFY) < 0)
+		abort();
 	return 0;
 }
 
@@ -343,7 +347,6 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 void fake_fini(struct pd *pd)
 {
 	pd_free(pd);
-	pd_state_close(pd);
 	nftw(fk.root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	nftw(fk.state_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -33,6 +33,8 @@ struct fake {
 	/* The Nth mkdir/rmdir from now (1 = the next) fails with err. */
 	int mkdir_fail_at, mkdir_err, rmdir_fail_at, rmdir_err;
 	unsigned int mkdirs, rmdirs;
+	/* > 0: an inotify fd that each np mkdir watches for reads and writes */
+	int writes_ifd;
 	int probe_err;			/* what the bind probe says */
 	int drop_err;			/* drop_sessions: < 0 fails */
 	unsigned int drops;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -134,7 +135,10 @@ TEST(offline_takes_the_np_out_of_every_tpg_state_first)
 	fake_fini(&pd);
 }
 
-/* The attribute files written on @ifd since the last call, as "a,b,". */
+/*
+ * The attribute files read and written on @ifd since the last call, as
+ * "r:a,w:a,w:b," (reads only where the watch asked for IN_ACCESS).
+ */
 static const char *writes_seen(int ifd)
 {
 	static char names[256];
@@ -147,11 +151,13 @@ static const char *writes_seen(int ifd)
 			const struct inotify_event *ev = (const void *)p;
 
 			p += sizeof(*ev) + ev->len;
-			if ((ev->mask & IN_MODIFY) && ev->len) {
-				strncat(names, ev->name,
-					sizeof(names) - strlen(names) - 2);
-				strcat(names, ",");
-			}
+			if (!(ev->mask & (IN_ACCESS | IN_MODIFY)) || !ev->len ||
+			    strlen(names) > sizeof(names) - 80)
+				continue;
+			strcat(names, ev->mask & IN_ACCESS ? "r:" : "w:");
+			strncat(names, ev->name,
+				sizeof(names) - strlen(names) - 4);
+			strcat(names, ",");
 		}
 	}
 	return names;
@@ -159,52 +165,147 @@ static const char *writes_seen(int ifd)
 
 /*
  * ONLINE writes only the attributes whose saved value is not what a new
- * np has (iser and cxgbit "0"), and watches the np it made, so that a
- * later write by hand is seen (the inotify events here are those writes).
+ * np has (iser and cxgbit "0"; fk.writes_ifd sees every write after the
+ * mkdir), then watches the np it made (pd.ifd): its own writes do not
+ * reach that watch, a later write by hand does.
  */
 TEST(online_writes_only_the_attributes_that_differ)
+{
+	struct pd pd;
+	int ifd, wfd;
+
+	layout(&pd);
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	wfd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LT(0, ifd);
+	ASSERT_LT(0, wfd);
+	pd.ifd = ifd;
+	fake_set_attr(T2, 1, A1, "iser", "1\n");
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	fk.writes_ifd = wfd;
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	/*
+	 * T1's np: nothing read or written (its values are a new np's);
+	 * T2's: iser alone, read (1 is no default) and written.
+	 */
+	EXPECT_STREQ("r:iser,w:iser,", writes_seen(wfd));
+	EXPECT_STREQ("", writes_seen(ifd));
+	EXPECT_STREQ("1", fake_attr(T2, 1, A1, "iser"));
+	EXPECT_STREQ("0\n", fake_attr(T2, 1, A1, "cxgbit"));
+	/* A write by hand on the re-created np reaches the daemon's watch. */
+	fake_set_attr(T1, 1, A1, "cxgbit", "1\n");
+	EXPECT_STREQ("w:cxgbit,", writes_seen(ifd));
+	close(wfd);
+	close(ifd);
+	fake_fini(&pd);
+}
+
+/* Read @ifd once and classify the batch as the daemon's loop does. */
+static const char *batch_of(struct pd *pd, int ifd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t len = read(ifd, buf, sizeof(buf));
+	const char *why = len > 0 ? pd_inotify_batch(pd, buf, len) : NULL;
+
+	pd_expect_clear(pd);
+	return why;
+}
+
+/*
+ * The chain that lets OFFLINE trust the portal's list: an attribute
+ * written by hand is an event of the np's watch, the batch calls for an
+ * import, and the import puts the value in the list; the daemon's own
+ * mkdir and rmdir are echoes that call for none.  An attribute the
+ * re-created np does not have is skipped, and ONLINE succeeds.
+ */
+TEST(attribute_written_by_hand_is_imported_and_saved)
 {
 	struct pd pd;
 	int ifd;
 
 	layout(&pd);
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	ASSERT_LE(0, ifd);
+	ASSERT_LT(0, ifd);
 	pd.ifd = ifd;
-	fake_set_attr(T2, 1, A1, "iser", "1\n");
-	ASSERT_EQ(0, pd_sync(&pd, true));
-	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
-	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
-	/* T1's np: nothing written; T2's: iser alone. */
-	EXPECT_STREQ("iser,", writes_seen(ifd));
-	EXPECT_STREQ("1", fake_attr(T2, 1, A1, "iser"));
-	EXPECT_STREQ("0\n", fake_attr(T2, 1, A1, "cxgbit"));
-	/* A write by hand on the re-created np reaches the watch. */
-	fake_set_attr(T1, 1, A1, "cxgbit", "1\n");
-	EXPECT_STREQ("cxgbit,", writes_seen(ifd));
+	ASSERT_EQ(0, pd_import(&pd, true));
+	EXPECT_FALSE(pd.attrs_stale);
+	fake_set_attr(T1, 1, A0, "iser", "1\n");
+	fake_set_attr(T1, 1, A0, "gone_in_this_lio", "1\n");
+	EXPECT_STREQ("an attribute written", batch_of(&pd, ifd));
+	ASSERT_EQ(0, pd_import(&pd, false));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	EXPECT_NE(NULL, strstr(slurp(fk.state_path), "\"iser\": \"1\""));
+	EXPECT_EQ(NULL, batch_of(&pd, ifd));		/* the rmdir's echo */
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), OFFLINE, ONLINE, 0));
+	EXPECT_EQ(NULL, batch_of(&pd, ifd));		/* the mkdir's */
+	EXPECT_STREQ("1", fake_attr(T1, 1, A0, "iser"));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	/* An np made by hand is no echo. */
+	fake_np(T2, 1, A0);
+	EXPECT_STREQ("a directory made or removed", batch_of(&pd, ifd));
 	close(ifd);
 	fake_fini(&pd);
 }
 
 /*
- * An attribute written by hand after the import (the watch's event makes
- * main.c import again) is the one OFFLINE saves and ONLINE restores; one
- * the re-created np does not have is skipped, and ONLINE succeeds.
+ * Without its watches (here an fd that is no inotify one: every watch
+ * fails) the daemon cannot see an attribute written by hand, so OFFLINE
+ * reads the attributes afresh; an import with its watches in place trusts
+ * the list again.
  */
-TEST(offline_saves_attributes_written_since_the_import)
+TEST(offline_reads_attributes_when_a_watch_failed)
+{
+	struct pd pd;
+	int pipefd[2], ifd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pipe(pipefd));
+	pd.ifd = pipefd[0];
+	EXPECT_EQ(0, pd_import(&pd, true));	/* the table is in line */
+	ASSERT_NE(0U, pd.nportals);
+	EXPECT_TRUE(pd.attrs_stale);
+	fake_set_attr(T2, 1, A1, "iser", "1\n");	/* no event, no import */
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	EXPECT_NE(NULL, strstr(slurp(fk.state_path), "\"iser\": \"1\""));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_STREQ("1", fake_attr(T2, 1, A1, "iser"));
+	/* Watches back: the list is trusted again. */
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LT(0, ifd);
+	pd.ifd = ifd;
+	EXPECT_EQ(0, pd_import(&pd, false));
+	EXPECT_FALSE(pd.attrs_stale);
+	close(ifd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	fake_fini(&pd);
+}
+
+/*
+ * An np back already in one of its TPGs (made by hand) counts as there:
+ * ONLINE succeeds; and when ONLINE fails in another TPG, its rollback
+ * leaves that np alone (it did not make it).
+ */
+TEST(online_finds_an_np_back_already)
 {
 	struct pd pd;
 
 	layout(&pd);
 	ASSERT_EQ(0, pd_sync(&pd, true));
-	fake_set_attr(T1, 1, A0, "iser", "1\n");
-	fake_set_attr(T1, 1, A0, "gone_in_this_lio", "1\n");
-	ASSERT_EQ(0, pd_sync(&pd, false));
-	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
-	EXPECT_NE(NULL, strstr(slurp(fk.state_path), "\"iser\": \"1\""));
-	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), OFFLINE, ONLINE, 0));
-	EXPECT_STREQ("1", fake_attr(T1, 1, A0, "iser"));
-	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	fake_np(T1, 1, A1);
+	fk.mkdir_fail_at = 2;		/* T1's is EEXIST, T2's fails */
+	fk.mkdir_err = -EINVAL;
+	EXPECT_EQ(-EINVAL, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	EXPECT_FALSE(fake_np_exists(T2, 1, A1));
+	EXPECT_TRUE(pd_find_id(&pd, id_of(A1))->held);
+	fk.mkdir_fail_at = 0;
+	EXPECT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	EXPECT_TRUE(fake_np_exists(T2, 1, A1));
+	EXPECT_FALSE(pd_find_id(&pd, id_of(A1))->held);
 	fake_fini(&pd);
 }
 
@@ -230,12 +331,17 @@ TEST(offline_fails_when_the_state_cannot_be_written)
 
 	layout(&pd);
 	ASSERT_EQ(0, pd_sync(&pd, true));
-	/* The state directory, kept open, removed under the daemon. */
+	/* The state directory removed under the daemon: OFFLINE fails. */
 	ASSERT_EQ(0, unlink(fk.state_path));
 	ASSERT_EQ(0, rmdir(fk.state_dir));
 	EXPECT_EQ(-ENOENT, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
 	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
 	EXPECT_FALSE(pd_find_id(&pd, id_of(A0))->held);
+	/* Made again (a new one at that path): the next save goes there. */
+	ASSERT_EQ(0, mkdir(fk.state_dir, 0755));
+	EXPECT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	EXPECT_FALSE(fake_np_exists(T1, 1, A0));
+	EXPECT_NE(NULL, strstr(slurp(fk.state_path), "\"offline\": true"));
 	fake_fini(&pd);
 }
 
@@ -337,7 +443,6 @@ TEST(held_offline_across_restart_and_restore)
 	/* The daemon dies: its portals are orphans. */
 	fake_orphan_all();
 	pd_free(&pd);
-	pd_state_close(&pd);
 	/* A boot's restore brings the np back in both targets. */
 	fake_np(T1, 1, A1);
 	fake_np(T2, 1, A1);
@@ -368,7 +473,6 @@ TEST(restart_removes_own_orphans_whose_np_is_gone)
 	ASSERT_EQ(0, pd_sync(&pd, true));
 	fake_orphan_all();
 	pd_free(&pd);
-	pd_state_close(&pd);
 	fake_np_rm(T1, 1, A0);
 
 	fake_daemon(&pd2);
