@@ -738,7 +738,7 @@ static struct lio_fig lio[N_LIO] = {
 	[L_SH_PAIR] = { "lio_shared_offline_online_ns", "control: the same through iscsi-portald, np shared by two targets" },
 	[L_SH_DIRECT] = { "lio_shared_direct_ns", "control: rmdir + mkdir of the shared np in both TPGs" },
 	[L_REPLICA] = { "(lio replica pair)", "the daemon's system calls of a pair, rmdir and mkdir included, done here (no round trip)" },
-	[L_STATE] = { "(lio replica: state save)", "the daemon's state save done here: openat, write, fdatasync, close, renameat, fsync dir (/tmp)" },
+	[L_STATE] = { "(lio replica: state save)", "the daemon's state save done here: open dir, openat, write, fdatasync, close, renameat, fsync dir, close (/tmp)" },
 };
 
 #define N_FAIL_REPS	MAX_REPS
@@ -931,8 +931,6 @@ static void cmd_pairs_rep(struct lio_fig *f, int r)
 	f->v[r] = (a + b) / ctl_pairs;
 }
 
-static int replica_dirfd = -1;
-
 /* What pd_state_save() does, on a state file of the same size. */
 static void replica_state_save(void)
 {
@@ -943,20 +941,16 @@ static void replica_state_save(void)
 		"          \"attributes\": { \"cxgbit\": \"0\", \"iser\": \"0\" } }\n      ] },\n"
 		"    { \"address\": \"127.0.0.1:3262\", \"id\": 2, \"offline\": false },\n"
 		"    { \"address\": \"192.0.2.1:3263\", \"id\": 3, \"offline\": false }\n  ]\n}\n";
-	int fd;
+	int dfd = open(REPLICA_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
 
-	if (replica_dirfd < 0) {
-		replica_dirfd = open(REPLICA_DIR, O_RDONLY | O_DIRECTORY |
-				     O_CLOEXEC);
-		if (replica_dirfd < 0)
-			die("open " REPLICA_DIR);
-	}
-	fd = openat(replica_dirfd, "state.json.tmp",
+	if (dfd < 0)
+		die("open " REPLICA_DIR);
+	fd = openat(dfd, "state.json.tmp",
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, text, sizeof(text) - 1) != sizeof(text) - 1 ||
 	    fdatasync(fd) || close(fd) ||
-	    renameat(replica_dirfd, "state.json.tmp", replica_dirfd,
-		     "state.json") || fsync(replica_dirfd))
+	    renameat(dfd, "state.json.tmp", dfd, "state.json") || fsync(dfd) ||
+	    close(dfd))
 		die("replica state save");
 }
 
