@@ -826,16 +826,21 @@ static void set_status(uint64_t id, uint32_t status)
 		    status);
 }
 
-/* @n pairs of @id through the daemon into @f's repetition @r. */
-static void daemon_pairs(struct lio_fig *f, int r, uint64_t id, int n)
+/*
+ * @n pairs of @half (false: its first call, true: its second) on @arg
+ * into @f's repetition @r, each call timed on its own.
+ */
+static void time_pairs(struct lio_fig *f, int r, int n,
+		       void (*half)(const void *arg, bool second),
+		       const void *arg)
 {
 	double a = 0, b = 0, t0, t1, t2;
 
 	for (int i = 0; i < n; i++) {
 		t0 = now_ns();
-		set_status(id, ISCSI_PORTAL_STATUS_OFFLINE);
+		half(arg, false);
 		t1 = now_ns();
-		set_status(id, ISCSI_PORTAL_STATUS_ONLINE);
+		half(arg, true);
 		t2 = now_ns();
 		a += t1 - t0;
 		b += t2 - t1;
@@ -845,25 +850,27 @@ static void daemon_pairs(struct lio_fig *f, int r, uint64_t id, int n)
 	f->v[r] = (a + b) / n;
 }
 
-static void direct_pairs(struct lio_fig *f, int r, const char *const *nps,
-			 int n)
+/* Through the daemon: SET OFFLINE, then ONLINE, of the portal *@arg. */
+static void daemon_half(const void *arg, bool second)
 {
-	double a = 0, b = 0, t0, t1, t2;
+	set_status(*(const uint64_t *)arg, second ? ISCSI_PORTAL_STATUS_ONLINE :
+			ISCSI_PORTAL_STATUS_OFFLINE);
+}
 
-	for (int i = 0; i < n; i++) {
-		t0 = now_ns();
-		for (int k = 0; nps[k]; k++)
-			lio_rmdir(nps[k]);
-		t1 = now_ns();
-		for (int k = 0; nps[k]; k++)
-			lio_mkdir(nps[k]);
-		t2 = now_ns();
-		a += t1 - t0;
-		b += t2 - t1;
+static void daemon_pairs(struct lio_fig *f, int r, uint64_t id, int n)
+{
+	time_pairs(f, r, n, daemon_half, &id);
+}
+
+/* Directly: rmdir, then mkdir, of each np of the NULL-ended @arg. */
+static void direct_half(const void *arg, bool second)
+{
+	for (const char *const *np = arg; *np; np++) {
+		if (second)
+			lio_mkdir(*np);
+		else
+			lio_rmdir(*np);
 	}
-	f->a[r] = a / n;
-	f->b[r] = b / n;
-	f->v[r] = (a + b) / n;
 }
 
 /* Run @argv (argv[0] a path), wait, fail unless it exits 0. */
@@ -892,43 +899,19 @@ static void portalctl_set(uint64_t id, const char *status)
 	run_cmd(argv);
 }
 
-static void ctl_pairs_rep(struct lio_fig *f, int r)
+/* portalctl set ID offline, then online, of the portal *@arg. */
+static void portalctl_half(const void *arg, bool second)
 {
-	double a = 0, b = 0, t0, t1, t2;
-
-	for (int i = 0; i < ctl_pairs; i++) {
-		t0 = now_ns();
-		portalctl_set(id_single, "offline");
-		t1 = now_ns();
-		portalctl_set(id_single, "online");
-		t2 = now_ns();
-		a += t1 - t0;
-		b += t2 - t1;
-	}
-	f->a[r] = a / ctl_pairs;
-	f->b[r] = b / ctl_pairs;
-	f->v[r] = (a + b) / ctl_pairs;
+	portalctl_set(*(const uint64_t *)arg, second ? "online" : "offline");
 }
 
 /* The same np out and back by commands, as a user would do it directly. */
-static void cmd_pairs_rep(struct lio_fig *f, int r)
+static void command_half(const void *arg, bool second)
 {
-	char *const rm[] = { RMDIR_CMD, (char *)nps_single[0], NULL };
-	char *const mk[] = { MKDIR_CMD, (char *)nps_single[0], NULL };
-	double a = 0, b = 0, t0, t1, t2;
+	char *const rm[] = { RMDIR_CMD, (char *)arg, NULL };
+	char *const mk[] = { MKDIR_CMD, (char *)arg, NULL };
 
-	for (int i = 0; i < ctl_pairs; i++) {
-		t0 = now_ns();
-		run_cmd(rm);
-		t1 = now_ns();
-		run_cmd(mk);
-		t2 = now_ns();
-		a += t1 - t0;
-		b += t2 - t1;
-	}
-	f->a[r] = a / ctl_pairs;
-	f->b[r] = b / ctl_pairs;
-	f->v[r] = (a + b) / ctl_pairs;
+	run_cmd(second ? mk : rm);
 }
 
 /* What pd_state_save() does, on a state file of the same size. */
@@ -1168,15 +1151,19 @@ static void time_lio(void)
 		daemon_pairs(&lio[L_PAIR], r, id_single, lio_pairs);
 		if (kill(portald_pid, SIGSTOP))
 			die("SIGSTOP iscsi-portald");
-		direct_pairs(&lio[L_DIRECT], r, nps_single, lio_pairs);
-		direct_pairs(&lio[L_SH_DIRECT], r, nps_shared, lio_pairs);
+		time_pairs(&lio[L_DIRECT], r, lio_pairs, direct_half,
+			   nps_single);
+		time_pairs(&lio[L_SH_DIRECT], r, lio_pairs, direct_half,
+			   nps_shared);
 		replica_pairs(r, lio_pairs);
-		cmd_pairs_rep(&lio[L_CMD], r);
+		time_pairs(&lio[L_CMD], r, ctl_pairs, command_half,
+			   nps_single[0]);
 		if (kill(portald_pid, SIGCONT))
 			die("SIGCONT iscsi-portald");
 		daemon_pairs(&lio[L_SH_PAIR], r, id_shared, 1);	/* the import */
 		daemon_pairs(&lio[L_SH_PAIR], r, id_shared, lio_pairs);
-		ctl_pairs_rep(&lio[L_CTL], r);
+		time_pairs(&lio[L_CTL], r, ctl_pairs, portalctl_half,
+			   &id_single);
 		replica_rep(r, lio_pairs);
 	}
 	for (int i = 0; i < N_LIO; i++) {
