@@ -197,11 +197,16 @@ const char *pd_inotify_batch(struct pd *pd, const void *buf, size_t len)
 		p += sizeof(*ev) + ev->len;
 		if (ev->mask & IN_IGNORED)
 			continue;	/* a watched directory went */
+		if (ev->mask & IN_Q_OVERFLOW) {
+			/* Lost: the import's walk sees what they said. */
+			why = "events lost, the inotify queue overflowed";
+			continue;
+		}
 		if ((ev->mask & IN_ISDIR) && ev->len &&
 		    (ev->mask & (IN_CREATE | IN_DELETE)) &&
 		    pd_expected(pd, ev->name, create))
 			continue;	/* the echo of our own */
-		if (!why || (ev->mask & IN_MODIFY))
+		if (!why)
 			why = ev->mask & IN_MODIFY ? "an attribute written" :
 			      "a directory made or removed";
 	}
@@ -296,7 +301,7 @@ static void retake(struct pd *pd, struct portal *p, const struct np_found *f,
 			err = loc_put(p, &f[i].loc);
 	if (!err)
 		err = pd_state_save(pd);
-	if (err) {
+	if (err < 0) {	/* not durable: in place, enough to go on */
 		pd_log(LOG_ERR, "portal %s is held offline, its np is back, and the state cannot be saved: %s; np left",
 		       addr_str(&p->addr, a, sizeof(a)), strerror(-err));
 		return;
@@ -430,7 +435,7 @@ int pd_sync(struct pd *pd, bool initial)
 	changed = sync_table(pd, initial);
 	if (changed || initial) {
 		err = pd_state_save(pd);
-		if (err)
+		if (err < 0)
 			pd_log(LOG_WARNING, "state file %s: %s", pd->state_path,
 			       strerror(-err));
 	}
@@ -450,43 +455,86 @@ int pd_import(struct pd *pd, bool initial)
 }
 
 /*
- * The attributes of each np of @p read afresh, when the list cannot be
- * trusted to have them (attrs_stale); an np gone meanwhile keeps the
- * list's.
+ * When a watch or an import failed (attrs_stale), the portal's list may
+ * miss a TPG that has its np now, or an attribute written since: the
+ * walk's view of @p's address is added to the list (an entry of its TPG
+ * replaced, with the attributes as they are now).  Its failure fails the
+ * OFFLINE: taking the np out of the TPGs seen only would leave it
+ * listening in the others.
  */
-static void reread_attrs(struct pd *pd, struct portal *p)
+static int refresh_locs(struct pd *pd, struct portal *p)
 {
-	for (size_t i = 0; i < p->nlocs; i++) {
-		struct np_loc *loc = &p->locs[i], now;
-		char path[PATH_MAX];
+	struct np_found *f;
+	size_t nf;
+	int err;
 
-		if (lio_np_path(pd->cfs, loc, path, sizeof(path)) ||
-		    lio_read_attrs(path, &now))
-			continue;
-		loc->nattrs = now.nattrs;
-		memcpy(loc->attrs, now.attrs, now.nattrs * sizeof(now.attrs[0]));
+	err = lio_scan(pd->cfs, &f, &nf);
+	if (err) {
+		pd_log(LOG_ERR, "walk of %s/target/iscsi: %s", pd->cfs,
+		       strerror(-err));
+		return err;
 	}
+	for (size_t i = 0; i < nf && !err; i++)
+		if (ipl_addr_equal(&f[i].addr, &p->addr))
+			err = loc_put(p, &f[i].loc);
+	free(f);
+	return err;
+}
+
+/* What a save's result says, for a message. */
+static const char *save_strerror(int err)
+{
+	return err == PD_STATE_NOT_DURABLE ? "not durable" : strerror(-err);
 }
 
 /*
- * A save failed: the rename may have happened all the same (only the
- * directory's fsync failed), so the file may say what memory does not.
- * Try once more with memory as it is now; the caller fails either way.
+ * A save failed: the rename may have happened all the same, so the file
+ * may say what memory does not.  Try once more with memory as it is now;
+ * the caller fails either way.
  */
 static void save_again(struct pd *pd)
 {
 	int err = pd_state_save(pd);
 
-	if (err)
+	if (err < 0)
 		pd_log(LOG_ERR, "state file %s: %s; it may not say what LIO has",
 		       pd->state_path, strerror(-err));
 }
 
-/* Put back what an OFFLINE took out: the first @n of @p's TPGs. */
-static void restore(struct pd *pd, const struct portal *p, size_t n)
+/*
+ * Put back what an OFFLINE took out: the first @n of @p's TPGs.  Returns
+ * how many could not be.
+ */
+static size_t restore(struct pd *pd, const struct portal *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		np_create(pd, p, &p->locs[i]);
+	size_t failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int err = np_create(pd, p, &p->locs[i]);
+
+		if (err && err != -EEXIST && err != -ENOENT)
+			failed++;
+	}
+	return failed;
+}
+
+/*
+ * An OFFLINE failed after its first np went: back as it was if every np
+ * could be put back, LIO and the state file both; else the portal stays
+ * held (the state file says so already, with every TPG), reported
+ * OFFLINE by the health pass, and an ONLINE puts back what is missing.
+ */
+static void offline_undo(struct pd *pd, struct portal *p, size_t n)
+{
+	char a[IPL_ADDR_STRLEN];
+
+	if (restore(pd, p, n)) {
+		pd_log(LOG_ERR, "portal %s: an np could not be put back: it stays offline; set it online to try again",
+		       addr_str(&p->addr, a, sizeof(a)));
+		return;
+	}
+	p->held = false;
+	save_again(pd);
 }
 
 static int go_offline(struct pd *pd, struct portal *p, bool drop)
@@ -501,40 +549,37 @@ static int go_offline(struct pd *pd, struct portal *p, bool drop)
 	 * ONLINE puts it back.  First the state file, so that a crash midway
 	 * loses nothing.
 	 */
-	if (pd->attrs_stale)
-		reread_attrs(pd, p);
+	if (pd->attrs_stale) {
+		err = refresh_locs(pd, p);
+		if (err)
+			return err;
+	}
 	p->held = true;
 	err = pd_state_save(pd);
 	if (err) {
 		pd_log(LOG_ERR, "state file %s: %s", pd->state_path,
-		       strerror(-err));
+		       save_strerror(err));
 		p->held = false;
 		save_again(pd);
-		return err;
+		return err < 0 ? err : -EIO;
 	}
 	for (size_t i = 0; i < p->nlocs; i++) {
 		err = np_remove(pd, &p->locs[i]);
 		if (err) {
-			restore(pd, p, i);
-			goto undo;
+			offline_undo(pd, p, i);
+			return err;
 		}
 	}
 	if (drop) {
 		err = pd->ops->drop_sessions(pd->ctx, &p->addr);
 		if (err < 0) {
 			pd_log(LOG_ERR, "dropping sessions: %s", strerror(-err));
-			restore(pd, p, p->nlocs);
-			goto undo;
+			offline_undo(pd, p, p->nlocs);
+			return err;
 		}
 		pd_log(LOG_INFO, "%d connection(s) ended", err);
 	}
 	return 0;
-
-undo:
-	/* Back as it was, LIO and the state file both. */
-	p->held = false;
-	save_again(pd);
-	return err;
 }
 
 static int go_online(struct pd *pd, struct portal *p)
@@ -565,13 +610,20 @@ static int go_online(struct pd *pd, struct portal *p)
 		err = -ENODEV;
 	}
 	if (!err) {
+		/*
+		 * Not durable is enough: the file says online, and should a
+		 * crash bring back the old one (held), the next start takes
+		 * the np out again: the safe direction.
+		 */
 		p->held = false;
 		err = pd_state_save(pd);
-		if (err) {
+		if (err < 0) {
 			pd_log(LOG_ERR, "state file %s: %s", pd->state_path,
 			       strerror(-err));
 			p->held = true;
 			save_again(pd);
+		} else {
+			err = 0;
 		}
 	}
 	if (err) {

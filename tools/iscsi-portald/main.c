@@ -249,6 +249,54 @@ static int write_pidfile(const char *path)
 	return fclose(f) ? -errno : 0;
 }
 
+/*
+ * @path against the working directory, in @buf, since daemonize() changes
+ * to /; an absolute one as it is (a symlink stays one, followed at each
+ * use).  NULL when the result is too long or there is no working
+ * directory.
+ */
+static const char *absolute(const char *path, char *buf, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return path;
+	if (!getcwd(cwd, sizeof(cwd)) ||
+	    snprintf(buf, len, "%s/%s", cwd, path) >= (int)len)
+		return NULL;
+	return buf;
+}
+
+static int absolute_paths(struct opts *o)
+{
+	static char dir[PATH_MAX], cfs[PATH_MAX], dev[PATH_MAX], pid[PATH_MAX];
+	const struct {
+		const char **path, *option;
+		char *buf;
+	} v[] = {
+		{ &o->state_dir, "--state-dir", dir },
+		{ &o->configfs, "--configfs", cfs },
+		{ &o->device, "--device", dev },
+		{ &o->pidfile, "--pidfile", pid },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const char *abs;
+
+		if (!*v[i].path)
+			continue;	/* no --pidfile */
+		abs = absolute(*v[i].path, v[i].buf, PATH_MAX);
+		if (!abs) {
+			pd_log(LOG_ERR, "%s %s: %s", v[i].option, *v[i].path,
+			       errno == ERANGE || !errno ? "name too long" :
+			       strerror(errno));
+			return PD_EXIT_USAGE;
+		}
+		*v[i].path = abs;
+	}
+	return 0;
+}
+
 struct daemon {
 	struct pd pd;
 	struct ipl_handle *h;
@@ -450,7 +498,7 @@ int main(int argc, char **argv)
 {
 	struct daemon d = { .pd.ifd = -1, .prov = -1, .ifd = -1, .rtnl = -1,
 			    .sfd = -1, .tfd = -1 };
-	char state_path[PATH_MAX], real_dir[PATH_MAX], why[256];
+	char state_path[PATH_MAX], why[256];
 	int ready_fd = -1, rc;
 	struct opts o;
 
@@ -458,6 +506,9 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	pd_log_init(o.foreground, o.debug);
+	rc = absolute_paths(&o);
+	if (rc)
+		return rc;
 	if (snprintf(state_path, sizeof(state_path), "%s/" PD_STATE_FILE,
 		     o.state_dir) >= (int)sizeof(state_path)) {
 		pd_log(LOG_ERR, "--state-dir: name too long");
@@ -478,15 +529,6 @@ int main(int argc, char **argv)
 	if (mkdir(o.state_dir, 0755) && errno != EEXIST) {
 		pd_log(LOG_ERR, "%s: %s", o.state_dir, strerror(errno));
 		return PD_EXIT_FAIL;
-	}
-	/* Absolute: daemonize() changes to /. */
-	errno = 0;
-	if (!realpath(o.state_dir, real_dir) ||
-	    snprintf(state_path, sizeof(state_path), "%s/" PD_STATE_FILE,
-		     real_dir) >= (int)sizeof(state_path)) {
-		pd_log(LOG_ERR, "--state-dir %s: %s", o.state_dir,
-		       errno ? strerror(errno) : "name too long");
-		return PD_EXIT_USAGE;
 	}
 	if (!o.foreground && daemonize(&ready_fd)) {
 		pd_log(LOG_ERR, "fork: %s", strerror(errno));

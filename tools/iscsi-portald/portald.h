@@ -148,6 +148,8 @@ struct pd_ops {
 	bool (*addr_local)(void *ctx, const struct iscsi_portal_addr *addr);
 	int (*bind_probe)(void *ctx, const struct iscsi_portal_addr *addr);
 	int (*drop_sessions)(void *ctx, const struct iscsi_portal_addr *addr);
+	/* The state directory's fsync after a rename (state.c). */
+	int (*sync_dir)(void *ctx, int dfd);
 };
 
 struct pd {
@@ -198,7 +200,8 @@ int pd_import(struct pd *pd, bool initial);
 #define PD_INOTIFY_EVENT_MAX	(16 + 255 + 1)
 /*
  * One read(2) of the inotify fd, @len bytes at @buf: why it calls for an
- * import ("an attribute written", "a directory made or removed"), or NULL
+ * import ("an attribute written", "a directory made or removed", "events
+ * lost, the inotify queue overflowed": the first event's reason), or NULL
  * when every event was the echo of the daemon's own mkdir or rmdir, which
  * it consumes.
  */
@@ -232,8 +235,12 @@ void pd_health(struct pd *pd);
 int pd_state_load(struct pd *pd, char *why, size_t whylen);
 /*
  * Write the state durably: temp file, fdatasync, rename, fsync the
- * directory (opened by its path at each save).
+ * directory (opened by its path at each save).  Returns 0, -errno (the
+ * old file is untouched), or PD_STATE_NOT_DURABLE: the new file is in
+ * place, but its directory's fsync failed (logged), so a crash may bring
+ * the old one back.
  */
+#define PD_STATE_NOT_DURABLE	1
 int pd_state_save(const struct pd *pd);
 /* The state as JSON text (malloc'd), and its parser; for the tests too. */
 char *pd_state_format(const struct pd *pd);

@@ -331,7 +331,13 @@ static int save_in(const struct pd *pd, int dfd)
 		unlinkat(dfd, tmp, 0);
 		return err;
 	}
-	return fsync(dfd) ? -errno : 0;
+	err = pd->ops->sync_dir(pd->ctx, dfd);
+	if (err) {
+		pd_log(LOG_ERR, "state file %s: renamed, but the fsync of its directory failed: %s",
+		       pd->state_path, strerror(-err));
+		return PD_STATE_NOT_DURABLE;
+	}
+	return 0;
 }
 
 int pd_state_save(const struct pd *pd)

@@ -64,6 +64,12 @@ static int t_drop_sessions(void *ctx, const struct iscsi_portal_addr *addr)
 	return net_drop_sessions(addr);
 }
 
+static int t_sync_dir(void *ctx, int dfd)
+{
+	(void)ctx;
+	return fsync(dfd) ? -errno : 0;
+}
+
 const struct pd_ops pd_real_ops = {
 	.add = t_add,
 	.remove = t_remove,
@@ -74,4 +80,5 @@ const struct pd_ops pd_real_ops = {
 	.addr_local = t_addr_local,
 	.bind_probe = t_bind_probe,
 	.drop_sessions = t_drop_sessions,
+	.sync_dir = t_sync_dir,
 };

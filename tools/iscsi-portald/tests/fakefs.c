@@ -188,6 +188,17 @@ static int f_bind_probe(void *ctx, const struct iscsi_portal_addr *addr)
 	return fk.probe_err;
 }
 
+/* The state directory's fsync: the next fk.sync_fail of them fail EIO. */
+static int f_sync_dir(void *ctx, int dfd)
+{
+	(void)ctx;
+	if (fk.sync_fail) {
+		fk.sync_fail--;
+		return -EIO;
+	}
+	return fsync(dfd) ? -errno : 0;
+}
+
 static int f_drop_sessions(void *ctx, const struct iscsi_portal_addr *addr)
 {
 	(void)ctx;
@@ -206,6 +217,7 @@ const struct pd_ops fake_ops = {
 	.addr_local = f_addr_local,
 	.bind_probe = f_bind_probe,
 	.drop_sessions = f_drop_sessions,
+	.sync_dir = f_sync_dir,
 };
 
 void fake_set_local(const char *addr, bool local)

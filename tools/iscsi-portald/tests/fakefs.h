@@ -37,6 +37,7 @@ struct fake {
 	int writes_ifd;
 	int probe_err;			/* what the bind probe says */
 	int drop_err;			/* drop_sessions: < 0 fails */
+	int sync_fail;			/* the next N directory fsyncs fail */
 	unsigned int drops;
 	struct iscsi_portal_addr nonlocal[8];	/* not local */
 	size_t nnonlocal;

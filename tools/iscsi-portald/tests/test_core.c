@@ -309,6 +309,124 @@ TEST(online_finds_an_np_back_already)
 	fake_fini(&pd);
 }
 
+/* A full queue's IN_Q_OVERFLOW (wd -1, no name) calls for an import. */
+TEST(inotify_overflow_is_an_import)
+{
+	struct inotify_event ev = { .wd = -1, .mask = IN_Q_OVERFLOW };
+	struct pd pd;
+
+	fake_init(&pd);
+	EXPECT_STREQ("events lost, the inotify queue overflowed",
+		     pd_inotify_batch(&pd, &ev, sizeof(ev)));
+	fake_fini(&pd);
+}
+
+/* The watch ONLINE puts on the np it made fails: attributes untrusted. */
+TEST(online_watch_failure_makes_attributes_stale)
+{
+	struct pd pd;
+	int pipefd[2], ifd;
+
+	layout(&pd);
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LT(0, ifd);
+	ASSERT_EQ(0, pipe(pipefd));
+	pd.ifd = ifd;
+	ASSERT_EQ(0, pd_import(&pd, true));
+	ASSERT_FALSE(pd.attrs_stale);
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	pd.ifd = pipefd[0];
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(pd.attrs_stale);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(ifd);
+	fake_fini(&pd);
+}
+
+/*
+ * Without its watches the daemon cannot see a TPG made by hand that has
+ * the portal's np: OFFLINE walks LIO and takes the np out of that one too,
+ * and ONLINE puts it back there.
+ */
+TEST(offline_with_stale_list_finds_every_tpg)
+{
+	struct pd pd;
+	int pipefd[2];
+
+	layout(&pd);
+	ASSERT_EQ(0, pipe(pipefd));
+	pd.ifd = pipefd[0];
+	ASSERT_EQ(0, pd_import(&pd, true));
+	ASSERT_TRUE(pd.attrs_stale);
+	fake_np(T2, 2, A0);			/* no event, no import */
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	EXPECT_FALSE(fake_np_exists(T1, 1, A0));
+	EXPECT_FALSE(fake_np_exists(T2, 2, A0));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	EXPECT_TRUE(fake_np_exists(T2, 2, A0));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	fake_fini(&pd);
+}
+
+/*
+ * An OFFLINE that fails midway and cannot put back an np it took out
+ * keeps the portal held (the state file says so, with every TPG): an
+ * ONLINE then puts back what is missing.
+ */
+TEST(offline_undo_that_cannot_restore_stays_held)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	/* The second rmdir fails, and putting the first np back too. */
+	fk.rmdir_fail_at = 2;
+	fk.rmdir_err = -EBUSY;
+	fk.mkdir_fail_at = 1;
+	fk.mkdir_err = -ENOMEM;
+	EXPECT_EQ(-EBUSY, pd_set_status(&pd, id_of(A1), ONLINE, OFFLINE, 0));
+	/* Which TPG comes first is the walk's (readdir) order. */
+	EXPECT_EQ(1, fake_np_exists(T1, 1, A1) + fake_np_exists(T2, 1, A1));
+	EXPECT_TRUE(pd_find_id(&pd, id_of(A1))->held);
+	EXPECT_NE(NULL, strstr(slurp(fk.state_path), "\"offline\": true"));
+	EXPECT_NE(NULL, strstr(slurp(fk.state_path), T2));
+	fk.rmdir_fail_at = fk.mkdir_fail_at = 0;
+	EXPECT_EQ(0, pd_set_status(&pd, id_of(A1), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A1));
+	EXPECT_TRUE(fake_np_exists(T2, 1, A1));
+	EXPECT_FALSE(pd_find_id(&pd, id_of(A1))->held);
+	fake_fini(&pd);
+}
+
+/*
+ * The state directory's fsync fails after the rename (the new file is in
+ * place, a crash may bring the old one back).  OFFLINE fails with EIO and
+ * says online again (LIO untouched); ONLINE succeeds: a held file coming
+ * back would only take the np out again at the next start.
+ */
+TEST(a_save_that_is_not_durable)
+{
+	struct pd pd;
+
+	layout(&pd);
+	ASSERT_EQ(0, pd_sync(&pd, true));
+	fk.sync_fail = 1;
+	EXPECT_EQ(-EIO, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	EXPECT_FALSE(pd_find_id(&pd, id_of(A0))->held);
+	EXPECT_EQ(NULL, strstr(slurp(fk.state_path), "\"offline\": true"));
+	ASSERT_EQ(0, pd_set_status(&pd, id_of(A0), ONLINE, OFFLINE, 0));
+	fk.sync_fail = 1;
+	EXPECT_EQ(0, pd_set_status(&pd, id_of(A0), OFFLINE, ONLINE, 0));
+	EXPECT_TRUE(fake_np_exists(T1, 1, A0));
+	EXPECT_FALSE(pd_find_id(&pd, id_of(A0))->held);
+	EXPECT_EQ(NULL, strstr(slurp(fk.state_path), "\"offline\": true"));
+	fake_fini(&pd);
+}
+
 TEST(offline_failure_midway_restores_and_fails)
 {
 	struct pd pd;
