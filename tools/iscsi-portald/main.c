@@ -285,6 +285,7 @@ static int absolute_paths(struct opts *o)
 
 		if (!*v[i].path)
 			continue;	/* no --pidfile */
+		errno = 0;
 		abs = absolute(*v[i].path, v[i].buf, PATH_MAX);
 		if (!abs) {
 			pd_log(LOG_ERR, "%s %s: %s", v[i].option, *v[i].path,
