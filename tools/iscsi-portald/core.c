@@ -289,16 +289,35 @@ static int np_remove(struct pd *pd, const struct np_loc *loc)
 	return err;
 }
 
-/* A held portal whose np came back (a boot's restore, targetcli): out. */
-static void retake(struct pd *pd, struct portal *p, const struct np_found *f,
-		   size_t nf)
+/* The walk of LIO (lio_scan()), its failure logged. */
+static int walk(struct pd *pd, struct np_found **f, size_t *nf)
 {
-	char a[IPL_ADDR_STRLEN];
+	int err = lio_scan(pd->cfs, f, nf);
+
+	if (err)
+		pd_log(LOG_ERR, "walk of %s/target/iscsi: %s", pd->cfs,
+		       strerror(-err));
+	return err;
+}
+
+/* Each TPG of the walk's @f[0..nf-1] that has @p's address, into its list. */
+static int put_found(struct portal *p, const struct np_found *f, size_t nf)
+{
 	int err = 0;
 
 	for (size_t i = 0; i < nf && !err; i++)
 		if (ipl_addr_equal(&f[i].addr, &p->addr))
 			err = loc_put(p, &f[i].loc);
+	return err;
+}
+
+/* A held portal whose np came back (a boot's restore, targetcli): out. */
+static void retake(struct pd *pd, struct portal *p, const struct np_found *f,
+		   size_t nf)
+{
+	char a[IPL_ADDR_STRLEN];
+	int err = put_found(p, f, nf);
+
 	if (!err)
 		err = pd_state_save(pd);
 	if (err < 0) {	/* not durable: in place, enough to go on */
@@ -400,12 +419,9 @@ int pd_sync(struct pd *pd, bool initial)
 	size_t nf;
 	int err;
 
-	err = lio_scan(pd->cfs, &f, &nf);
-	if (err) {
-		pd_log(LOG_ERR, "walk of %s/target/iscsi: %s", pd->cfs,
-		       strerror(-err));
+	err = walk(pd, &f, &nf);
+	if (err)
 		return err;
-	}
 	pd->retry = false;
 	for (size_t i = 0; i < pd->nportals; i++)
 		pd->portals[i]->seen = false;
@@ -468,23 +484,12 @@ static int refresh_locs(struct pd *pd, struct portal *p)
 	size_t nf;
 	int err;
 
-	err = lio_scan(pd->cfs, &f, &nf);
-	if (err) {
-		pd_log(LOG_ERR, "walk of %s/target/iscsi: %s", pd->cfs,
-		       strerror(-err));
+	err = walk(pd, &f, &nf);
+	if (err)
 		return err;
-	}
-	for (size_t i = 0; i < nf && !err; i++)
-		if (ipl_addr_equal(&f[i].addr, &p->addr))
-			err = loc_put(p, &f[i].loc);
+	err = put_found(p, f, nf);
 	free(f);
 	return err;
-}
-
-/* What a save's result says, for a message. */
-static const char *save_strerror(int err)
-{
-	return err == PD_STATE_NOT_DURABLE ? "not durable" : strerror(-err);
 }
 
 /*
@@ -557,8 +562,9 @@ static int go_offline(struct pd *pd, struct portal *p, bool drop)
 	p->held = true;
 	err = pd_state_save(pd);
 	if (err) {
-		pd_log(LOG_ERR, "state file %s: %s", pd->state_path,
-		       save_strerror(err));
+		if (err < 0)	/* not durable: said by the save */
+			pd_log(LOG_ERR, "state file %s: %s", pd->state_path,
+			       strerror(-err));
 		p->held = false;
 		save_again(pd);
 		return err < 0 ? err : -EIO;
