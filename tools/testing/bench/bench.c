@@ -943,46 +943,49 @@ static void replica_state_save(void)
  * state, removes the np and logs; ONLINE reads the inotify fd (its
  * rmdir's echo), makes the np, watches it, saves and logs.
  */
-static void replica_pairs(int r, int n)
+struct replica {
+	int ifd, log;
+};
+
+static void replica_half(const void *arg, bool second)
 {
 	static const char line[] = "iscsi-portald: info: set portal 3 (127.0.0.1:3260) offline: done\n";
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	double a = 0, b = 0, t0, t1, t2;
-	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	int log = open(REPLICA_DIR "/log", O_WRONLY | O_CREAT | O_APPEND |
-		       O_CLOEXEC, 0644);
+	const struct replica *rp = arg;
+	/* "online: done" is a byte shorter than "offline: done". */
+	size_t len = sizeof(line) - (second ? 2 : 1);
 
-	if (log < 0 || ifd < 0 ||
-	    inotify_add_watch(ifd, LIO_T1 "/np", IN_CREATE | IN_DELETE |
-			      IN_ONLYDIR) < 0)
-		die(REPLICA_DIR "/log, inotify");
-	for (int i = 0; i < n; i++) {
-		t0 = now_ns();
-		if (read(ifd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
-			die("replica inotify read");
-		replica_state_save();
-		lio_rmdir(nps_single[0]);
-		if (write(log, line, sizeof(line) - 1) != sizeof(line) - 1)
-			die("replica log");
-		t1 = now_ns();
-		if (read(ifd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
-			die("replica inotify read");
+	if (read(rp->ifd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+		die("replica inotify read");
+	if (second) {
 		lio_mkdir(nps_single[0]);
-		if (inotify_add_watch(ifd, nps_single[0],
+		if (inotify_add_watch(rp->ifd, nps_single[0],
 				      IN_MODIFY | IN_ONLYDIR) < 0)
 			die("inotify_add_watch %s", nps_single[0]);
 		replica_state_save();
-		if (write(log, line, sizeof(line) - 2) != sizeof(line) - 2)
-			die("replica log");
-		t2 = now_ns();
-		a += t1 - t0;
-		b += t2 - t1;
+	} else {
+		replica_state_save();
+		lio_rmdir(nps_single[0]);
 	}
-	close(log);
-	close(ifd);
-	lio[L_REPLICA].a[r] = a / n;
-	lio[L_REPLICA].b[r] = b / n;
-	lio[L_REPLICA].v[r] = (a + b) / n;
+	if (write(rp->log, line, len) != (ssize_t)len)
+		die("replica log");
+}
+
+static void replica_pairs(int r, int n)
+{
+	struct replica rp = {
+		.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC),
+		.log = open(REPLICA_DIR "/log",
+			    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644),
+	};
+
+	if (rp.log < 0 || rp.ifd < 0 ||
+	    inotify_add_watch(rp.ifd, LIO_T1 "/np", IN_CREATE | IN_DELETE |
+			      IN_ONLYDIR) < 0)
+		die(REPLICA_DIR "/log, inotify");
+	time_pairs(&lio[L_REPLICA], r, n, replica_half, &rp);
+	close(rp.log);
+	close(rp.ifd);
 }
 
 static void replica_rep(int r, int n)
