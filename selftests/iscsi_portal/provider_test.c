@@ -96,6 +96,23 @@ static __u64 plain_portal(struct __test_metadata *_metadata,
 }
 
 /*
+ * SET OFFLINE of the provider's portal @p started in another thread
+ * (self->a), the provider told to sleep IP_WINDOW_MS in it: on return the
+ * portal is BUSY.
+ */
+static void set_offline_in_window(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(tp) *self, __u64 p)
+{
+	ASSERT_EQ(0, ip_tp_write_int("set_sleep_ms", IP_WINDOW_MS));
+	memset(&self->arg, 0, sizeof(self->arg));
+	self->arg.id = p;
+	self->arg.status = S_OFFLINE;
+	ASSERT_EQ(0, ip_async_start(&self->a, self->fd,
+				    ISCSI_PORTAL_IOC_SET_STATUS, &self->arg));
+	ASSERT_EQ(0, ip_wait_busy(self->fd, p, &self->a));
+}
+
+/*
  * Wait until the SET of @a sleeps in the test provider (set_sleep_ms), or
  * returned; IP_HANG_MS is a guard against a hang, not a verdict.
  */
@@ -174,13 +191,7 @@ TEST_F(tp, ownership_eperm)
 	EXPECT_EQ(-ENOENT, ip_remove(self->fd, ip_table_gen(self->fd) + (1ull << 40)));
 
 	/* and EPERM before EBUSY: inside a SET's window */
-	ASSERT_EQ(0, ip_tp_write_int("set_sleep_ms", IP_WINDOW_MS));
-	memset(&self->arg, 0, sizeof(self->arg));
-	self->arg.id = p;
-	self->arg.status = S_OFFLINE;
-	ASSERT_EQ(0, ip_async_start(&self->a, self->fd,
-				    ISCSI_PORTAL_IOC_SET_STATUS, &self->arg));
-	ASSERT_EQ(0, ip_wait_busy(self->fd, p, &self->a));
+	set_offline_in_window(_metadata, self, p);
 	EXPECT_EQ(-EPERM, ip_remove(self->fd, p));
 	EXPECT_EQ(-EPERM, ip_report_status(self->fd, p, S_FAILED));
 	EXPECT_EQ(-EBUSY, ip_tp_report(p, S_FAILED))
@@ -383,13 +394,7 @@ TEST_F(tp, busy_window_of_a_sleeping_provider)
 	p = tp_portal(_metadata, self, S_ONLINE, NULL);
 	q = tp_portal(_metadata, self, S_ONLINE, NULL);
 	ASSERT_NE((__u64)0, p);
-	ASSERT_EQ(0, ip_tp_write_int("set_sleep_ms", IP_WINDOW_MS));
-	memset(&self->arg, 0, sizeof(self->arg));
-	self->arg.id = p;
-	self->arg.status = S_OFFLINE;
-	ASSERT_EQ(0, ip_async_start(&self->a, self->fd,
-				    ISCSI_PORTAL_IOC_SET_STATUS, &self->arg));
-	ASSERT_EQ(0, ip_wait_busy(self->fd, p, &self->a));
+	set_offline_in_window(_metadata, self, p);
 	ASSERT_EQ(0, wait_in_provider(&self->a)) TH_LOG("the SET never slept in the provider");
 
 	EXPECT_EQ(-EBUSY, ip_set_status(self->fd, p, S_ONLINE));
@@ -752,13 +757,7 @@ TEST_F(tp, get_provider)
 		EXPECT_EQ(0, pi.name[i]) TH_LOG("name byte %zu", i);
 
 	/* BUSY is not a provider flag */
-	ASSERT_EQ(0, ip_tp_write_int("set_sleep_ms", IP_WINDOW_MS));
-	memset(&self->arg, 0, sizeof(self->arg));
-	self->arg.id = p;
-	self->arg.status = S_OFFLINE;
-	ASSERT_EQ(0, ip_async_start(&self->a, self->fd,
-				    ISCSI_PORTAL_IOC_SET_STATUS, &self->arg));
-	ASSERT_EQ(0, ip_wait_busy(self->fd, p, &self->a));
+	set_offline_in_window(_metadata, self, p);
 	ASSERT_EQ(0, wait_in_provider(&self->a));
 	ASSERT_EQ(0, ip_get_provider(ro, p, &pi));
 	EXPECT_EQ((__u32)ISCSI_PORTAL_INFO_PROVIDER, pi.flags);
