@@ -307,7 +307,7 @@ bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
   {"address": "198.18.5.300:3260", "status": "online"}]}' "line 3, column 15: invalid portal address \"198.18.5.300:3260\""
 bad '{"format": "iscsi-portal-portals", "version": 2, "portals": []}' "line 1, column 47: version 2: this portalctl reads version 1 only"
 bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
-  {"address": "198.18.5.1:3260", "status": "online"},' "line 3, column 1: expected a value, found end of file"
+  {"address": "198.18.5.1:3260", "status": "online"},' "line 3, column 1: expected a value, found end of file (truncated?)"
 want_absent "$A1"
 want_absent "$A2"
 tst_end

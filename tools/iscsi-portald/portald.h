@@ -230,7 +230,8 @@ void pd_health(struct pd *pd);
  * Load the state file into @pd's portals (held ones with their nps, the
  * others with their ids).  A missing file is an empty state.  A corrupt,
  * truncated or unknown-version file is refused: -EUCLEAN (-EPROTO for a
- * version), with the reason in @why.
+ * version), with the reason in @why: "line L, column C: what", where the
+ * JSON reader (tools/common/json.c) or the check of a value found it.
  */
 int pd_state_load(struct pd *pd, char *why, size_t whylen);
 /*

@@ -88,75 +88,87 @@ char *pd_state_format(const struct pd *pd)
 	return text;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int bad(char *why, size_t whylen, const char *fmt, ...)
+/* Refuse the file: "line L, column C: ..." of @v into @why; -EUCLEAN. */
+__attribute__((format(printf, 4, 5)))
+static int bad(const struct json_value *v, char *why, size_t whylen,
+	       const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
+	n = snprintf(why, whylen, "line %u, column %u: ", v->line, v->col);
+	if (n >= 0 && (size_t)n < whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why + n, whylen - n, fmt, ap);
+		va_end(ap);
+	}
 	return -EUCLEAN;
 }
 
-static int parse_loc(const struct json *v, struct np_loc *loc,
+static int parse_loc(const struct json_value *v, struct np_loc *loc,
 		     const struct iscsi_portal_addr *addr, char *why,
 		     size_t whylen)
 {
-	const struct json *t = json_get(v, "target", JSON_STRING);
-	const struct json *g = json_get(v, "tpgt", JSON_NUMBER);
-	const struct json *n = json_get(v, "name", JSON_STRING);
-	const struct json *at = json_get(v, "attributes", JSON_OBJECT);
+	const struct json_value *t = json_get_as(v, "target", JSON_STRING);
+	const struct json_value *g = json_get(v, "tpgt");
+	const struct json_value *n = json_get_as(v, "name", JSON_STRING);
+	const struct json_value *at = json_get_as(v, "attributes", JSON_OBJECT);
 	struct iscsi_portal_addr na;
+	uint64_t tpgt;
 
 	memset(loc, 0, sizeof(*loc));
 	if (!t || !g || !n || !at)
-		return bad(why, whylen, "an np needs target, tpgt, name and attributes");
-	if (!lio_name_ok(t->string) || strlen(t->string) >= PD_TARGET_LEN)
-		return bad(why, whylen, "bad target name");
-	if (g->number > 65535)
-		return bad(why, whylen, "tpgt out of range");
-	if (lio_np_parse(n->string, &na) || !ipl_addr_equal(&na, addr))
-		return bad(why, whylen, "np name %s is not the portal's address",
-			   n->string);
+		return bad(v, why, whylen,
+			   "an np needs target, tpgt, name and attributes");
+	if (!lio_name_ok(t->str) || strlen(t->str) >= PD_TARGET_LEN)
+		return bad(t, why, whylen, "bad target name");
+	if (!json_uint(g, &tpgt) || tpgt > 65535)
+		return bad(g, why, whylen, "tpgt is not an integer 0-65535");
+	if (lio_np_parse(n->str, &na) || !ipl_addr_equal(&na, addr))
+		return bad(n, why, whylen, "np name %s is not the portal's address",
+			   n->str);
 	if (at->n > PD_MAX_ATTRS)
-		return bad(why, whylen, "too many attributes");
-	strcpy(loc->target, t->string);
-	loc->tpgt = (unsigned int)g->number;
-	strcpy(loc->name, n->string);
+		return bad(at, why, whylen, "too many attributes");
+	strcpy(loc->target, t->str);
+	loc->tpgt = (unsigned int)tpgt;
+	strcpy(loc->name, n->str);
 	for (size_t i = 0; i < at->n; i++) {
-		const struct json *val = &at->items[i];
+		const struct json_value *val = at->items[i];
 
 		if (val->type != JSON_STRING || !lio_name_ok(at->keys[i]) ||
 		    strlen(at->keys[i]) >= PD_ATTR_NAME_LEN ||
-		    strlen(val->string) >= PD_ATTR_VALUE_LEN)
-			return bad(why, whylen, "bad attribute %s", at->keys[i]);
+		    strlen(val->str) >= PD_ATTR_VALUE_LEN)
+			return bad(val, why, whylen, "bad attribute %s",
+				   at->keys[i]);
 		strcpy(loc->attrs[i].name, at->keys[i]);
-		strcpy(loc->attrs[i].value, val->string);
+		strcpy(loc->attrs[i].value, val->str);
 	}
 	loc->nattrs = at->n;
 	return 0;
 }
 
-static int parse_portal(struct pd *pd, const struct json *v, char *why,
+static int parse_portal(struct pd *pd, const struct json_value *v, char *why,
 			size_t whylen)
 {
-	const struct json *a = json_get(v, "address", JSON_STRING);
-	const struct json *id = json_get(v, "id", JSON_NUMBER);
-	const struct json *off = json_get(v, "offline", JSON_BOOL);
-	const struct json *nps = json_get(v, "nps", JSON_ARRAY);
+	const struct json_value *a = json_get_as(v, "address", JSON_STRING);
+	const struct json_value *id = json_get(v, "id");
+	const struct json_value *off = json_get_as(v, "offline", JSON_BOOL);
+	const struct json_value *nps = json_get_as(v, "nps", JSON_ARRAY);
 	struct iscsi_portal_addr addr;
 	struct portal *p, **nv;
+	uint64_t old_id;
 
 	if (!a || !id || !off)
-		return bad(why, whylen, "a portal needs address, id and offline");
-	if (ipl_addr_parse(a->string, &addr))
-		return bad(why, whylen, "bad address %s", a->string);
+		return bad(v, why, whylen, "a portal needs address, id and offline");
+	if (ipl_addr_parse(a->str, &addr))
+		return bad(a, why, whylen, "bad address %s", a->str);
 	if (pd_find_addr(pd, &addr))
-		return bad(why, whylen, "address %s twice", a->string);
+		return bad(a, why, whylen, "address %s twice", a->str);
+	if (!json_uint(id, &old_id))
+		return bad(id, why, whylen, "id is not a non-negative integer");
 	if (off->boolean && !nps)
-		return bad(why, whylen, "portal %s is offline without nps",
-			   a->string);
+		return bad(v, why, whylen, "portal %s is offline without nps",
+			   a->str);
 	p = calloc(1, sizeof(*p));
 	nv = realloc(pd->portals, (pd->nportals + 1) * sizeof(*nv));
 	if (!p || !nv) {
@@ -166,7 +178,7 @@ static int parse_portal(struct pd *pd, const struct json *v, char *why,
 	pd->portals = nv;
 	pd->portals[pd->nportals++] = p;
 	p->addr = addr;
-	p->old_id = id->number;
+	p->old_id = old_id;
 	p->held = off->boolean;
 	if (!p->held)
 		return 0;
@@ -174,7 +186,7 @@ static int parse_portal(struct pd *pd, const struct json *v, char *why,
 	if (!p->locs)
 		return -ENOMEM;
 	for (size_t i = 0; i < nps->n; i++) {
-		int err = parse_loc(&nps->items[i], &p->locs[i], &addr, why,
+		int err = parse_loc(nps->items[i], &p->locs[i], &addr, why,
 				    whylen);
 
 		if (err)
@@ -187,27 +199,40 @@ static int parse_portal(struct pd *pd, const struct json *v, char *why,
 int pd_state_parse(struct pd *pd, const char *text, size_t len, char *why,
 		   size_t whylen)
 {
-	const struct json *ver, *portals;
-	struct json root;
+	const struct json_value *ver, *portals;
+	struct json_value *root;
+	struct json_error jerr;
+	uint64_t version;
 	int err;
 
-	err = json_parse(text, len, &root, why, whylen);
-	if (err)
+	err = json_parse(text, len, &root, &jerr);
+	if (err == -EINVAL) {
+		snprintf(why, whylen, "line %u, column %u: %s", jerr.line,
+			 jerr.col, jerr.msg);
+		return -EUCLEAN;
+	}
+	if (err) {
+		snprintf(why, whylen, "%s", strerror(-err));
 		return err;
-	ver = json_get(&root, "version", JSON_NUMBER);
-	portals = json_get(&root, "portals", JSON_ARRAY);
-	if (!ver) {
-		err = bad(why, whylen, "no version");
-	} else if (ver->number != PD_STATE_VERSION) {
+	}
+	ver = json_get(root, "version");
+	portals = json_get_as(root, "portals", JSON_ARRAY);
+	if (root->type != JSON_OBJECT) {
+		err = bad(root, why, whylen, "not an object");
+	} else if (!ver) {
+		err = bad(root, why, whylen, "no version");
+	} else if (!json_uint(ver, &version)) {
+		err = bad(ver, why, whylen, "version is not a non-negative integer");
+	} else if (version != PD_STATE_VERSION) {
 		snprintf(why, whylen, "version %llu, this daemon reads version %d",
-			 (unsigned long long)ver->number, PD_STATE_VERSION);
+			 (unsigned long long)version, PD_STATE_VERSION);
 		err = -EPROTO;
 	} else if (!portals) {
-		err = bad(why, whylen, "no portals");
+		err = bad(root, why, whylen, "no portals");
 	}
 	for (size_t i = 0; !err && i < portals->n; i++)
-		err = parse_portal(pd, &portals->items[i], why, whylen);
-	json_free(&root);
+		err = parse_portal(pd, portals->items[i], why, whylen);
+	json_free(root);
 	if (err)
 		pd_free(pd);
 	return err;
@@ -250,10 +275,8 @@ int pd_state_load(struct pd *pd, char *why, size_t whylen)
 	close(fd);
 	if (err)
 		snprintf(why, whylen, "%s", strerror(-err));
-	else if (!len)
-		err = bad(why, whylen, "empty (truncated?)");
-	else
-		err = pd_state_parse(pd, text, len, why, whylen);
+	else	/* empty: "found end of file (truncated?)" */
+		err = pd_state_parse(pd, text ?: "", len, why, whylen);
 	free(text);
 	return err;
 }

@@ -370,9 +370,9 @@ static void print_added(const struct ctx *c, uint64_t id, const char *addr,
 		return;
 	}
 	printf("{\"id\":%llu,\"address\":", (unsigned long long)id);
-	print_json_string(addr);
+	json_put_string(stdout, addr);
 	printf(",\"status\":");
-	print_json_string(sname);
+	json_put_string(stdout, sname);
 	printf(",\"status_value\":%u}\n", status);
 }
 

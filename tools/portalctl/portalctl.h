@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "iscsiportal.h"
+#include "json.h"
 
 /* Exit statuses. */
 #define EXIT_OK		0
@@ -74,7 +75,6 @@ int get_owners(struct ipl_handle *h, const struct iscsi_portal_info *infos,
 
 /* print.c: human tables and JSON. */
 void format_addr(const struct iscsi_portal_addr *a, char *buf, size_t len);
-void print_json_string(const char *s);
 void print_info_json(const struct iscsi_portal_info *info,
 		     const struct owner *owner);
 /* A JSON array of portals, no newline. */

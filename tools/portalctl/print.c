@@ -30,22 +30,6 @@ void format_addr(const struct iscsi_portal_addr *a, char *buf, size_t len)
 			 a->port);
 }
 
-void print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* The PROVIDER cell: the provider's name, "none", "orphan" or "-". */
 static const char *owner_cell(const struct owner *owner)
 {
@@ -129,17 +113,18 @@ void print_info_json(const struct iscsi_portal_info *info,
 
 	format_addr(&info->addr, addr, sizeof(addr));
 	printf("{\"id\":%llu,\"address\":", (unsigned long long)info->id);
-	print_json_string(addr);
+	json_put_string(stdout, addr);
 	printf(",\"family\":\"%s\",\"port\":%u,\"scope_id\":%u,\"status\":",
 	       family, info->addr.port, info->addr.scope_id);
-	print_json_string(ipl_status_str(info->status, name, sizeof(name)));
+	json_put_string(stdout,
+			ipl_status_str(info->status, name, sizeof(name)));
 	printf(",\"status_value\":%u,\"busy\":%s,\"flags\":%u,"
 	       "\"generation\":%llu,\"provider\":", info->status,
 	       info->flags & ISCSI_PORTAL_INFO_BUSY ? "true" : "false",
 	       info->flags, (unsigned long long)info->generation);
 	/* A name, or null: a provider may well be called "none". */
 	if (owner->kind == OWNER_PROVIDER)
-		print_json_string(owner->name);
+		json_put_string(stdout, owner->name);
 	else
 		fputs("null", stdout);
 	printf(",\"orphan\":%s}",

@@ -240,7 +240,7 @@ int cmd_save(struct ctx *c, int argc, char **argv)
 		return ret;
 	if (c->json) {
 		printf("{\"file\":");
-		print_json_string(path);
+		json_put_string(stdout, path);
 		printf(",\"saved\":%zu}\n", saved);
 	} else {
 		printf("saved %zu portal%s to %s\n", saved, saved == 1 ? "" : "s",
@@ -334,6 +334,7 @@ static int check_file(const char *path, const struct json_value *root,
 {
 	const struct json_value *v, *list, *a, *s;
 	struct entry *e;
+	uint64_t version;
 	size_t i, j;
 	char num[32];
 
@@ -349,7 +350,7 @@ static int check_file(const char *path, const struct json_value *root,
 		return EXIT_FAIL;
 	if (!v->integer)
 		return refuse(path, v, "\"version\" must be an integer%s", "");
-	if (v->i != SAVE_VERSION) {
+	if (!json_uint(v, &version) || version != SAVE_VERSION) {
 		snprintf(num, sizeof(num), "%g", v->number);
 		return refuse(path, v, "version %s: this portalctl reads version 1 only",
 			      num);
@@ -455,7 +456,7 @@ static void report_json(const char *path, const struct entry *e, size_t n,
 	size_t i;
 
 	printf("{\"file\":");
-	print_json_string(path);
+	json_put_string(stdout, path);
 	printf(",\"added\":%zu,\"kept\":%zu,\"failed\":%zu,\"portals\":[",
 	       sum[R_ADDED], sum[R_KEPT], sum[R_FAILED]);
 	for (i = 0; i < n; i++) {
@@ -464,7 +465,7 @@ static void report_json(const char *path, const struct entry *e, size_t n,
 
 		format_addr(&e[i].addr, addr, sizeof(addr));
 		printf("%s{\"address\":", i ? "," : "");
-		print_json_string(addr);
+		json_put_string(stdout, addr);
 		printf(",\"result\":\"%s\"", result[e[i].result]);
 		if (e[i].result != R_FAILED)
 			printf(",\"id\":%llu", (unsigned long long)e[i].id);
@@ -472,7 +473,7 @@ static void report_json(const char *path, const struct entry *e, size_t n,
 		       ipl_status_str(st, name, sizeof(name)), st);
 		if (e[i].result == R_FAILED) {
 			printf(",\"errno\":%d,\"error\":", -e[i].err);
-			print_json_string(ipl_strerror(e[i].err));
+			json_put_string(stdout, ipl_strerror(e[i].err));
 			printf(",\"hresult\":\"0x%08X\"",
 			       ipl_errno_to_hresult(e[i].err));
 		}

@@ -170,7 +170,7 @@ static void print_event(const struct watch *w,
 	}
 	printf("{\"time\":\"%s\",\"seq\":%llu,\"id\":%llu,\"address\":",
 	       when, (unsigned long long)ev->seq, (unsigned long long)ev->id);
-	print_json_string(addr);
+	json_put_string(stdout, addr);
 	printf(",\"event\":\"%s\",\"event_value\":%u,\"old_status\":\"%s\","
 	       "\"old_status_value\":%u,\"new_status\":\"%s\","
 	       "\"new_status_value\":%u}\n", type, ev->type, olds,

@@ -116,6 +116,16 @@ TEST(corrupt_refused)
 		" \"nps\": [{\"target\": \"t\", \"tpgt\": 70000, \"name\": \"127.0.0.1:3260\", \"attributes\": {}}]}]}",
 		"{\"version\": 1, \"portals\": [{\"address\": \"127.0.0.1:3260\", \"id\": 1, \"offline\": true,"
 		" \"nps\": [{\"target\": \"t\", \"tpgt\": 1, \"name\": \"127.0.0.1:3260\", \"attributes\": {\"iser\": 1}}]}]}",
+		/* Numbers the JSON reader takes, the state file does not. */
+		"{\"version\": 1.0, \"portals\": []}",
+		"{\"version\": \"1\", \"portals\": []}",
+		"{\"version\": 1, \"portals\": [{\"address\": \"127.0.0.1:3260\", \"id\": -1, \"offline\": false}]}",
+		"{\"version\": 1, \"portals\": [{\"address\": \"127.0.0.1:3260\", \"id\": 1.5, \"offline\": false}]}",
+		"{\"version\": 1, \"portals\": [{\"address\": \"127.0.0.1:3260\", \"id\": 18446744073709551616, \"offline\": false}]}",
+		"{\"version\": 1, \"portals\": [{\"address\": \"127.0.0.1:3260\", \"id\": 1, \"offline\": true,"
+		" \"nps\": [{\"target\": \"t\", \"tpgt\": \"1\", \"name\": \"127.0.0.1:3260\", \"attributes\": {}}]}]}",
+		"{\"version\": 1, \"portals\": [{\"address\": \"127.0.0.1:3260\", \"id\": 1, \"offline\": true,"
+		" \"nps\": [{\"target\": \"t\", \"tpgt\": -1, \"name\": \"127.0.0.1:3260\", \"attributes\": {}}]}]}",
 	};
 	char why[256];
 
@@ -127,6 +137,23 @@ TEST(corrupt_refused)
 			TH_LOG("accepted: %s", bad[i]);
 		EXPECT_EQ(0U, back.nportals);
 	}
+}
+
+/* A refusal names the line and column of the value at fault. */
+TEST(refusal_says_where)
+{
+	static const char text[] =
+		"{\"version\": 1, \"portals\": [\n"
+		"  {\"address\": \"127.0.0.1:3260\", \"id\": 1, \"offline\": true,\n"
+		"   \"nps\": [{\"target\": \"t\", \"tpgt\": 70000,\n"
+		"            \"name\": \"127.0.0.1:3260\", \"attributes\": {}}]}]}";
+	struct pd back = { 0 };
+	char why[256];
+
+	EXPECT_EQ(-EUCLEAN, pd_state_parse(&back, text, strlen(text), why,
+					   sizeof(why)));
+	EXPECT_STREQ("line 3, column 36: tpgt is not an integer 0-65535", why);
+	EXPECT_EQ(0U, back.nportals);
 }
 
 TEST(other_version_refused)

@@ -283,12 +283,12 @@ bad '{
 bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [
   {"address": "192.0.2.1:3260", "status": "online"},
 ]}' "line 3, column 1: expected a value, found ']'"
-bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [' "line 2, column 1: expected a value, found end of file"
+bad '{"format": "iscsi-portal-portals", "version": 1, "portals": [' "line 2, column 1: expected a value, found end of file (truncated?)"
 bad '{"format": "iscsi-portal-portals", "version": 1, "portals": []} x' "line 1, column 65: expected end of file after the value, found 'x'"
 bad '{"format": "iscsi-portal-portals", "version": 1,
  "portals": [{"address": "192.0.2.1:3260
 ", "status": "online"}]}' "line 2, column 41: control character 0x0a in a string"
-bad '' "line 2, column 1: expected a value, found end of file"
+bad '' "line 2, column 1: expected a value, found end of file (truncated?)"
 bad '{"format": "iscsi-portal-portals", "version": 1, "version": 1, "portals": []}' "line 1, column 50: duplicate key \"version\""
 tst_end
 

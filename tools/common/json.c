@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A small JSON reader (RFC 8259) for portalctl restore: the whole text into
- * a tree of values, each with the line and column it starts at, so that a
- * file that is wrong is refused with where it is wrong.
+ * The tools' JSON reader (RFC 8259) and string writer; see json.h.  The
+ * reader is a recursive descent over the whole text into a tree.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,8 +10,6 @@
 #include <string.h>
 
 #include "json.h"
-
-#define MAX_DEPTH	64
 
 struct parser {
 	const char *s, *end;
@@ -62,8 +59,10 @@ static const char *what(const struct parser *p, char *buf, size_t len)
 	unsigned char c;
 
 	if (p->s >= p->end)
-		return "end of file";
+		return "end of file (truncated?)";
 	c = (unsigned char)*p->s;
+	if (!c)
+		return "a NUL byte";
 	if (c >= 0x20 && c < 0x7f)
 		snprintf(buf, len, "'%c'", c);
 	else
@@ -176,7 +175,7 @@ static int parse_string(struct parser *p, char **out)
 		unsigned int u, lo;
 
 		if (p->s >= p->end) {
-			ret = error_here(p, "unterminated string");
+			ret = error_here(p, "unterminated string (truncated?)");
 			goto fail;
 		}
 		c = (unsigned char)*p->s;
@@ -185,8 +184,9 @@ static int parse_string(struct parser *p, char **out)
 			break;
 		}
 		if (c < 0x20) {
-			ret = error_here(p, "control character 0x%02x in a string",
-					 c);
+			ret = c ? error_here(p, "control character 0x%02x in a string",
+					     c) :
+				  error_here(p, "a NUL byte in a string");
 			goto fail;
 		}
 		if (c != '\\') {
@@ -262,21 +262,42 @@ static int digits(struct parser *p)
 	return 0;
 }
 
+/* The integer part's digits (valid, RFC 8259) into v->magnitude. */
+static void set_magnitude(struct json_value *v, const char *s, const char *end)
+{
+	uint64_t m = 0;
+
+	for (; s < end; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (m > (UINT64_MAX - d) / 10) {
+			v->integer = false;
+			return;
+		}
+		m = m * 10 + d;
+	}
+	v->magnitude = m;
+}
+
 static int parse_number(struct parser *p, struct json_value *v)
 {
-	const char *start = p->s;
+	const char *start = p->s, *int_start, *int_end;
 	char text[64];
 	size_t len;
 	int ret;
 
 	v->integer = true;
-	if (*p->s == '-')
+	if (*p->s == '-') {
+		v->negative = true;
 		advance(p);
+	}
+	int_start = p->s;
 	if (p->s < p->end && *p->s == '0') {
 		advance(p);
 	} else if ((ret = digits(p))) {
 		return ret;
 	}
+	int_end = p->s;
 	if (p->s < p->end && *p->s == '.') {
 		advance(p);
 		v->integer = false;
@@ -297,12 +318,8 @@ static int parse_number(struct parser *p, struct json_value *v)
 	memcpy(text, start, len);
 	text[len] = '\0';
 	v->number = strtod(text, NULL);
-	if (v->integer) {
-		errno = 0;
-		v->i = strtoll(text, NULL, 10);
-		if (errno)
-			v->integer = false;
-	}
+	if (v->integer)
+		set_magnitude(v, int_start, int_end);
 	return 0;
 }
 
@@ -392,8 +409,8 @@ static int parse_value(struct parser *p, int depth, struct json_value **out)
 
 	*out = NULL;
 	skip_ws(p);
-	if (depth > MAX_DEPTH)
-		return error_here(p, "nested more than %d deep", MAX_DEPTH);
+	if (depth > JSON_MAX_DEPTH)
+		return error_here(p, "nested more than %d deep", JSON_MAX_DEPTH);
 	if (p->s >= p->end)
 		return unexpected(p, "a value");
 	switch (*p->s) {
@@ -502,6 +519,22 @@ const struct json_value *json_get(const struct json_value *obj,
 	return NULL;
 }
 
+const struct json_value *json_get_as(const struct json_value *obj,
+				     const char *key, enum json_type type)
+{
+	const struct json_value *v = json_get(obj, key);
+
+	return v && v->type == type ? v : NULL;
+}
+
+bool json_uint(const struct json_value *v, uint64_t *out)
+{
+	if (!v || v->type != JSON_NUMBER || !v->integer || v->negative)
+		return false;
+	*out = v->magnitude;
+	return true;
+}
+
 const char *json_type_name(enum json_type type)
 {
 	switch (type) {
@@ -513,4 +546,20 @@ const char *json_type_name(enum json_type type)
 	case JSON_OBJECT: return "an object";
 	}
 	return "a value";
+}
+
+void json_put_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
 }
