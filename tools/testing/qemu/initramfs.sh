@@ -79,12 +79,16 @@ lio_closure() {
 }
 
 # lio_missing RELEASE MODULE...: the MODULEs this kernel has neither as a
-# module nor built in (the debug kernel's config may leave LIO out).
+# module nor built in (the debug kernel has them built in).
 lio_missing() {
 	local dir=/lib/modules/$1 m dep missing=
 	shift
 	[ "$kernel" != debug ] || dir=$("$here/kernels.sh" kdir debug)
 	dep=$dir/modules.dep
+	# A build tree with everything built in may have no modules.dep; with
+	# neither file, every module would look missing.
+	[ -r "$dep" ] || [ -r "$dir/modules.builtin" ] ||
+		die "neither $dep nor $dir/modules.builtin is readable"
 	[ -r "$dep" ] || dep=/dev/null
 	for m in "$@"; do
 		grep -qE "(^|/)${m}\.ko(\.(xz|zst|gz))?:" "$dep" && continue
