@@ -195,13 +195,32 @@ int ip_list(int fd, __u64 cursor, struct iscsi_portal_info *entries,
 	return ip_ioctl(fd, ISCSI_PORTAL_IOC_LIST, list);
 }
 
-/* Table generation and portal count, or 0 values if VERSION fails. */
+/*
+ * VERSION of @fd for ip_table_gen() and ip_portal_count().  VERSION cannot
+ * fail on an open fd of the device; if it does, a "nothing changed" check
+ * built on these would compare two made-up values, so the process aborts
+ * instead: the test (or the thread's test) dies by SIGABRT and fails.
+ */
+static void ip_version_or_abort(int fd, struct iscsi_portal_version *v,
+				const char *who)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	ret = ip_version(fd, v);
+	if (ret) {
+		fprintf(stderr, "# %s: VERSION on fd %d failed: %s\n", who, fd,
+			strerror(-ret));
+		abort();
+	}
+}
+
+/* Table generation and portal count; abort if VERSION fails. */
 __u64 ip_table_gen(int fd)
 {
 	struct iscsi_portal_version v;
 
-	memset(&v, 0, sizeof(v));
-	ip_version(fd, &v);
+	ip_version_or_abort(fd, &v, "ip_table_gen");
 	return v.table_generation;
 }
 
@@ -209,8 +228,7 @@ __u64 ip_portal_count(int fd)
 {
 	struct iscsi_portal_version v;
 
-	memset(&v, 0, sizeof(v));
-	ip_version(fd, &v);
+	ip_version_or_abort(fd, &v, "ip_portal_count");
 	return v.portal_count;
 }
 

@@ -8,6 +8,7 @@
  * test, so it only looks at the portals it adds (unique documentation-range
  * addresses) and compares counts and generations relatively.
  */
+#include <poll.h>
 #include <sys/mman.h>
 
 #include "harness.h"
@@ -150,6 +151,32 @@ TEST(unknown_commands_enotty)
 		_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x07, struct iscsi_portal_list),
 		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x08, __u64),
 		_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x09, __u64),
+		/* WATCH is _IO: any size or direction is another command */
+		_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x0A, __u64),
+		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0A, __u32),
+		_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0A, struct iscsi_portal_ref),
+		/* PROVIDER_ATTACH is _IOW, 40 bytes */
+		_IO(ISCSI_PORTAL_IOC_MAGIC, 0x0B),
+		_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x0B, struct iscsi_portal_provider_attach),
+		_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0B, struct iscsi_portal_provider_attach),
+		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0B, struct iscsi_portal_reply),
+		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0B, struct iscsi_portal_provider_info),
+		/* PROVIDER_REPLY is _IOW, 16 bytes */
+		_IO(ISCSI_PORTAL_IOC_MAGIC, 0x0C),
+		_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x0C, struct iscsi_portal_reply),
+		_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0C, struct iscsi_portal_reply),
+		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0C, struct iscsi_portal_ref),
+		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0C, struct iscsi_portal_provider_attach),
+		/* GET_PROVIDER is _IOWR, 48 bytes */
+		_IO(ISCSI_PORTAL_IOC_MAGIC, 0x0D),
+		_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x0D, struct iscsi_portal_provider_info),
+		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0D, struct iscsi_portal_provider_info),
+		_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0D, struct iscsi_portal_version),
+		_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0D, struct iscsi_portal_status_arg),
+		/* PROVIDER_CORRUPT is _IO */
+		_IOR(ISCSI_PORTAL_IOC_MAGIC, 0x0E, __u64),
+		_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0E, __u64),
+		_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0E, struct iscsi_portal_reply),
 		/* generic ones that reach the driver */
 		0, 0x5401 /* TCGETS */, 0x541B /* FIONREAD */,
 	};
@@ -178,6 +205,57 @@ TEST(unknown_commands_enotty)
 	close(rw);
 }
 
+/*
+ * PROVIDER_REPLY on a provider fd whose request waits: a reply that cannot
+ * be read (NULL, a PROT_NONE page, a struct whose cookie is readable
+ * but whose result runs into a hole) is EFAULT and answers nothing: the
+ * SET still waits, and the real reply is then taken and is the SET's.
+ */
+static void reply_efault_keeps_the_request(struct __test_metadata *_metadata,
+					   int fd, void *hole)
+{
+	struct iscsi_portal_status_arg arg;
+	struct iscsi_portal_request req;
+	struct iscsi_portal_reply *half;
+	struct iscsi_portal_info info;
+	struct pollfd pf;
+	struct ip_async a;
+	int pfd;
+	__u64 p;
+
+	pfd = ip_open(O_RDWR);
+	ASSERT_LE(0, pfd);
+	pf.fd = pfd;
+	pf.events = POLLIN;
+	/* the longest timeout: the SET waits until answered or pfd closes */
+	ASSERT_EQ(0, ip_attach(pfd, "ioctl_efault", 600000));
+	ASSERT_EQ(0, ip_add_unique(pfd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &p, NULL));
+	memset(&arg, 0, sizeof(arg));
+	arg.id = p;
+	arg.status = ISCSI_PORTAL_STATUS_OFFLINE;
+	ASSERT_EQ(0, ip_async_start(&a, fd, ISCSI_PORTAL_IOC_SET_STATUS, &arg));
+	/* IP_HANG_MS: a guard against a hang, not a verdict */
+	ASSERT_EQ(1, poll(&pf, 1, IP_HANG_MS)) TH_LOG("the SET asked nothing");
+	ASSERT_EQ(1, ip_read_reqs(pfd, &req, 1));
+	ASSERT_EQ(p, req.id);
+
+	half = straddling(sizeof(*half));
+	ASSERT_NE(NULL, half);
+	memcpy(half, &req.cookie, sizeof(req.cookie));
+	EXPECT_EQ(-EFAULT, ip_ioctl(pfd, ISCSI_PORTAL_IOC_PROVIDER_REPLY, NULL));
+	EXPECT_EQ(-EFAULT, ip_ioctl(pfd, ISCSI_PORTAL_IOC_PROVIDER_REPLY, hole));
+	EXPECT_EQ(-EFAULT, ip_ioctl(pfd, ISCSI_PORTAL_IOC_PROVIDER_REPLY, half))
+		TH_LOG("the cookie readable, the result not");
+	EXPECT_FALSE(ip_async_done(&a)) TH_LOG("a reply that faulted ended the SET");
+	EXPECT_EQ(0, ip_reply(pfd, req.cookie, 0))
+		TH_LOG("a reply that faulted took the request");
+	EXPECT_EQ(0, ip_async_join(&a));
+	ASSERT_EQ(0, ip_get_info(fd, p, &info));
+	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, info.status);
+	EXPECT_EQ(0, ip_remove(pfd, p));
+	close(pfd);
+}
+
 TEST(bad_pointers_efault)
 {
 	static const unsigned long cmds[] = {
@@ -185,12 +263,16 @@ TEST(bad_pointers_efault)
 		ISCSI_PORTAL_IOC_REMOVE, ISCSI_PORTAL_IOC_GET_INFO,
 		ISCSI_PORTAL_IOC_GET_STATUS, ISCSI_PORTAL_IOC_SET_STATUS,
 		ISCSI_PORTAL_IOC_REPORT_STATUS, ISCSI_PORTAL_IOC_LIST,
+		ISCSI_PORTAL_IOC_GET_PROVIDER,
+		/* on a writer that is no provider: EFAULT before its EINVAL */
+		ISCSI_PORTAL_IOC_PROVIDER_REPLY,
 	};
+	struct iscsi_portal_provider_attach at;
 	void *hole = noaccess_page();
 	struct snap before;
 	unsigned int i;
 	__u64 id;
-	int fd;
+	int fd, afd;
 
 	ASSERT_NE(NULL, hole);
 	fd = ip_open(O_RDWR);
@@ -213,13 +295,43 @@ TEST(bad_pointers_efault)
 		EXPECT_EQ(-EFAULT, ip_ioctl(fd, cmds[i], half))
 			TH_LOG("cmd %#lx with a struct running into a hole", cmds[i]);
 	}
+	/* the fd is still no provider */
+	EXPECT_EQ(-EINVAL, ip_reply(fd, 1, 0));
 	EXPECT_UNCHANGED(fd, before);
+
+	/*
+	 * PROVIDER_ATTACH on an fd of its own (one that succeeded would make
+	 * it a provider): the readable half of the struct is a valid ATTACH
+	 * (flags 0, timeout 0, a name), so only the fault can refuse it.
+	 */
+	afd = ip_open(O_RDWR);
+	ASSERT_LE(0, afd);
+	memset(&at, 0, sizeof(at));
+	strcpy(at.name, "efault");
+	{
+		void *half = straddling(sizeof(at));
+
+		ASSERT_NE(NULL, half);
+		memcpy(half, &at, sizeof(at) / 2);
+		EXPECT_EQ(-EFAULT, ip_ioctl(afd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, NULL));
+		EXPECT_EQ(-EFAULT, ip_ioctl(afd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, hole));
+		EXPECT_EQ(-EFAULT, ip_ioctl(afd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, half))
+			TH_LOG("a valid ATTACH whose name runs into a hole");
+	}
+	/* none of them attached: REPLY says "no provider", ATTACH still works */
+	EXPECT_EQ(-EINVAL, ip_reply(afd, 1, 0)) TH_LOG("a faulted ATTACH attached");
+	EXPECT_EQ(0, ip_ioctl(afd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, &at));
+	EXPECT_EQ(-ENOENT, ip_reply(afd, 1, 0)) TH_LOG("now a provider");
+	close(afd);
+
+	reply_efault_keeps_the_request(_metadata, fd, hole);
 	EXPECT_EQ(0, ip_remove(fd, id));
 	close(fd);
 }
 
 TEST(readonly_output_efault)
 {
+	struct iscsi_portal_provider_info pi;
 	struct iscsi_portal_version v;
 	struct iscsi_portal_info info;
 	struct iscsi_portal_status_arg st;
@@ -249,6 +361,14 @@ TEST(readonly_output_efault)
 	ro = readonly_copy(&st, sizeof(st));
 	ASSERT_NE(NULL, ro);
 	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_STATUS, ro));
+
+	memset(&pi, 0, sizeof(pi));
+	pi.id = id;
+	ro = readonly_copy(&pi, sizeof(pi));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_PROVIDER, ro));
+	/* ...and the same struct writable works: the fault was the verdict */
+	EXPECT_EQ(0, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_PROVIDER, &pi));
 
 	/* LIST struct read-only: the cursor/count cannot be written back */
 	memset(&info, 0, sizeof(info));
@@ -309,6 +429,7 @@ TEST(add_readonly_struct_efault_no_effect)
  */
 TEST(readonly_output_efault_precedence)
 {
+	struct iscsi_portal_provider_info pi;
 	struct iscsi_portal_info info;
 	struct iscsi_portal_status_arg st;
 	struct iscsi_portal_add add;
@@ -338,6 +459,12 @@ TEST(readonly_output_efault_precedence)
 	ro = readonly_copy(&st, sizeof(st));
 	ASSERT_NE(NULL, ro);
 	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_STATUS, ro)) TH_LOG("removed id");
+	memset(&pi, 0, sizeof(pi));
+	pi.id = gone;
+	ro = readonly_copy(&pi, sizeof(pi));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, ip_ioctl(fd, ISCSI_PORTAL_IOC_GET_PROVIDER, ro)) TH_LOG("removed id");
+	EXPECT_EQ(-EIDRM, ip_get_provider(fd, gone, &pi)) TH_LOG("writable: the id's error");
 	/* ADD of an existing address, struct not writable */
 	ro = readonly_copy(&add, sizeof(add));
 	ASSERT_NE(NULL, ro);
@@ -971,21 +1098,17 @@ TEST(list_past_the_end)
 	close(fd);
 }
 
-TEST(list_cursor_semantics)
+/*
+ * LIST from @cursor until a page has an entry (the kernel may return an
+ * empty page with a cursor to go on): the first entry into *@first.
+ */
+static void first_listed(struct __test_metadata *_metadata, int fd,
+			 __u64 cursor, struct iscsi_portal_info *first)
 {
 	struct iscsi_portal_info info[8];
 	struct iscsi_portal_list l;
-	__u64 a, b, c, cursor;
-	int fd, guard;
+	int guard;
 
-	fd = ip_open(O_RDWR);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &a, NULL));
-	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_OFFLINE, &b, NULL));
-	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_FAILED, &c, NULL));
-
-	/* starting at b: the first entry returned is b itself */
-	cursor = b;
 	for (guard = 0; guard < 1000; guard++) {
 		ASSERT_EQ(0, ip_list(fd, cursor, info, 8, &l));
 		ASSERT_GE(8U, l.count);
@@ -994,17 +1117,42 @@ TEST(list_cursor_semantics)
 		ASSERT_LT(cursor, l.cursor) TH_LOG("LIST made no progress");
 		cursor = l.cursor;
 	}
-	ASSERT_LT(0U, l.count);
-	EXPECT_EQ(b, info[0].id);
-	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, info[0].status);
+	ASSERT_LT(0U, l.count) TH_LOG("nothing listed from %llu",
+				      (unsigned long long)cursor);
+	*first = info[0];
+}
 
-	/* a cursor between two ids starts at the next one */
-	if (c > b + 1) {
-		ASSERT_EQ(0, ip_list(fd, b + 1, info, 8, &l));
-		if (l.count) {
-			EXPECT_EQ(c, info[0].id);
-		}
-	}
+TEST(list_cursor_semantics)
+{
+	struct iscsi_portal_info info[8], first;
+	struct iscsi_portal_list l;
+	__u64 a, b, gap, c;
+	int fd;
+
+	fd = ip_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &a, NULL));
+	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_OFFLINE, &b, NULL));
+	/* ids are consecutive: remove one between b and c to leave a gap */
+	ASSERT_EQ(0, ip_add_unique(fd, AF_INET6, ISCSI_PORTAL_STATUS_ONLINE, &gap, NULL));
+	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_FAILED, &c, NULL));
+	ASSERT_EQ(0, ip_remove(fd, gap));
+	ASSERT_LT(b, gap);
+	ASSERT_LT(gap, c);
+
+	/* starting at b: the first entry returned is b itself */
+	first_listed(_metadata, fd, b, &first);
+	EXPECT_EQ(b, first.id);
+	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, first.status);
+
+	/* a cursor between two ids (a removed one) starts at the next one */
+	first_listed(_metadata, fd, gap, &first);
+	EXPECT_EQ(c, first.id) TH_LOG("LIST from the removed id %llu",
+				      (unsigned long long)gap);
+	EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_FAILED, first.status);
+	/* ...and so does the id right after b, whatever it is */
+	first_listed(_metadata, fd, b + 1, &first);
+	EXPECT_EQ(c, first.id);
 
 	/* capacity 1 from a: count <= 1, cursor out beyond a */
 	ASSERT_EQ(0, ip_list(fd, a, info, 1, &l));

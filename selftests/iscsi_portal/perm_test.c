@@ -78,16 +78,20 @@ static int child_exit(pid_t pid)
 /*
  * Every writer ioctl on @fd must fail with @err, whatever the argument
  * (valid, NULL, bad flags, unknown id: the permission check comes first).
- * @id is an existing portal.  Nothing may change.
+ * @id is an existing portal.  Nothing may change: not the table (@probe's
+ * VERSION, which must work), not the corrupt mark, not @fd's role.
  */
 static void check_writers_fail(struct __test_metadata *_metadata, int fd,
 			       __u64 id, int err, int probe)
 {
+	struct iscsi_portal_version v0, v1;
 	struct iscsi_portal_add add;
 	struct iscsi_portal_addr a;
-	__u64 tg = ip_table_gen(probe), count = ip_portal_count(probe);
 	__u64 dummy;
 
+	ASSERT_EQ(0, ip_version(probe, &v0));
+	ASSERT_EQ(0U, v0.flags & ISCSI_PORTAL_TABLE_CORRUPT)
+		TH_LOG("the table is corrupt before the test");
 	ip_unique_addr(&a, AF_INET);
 	EXPECT_EQ(err, ip_add(fd, &a, ISCSI_PORTAL_STATUS_ONLINE, &dummy));
 	EXPECT_EQ(err, ip_remove(fd, id));
@@ -96,11 +100,17 @@ static void check_writers_fail(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(err, ip_report_status(fd, id, ISCSI_PORTAL_STATUS_FAILED));
 	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_REENUMERATE, NULL));
 	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_REFRESH, NULL));
+	/* the provider ioctls (API 2) are writers' too */
+	EXPECT_EQ(err, ip_attach(fd, "perm_test", 0));
+	EXPECT_EQ(err, ip_reply(fd, 1, 0));
+	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_PROVIDER_CORRUPT, NULL));
 	/* before EFAULT */
 	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_ADD, NULL));
 	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_REMOVE, NULL));
 	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_SET_STATUS, NULL));
 	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_REPORT_STATUS, NULL));
+	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_PROVIDER_ATTACH, NULL));
+	EXPECT_EQ(err, ip_ioctl(fd, ISCSI_PORTAL_IOC_PROVIDER_REPLY, NULL));
 	/* before EINVAL / EOPNOTSUPP */
 	memset(&add, 0, sizeof(add));
 	add.addr = a;
@@ -111,18 +121,39 @@ static void check_writers_fail(struct __test_metadata *_metadata, int fd,
 	/* before ENOENT */
 	EXPECT_EQ(err, ip_remove(fd, 0));
 
-	EXPECT_EQ(tg, ip_table_gen(probe)) TH_LOG("a refused writer changed the table");
-	EXPECT_EQ(count, ip_portal_count(probe));
+	ASSERT_EQ(0, ip_version(probe, &v1));
+	EXPECT_EQ(v0.table_generation, v1.table_generation)
+		TH_LOG("a refused writer changed the table");
+	EXPECT_EQ(v0.portal_count, v1.portal_count);
+	EXPECT_EQ(0U, v1.flags & ISCSI_PORTAL_TABLE_CORRUPT)
+		TH_LOG("a refused PROVIDER_CORRUPT marked the table");
+	/*
+	 * A refused ATTACH left no provider: a readable fd may still WATCH
+	 * (EINVAL on a provider fd; twice is harmless).
+	 */
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) != O_WRONLY) {
+		EXPECT_EQ(0, ip_ioctl(fd, ISCSI_PORTAL_IOC_WATCH, NULL))
+			TH_LOG("a refused ATTACH made the fd a provider");
+	}
+	if (v1.flags & ISCSI_PORTAL_TABLE_CORRUPT)
+		ip_recover(probe);	/* so later tests do not inherit it */
 }
 
-/* The reader ioctls work on @fd and see portal @id with @status. */
+/*
+ * The reader ioctls work on @fd and see portal @id, of no provider, with
+ * @status: VERSION, GET_INFO, GET_STATUS, GET_PROVIDER, and LIST from @id
+ * returns @id first.
+ */
 static void check_readers_work(struct __test_metadata *_metadata, int fd,
 			       __u64 id, __u32 status)
 {
+	struct iscsi_portal_provider_info pi;
 	struct iscsi_portal_version v;
 	struct iscsi_portal_info info, page[2];
 	struct iscsi_portal_list l;
 	__u32 st = 0xcccccccc;
+	__u64 cursor = id;
+	int guard;
 
 	fill_cc(&v, sizeof(v));
 	EXPECT_EQ(0, ip_version(fd, &v));
@@ -132,11 +163,23 @@ static void check_readers_work(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(status, info.status);
 	EXPECT_EQ(0, ip_get_status(fd, id, &st, NULL));
 	EXPECT_EQ(status, st);
-	EXPECT_EQ(0, ip_list(fd, id, page, 2, &l));
-	EXPECT_GE(2U, l.count);
-	if (l.count) {
-		EXPECT_EQ(id, page[0].id);
+	EXPECT_EQ(0, ip_get_provider(fd, id, &pi));
+	EXPECT_EQ(id, pi.id);
+	EXPECT_EQ(0U, pi.flags);
+	EXPECT_STREQ("", pi.name);
+	/* the kernel may return an empty page with a cursor to go on */
+	for (guard = 0; guard < 1000; guard++) {
+		ASSERT_EQ(0, ip_list(fd, cursor, page, 2, &l));
+		ASSERT_GE(2U, l.count);
+		if (l.count || !l.cursor)
+			break;
+		ASSERT_LT(cursor, l.cursor) TH_LOG("LIST made no progress");
+		cursor = l.cursor;
 	}
+	ASSERT_LE(1U, l.count) TH_LOG("LIST from %llu missed the portal",
+				      (unsigned long long)id);
+	EXPECT_EQ(id, page[0].id);
+	EXPECT_EQ(status, page[0].status);
 }
 
 /*
@@ -398,7 +441,8 @@ TEST(fd_from_privileged_opener_writes_anywhere)
 
 /*
  * CAP_NET_ADMIN in a child user namespace is not CAP_NET_ADMIN in the
- * initial one: an fd opened there is refused.
+ * initial one: an fd opened there is refused, PROVIDER_ATTACH and
+ * PROVIDER_CORRUPT included (check_writers_fail()).
  */
 TEST(opener_in_user_namespace_refused)
 {

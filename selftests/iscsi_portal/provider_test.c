@@ -380,20 +380,22 @@ TEST_F(tp, drop_sessions)
  * the provider's sleep (its portal BUSY, the SET not returned, its thread
  * asleep in msleep()).  Faults caught: a lock held across the provider
  * call (readers or the second SET block: the holder is seen out of its
- * window), the busy mark dropped before the call (second SET 0).
+ * window), the busy mark dropped before the call (second SET 0), a
+ * refused SET reaching the provider (set calls not exactly one more).
  */
 TEST_F(tp, busy_window_of_a_sleeping_provider)
 {
 	struct iscsi_portal_provider_info pi;
 	struct iscsi_portal_info info, page[1];
 	struct iscsi_portal_list l;
-	struct ip_tp_calls c;
+	struct ip_tp_calls c0, c;
 	__u32 status, flags;
-	__u64 p, q;
+	__u64 p, q, v[4];
 
 	p = tp_portal(_metadata, self, S_ONLINE, NULL);
 	q = tp_portal(_metadata, self, S_ONLINE, NULL);
 	ASSERT_NE((__u64)0, p);
+	ASSERT_EQ(0, ip_tp_calls(&c0));
 	set_offline_in_window(_metadata, self, p);
 	ASSERT_EQ(0, wait_in_provider(&self->a)) TH_LOG("the SET never slept in the provider");
 
@@ -424,10 +426,18 @@ TEST_F(tp, busy_window_of_a_sleeping_provider)
 	EXPECT_FALSE(ip_async_done(&self->a));
 
 	EXPECT_EQ(0, ip_async_join(&self->a));
+	/* the held SET reached the provider once; the EBUSY ones never */
 	ASSERT_EQ(0, ip_tp_calls(&c));
+	EXPECT_EQ(c0.set + 1, c.set);
+	ASSERT_EQ(0, ip_tp_last_set(v));
+	EXPECT_EQ(p, v[0]);
+	EXPECT_EQ((__u64)S_ONLINE, v[1]);
+	EXPECT_EQ((__u64)S_OFFLINE, v[2]);
+	EXPECT_EQ((__u64)0, v[3]);
 	info_of(_metadata, self->fd, p, &info);
 	EXPECT_EQ((__u32)S_OFFLINE, info.status);
 	EXPECT_EQ((__u32)ISCSI_PORTAL_INFO_PROVIDER, info.flags);
+	EXPECT_EQ((__u64)1, info.generation);
 }
 
 /*

@@ -166,6 +166,12 @@ FIXTURE_TEARDOWN(up)
 	ip_async_join(&self->a);
 	ip_async_join(&self->b);
 	ip_async_join(&self->c);
+	/*
+	 * A test that stopped with the table corrupt: recover it now, with
+	 * the fixture's provider gone (nobody else is left to ask), so no
+	 * later test starts from a corrupt table.
+	 */
+	EXPECT_EQ(0, ip_restore_globals());
 	for (i = 0; i < self->nids; i++)
 		ip_remove(self->fd, self->ids[i]);	/* orphans now */
 	close(self->fd);
@@ -631,7 +637,8 @@ TEST_F(up, busy_window)
  * status unchanged and the portal free; the late reply is ENOENT and
  * changes nothing; a request never read is withdrawn.  Faults caught: the
  * SET hanging, committing, or leaving the portal busy; a late reply
- * taken; a stale request left queued.
+ * taken; a stale request left queued; the provider stuck after a late
+ * reply (its next answer not the SET's).
  */
 TEST_F(up, timeout_and_late_reply)
 {
@@ -639,11 +646,12 @@ TEST_F(up, timeout_and_late_reply)
 	struct iscsi_portal_info info;
 	struct responder r;
 	__u32 tmo = 300;
-	bool read_in_time = false;
+	bool read_in_time, worked_on = false;
 	__u64 p, tg;
-	int t, tries;
+	int t, tries, rep, ret;
 
-	for (tries = 0; tries < 5 && !read_in_time; tries++, tmo *= 4) {
+	for (tries = 0; tries < 5 && !worked_on; tries++, tmo *= 4) {
+		read_in_time = false;
 		t = ip_open(O_RDWR | O_NONBLOCK);
 		ASSERT_LE(0, t);
 		ASSERT_EQ(0, ip_attach(t, "slow", tmo));
@@ -678,24 +686,49 @@ TEST_F(up, timeout_and_late_reply)
 			info_of(_metadata, self->fd, p, &info);
 			EXPECT_EQ((__u32)S_ONLINE, info.status);
 			EXPECT_EQ(tg, ip_table_gen(self->fd));
-			/* and the provider works on */
+			/*
+			 * And the provider works on: its next request, answered
+			 * in time, is the SET's result and commits.  Answered
+			 * too late (this host again slower than tmo), the SET
+			 * must have timed out, and the next try is longer.
+			 */
 			memset(&self->arg_a, 0, sizeof(self->arg_a));
 			self->arg_a.id = p;
 			self->arg_a.status = S_OFFLINE;
 			ASSERT_EQ(0, ip_async_start(&self->a, self->fd,
 						    ISCSI_PORTAL_IOC_SET_STATUS,
 						    &self->arg_a));
-			while (ip_read_reqs(t, &req, 1) != 1 && !ip_async_done(&self->a))
+			rep = -ENOENT;
+			while (!ip_async_done(&self->a)) {
+				if (ip_read_reqs(t, &req, 1) == 1) {
+					EXPECT_EQ(p, req.id);
+					rep = ip_reply(t, req.cookie, 0);
+					break;
+				}
 				usleep(200);
-			if (!ip_async_done(&self->a))
-				EXPECT_EQ(0, ip_reply(t, req.cookie, 0));
-			ip_async_join(&self->a);
+			}
+			ret = ip_async_join(&self->a);
+			info_of(_metadata, self->fd, p, &info);
+			if (!rep) {
+				EXPECT_EQ(0, ret) TH_LOG("a reply taken is the SET's");
+				EXPECT_EQ((__u32)S_OFFLINE, info.status);
+				EXPECT_EQ((__u64)1, info.generation);
+				EXPECT_EQ(tg + 1, ip_table_gen(self->fd));
+				worked_on = true;
+			} else {
+				EXPECT_EQ(-ENOENT, rep);
+				EXPECT_EQ(-ETIMEDOUT, ret)
+					TH_LOG("no reply taken, yet the SET ended %d",
+					       ret);
+				EXPECT_EQ((__u32)S_ONLINE, info.status);
+				EXPECT_EQ(tg, ip_table_gen(self->fd));
+			}
 		}
 		/* its portal is an orphan now; the next try adds another */
 		close(t);
 	}
-	ASSERT_TRUE(read_in_time)
-		TH_LOG("no request could be read within %u ms", tmo / 4);
+	ASSERT_TRUE(worked_on)
+		TH_LOG("no two requests could be read within %u ms", tmo / 4);
 	/* an answering provider is not timed out */
 	ASSERT_EQ(0, responder_start(&r, "quick"));
 	p = up_portal(_metadata, self, r.fd, S_ONLINE, NULL);
@@ -1068,6 +1101,117 @@ TEST_F(up, list_shows_provider_flags)
 		EXPECT_EQ(want, page[i].flags) TH_LOG("portal %llu",
 						      (unsigned long long)page[i].id);
 	}
+}
+
+/* The debugfs knob "corrupt": 0 or 1, or -1 if it cannot be read. */
+static int knob_corrupt(void)
+{
+	uint64_t v;
+
+	return ip_knob_read_u64(IP_KNOB_CORRUPT, &v) ? -1 : (int)v;
+}
+
+/*
+ * PROVIDER_CORRUPT: only a provider fd marks the table corrupt.  A writer
+ * that is no provider and a watcher get EINVAL, a read-only fd EBADF, and
+ * none of them marks anything.  From the provider: VERSION (on any fd)
+ * shows TABLE_CORRUPT and the debugfs knob reads 1; the calls of a plain
+ * fd, and of the provider itself, are EUCLEAN; a REFRESH before any
+ * REENUMERATE is EUCLEAN and asks nobody.  The VDS recovery clears it:
+ * REENUMERATE asks the provider (which, asked, reads its portal while a
+ * plain fd still gets EUCLEAN) and leaves the mark; REFRESH then asks it
+ * and clears the mark; the statuses survive.  Faults caught: the command
+ * a no-op, open to any writer or to a read-only fd, the mark not shown
+ * or not enforced, the recovery not reaching the provider, clearing
+ * without a REENUMERATE, or not clearing at all.
+ */
+TEST_F(up, provider_corrupt)
+{
+	struct iscsi_portal_provider_info pi;
+	struct iscsi_portal_info info, page[2];
+	struct iscsi_portal_request req;
+	struct iscsi_portal_list l;
+	const char *call;
+	int ro, w, got;
+	__u64 p, q, id;
+
+	p = up_portal(_metadata, self, self->pfd, S_OFFLINE, NULL);
+	ASSERT_NE((__u64)0, p);
+	ASSERT_EQ(0, ip_add_unique(self->fd, AF_INET6, S_ONLINE, &q, NULL));
+	self->ids[self->nids++] = q;
+	ro = ip_open(O_RDONLY);
+	ASSERT_LE(0, ro);
+	w = ip_open(O_RDWR);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(0, ip_ioctl(w, ISCSI_PORTAL_IOC_WATCH, NULL));
+	ASSERT_EQ(0, ip_is_corrupt(self->fd));
+
+	/* not a provider: refused, nothing marked */
+	EXPECT_EQ(-EINVAL, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_PROVIDER_CORRUPT, NULL))
+		TH_LOG("a writer that is no provider");
+	EXPECT_EQ(-EINVAL, ip_ioctl(w, ISCSI_PORTAL_IOC_PROVIDER_CORRUPT, NULL))
+		TH_LOG("a watcher");
+	EXPECT_EQ(-EBADF, ip_ioctl(ro, ISCSI_PORTAL_IOC_PROVIDER_CORRUPT, NULL))
+		TH_LOG("a read-only fd");
+	EXPECT_EQ(0, ip_is_corrupt(self->fd)) TH_LOG("a refused PROVIDER_CORRUPT marked it");
+	EXPECT_EQ(0, knob_corrupt());
+	EXPECT_EQ(0, ip_get_info(self->fd, q, &info));
+
+	/* the provider: marked */
+	ASSERT_EQ(0, ip_ioctl(self->pfd, ISCSI_PORTAL_IOC_PROVIDER_CORRUPT, NULL));
+	EXPECT_EQ(1, ip_is_corrupt(self->fd));
+	EXPECT_EQ(1, ip_is_corrupt(ro)) TH_LOG("VERSION of a read-only fd");
+	EXPECT_EQ(1, knob_corrupt());
+	call = ip_id_calls_fail(self->fd, q, -EUCLEAN, &got);
+	EXPECT_EQ(NULL, call) TH_LOG("plain fd: %s of a plain portal returned %d",
+				     call, got);
+	call = ip_id_calls_fail(self->fd, p, -EUCLEAN, &got);
+	EXPECT_EQ(NULL, call) TH_LOG("plain fd: %s of the provider's portal returned %d",
+				     call, got);
+	call = ip_id_calls_fail(self->pfd, p, -EUCLEAN, &got);
+	EXPECT_EQ(NULL, call) TH_LOG("the provider: %s of its portal returned %d",
+				     call, got);
+	EXPECT_EQ(-EUCLEAN, ip_get_provider(self->fd, p, &pi));
+	EXPECT_EQ(-EUCLEAN, ip_list(self->fd, 0, page, 2, &l));
+	EXPECT_EQ(-EUCLEAN, ip_list(ro, 0, page, 2, &l));
+	EXPECT_EQ(-EUCLEAN, ip_add_unique(self->fd, AF_INET, S_ONLINE, &id, NULL));
+	EXPECT_EQ(-EUCLEAN, ip_add_unique(self->pfd, AF_INET, S_ONLINE, &id, NULL));
+	/* REFRESH first: EUCLEAN, and no provider is asked */
+	EXPECT_EQ(-EUCLEAN, ip_ioctl(self->fd, ISCSI_PORTAL_IOC_REFRESH, NULL));
+	EXPECT_FALSE(polls_in(self->pfd)) TH_LOG("the refused REFRESH asked the provider");
+	EXPECT_EQ(1, ip_is_corrupt(self->fd));
+
+	/* REENUMERATE: the provider is asked, and may read its portal */
+	ASSERT_EQ(0, ip_async_start(&self->a, self->fd,
+				    ISCSI_PORTAL_IOC_REENUMERATE, NULL));
+	read_one(_metadata, self->pfd, &req);
+	EXPECT_EQ((__u32)ISCSI_PORTAL_REQ_REENUMERATE, req.type);
+	EXPECT_EQ(0, ip_get_info(self->pfd, p, &info)) TH_LOG("the asked provider");
+	EXPECT_EQ((__u32)S_OFFLINE, info.status);
+	EXPECT_EQ(-EUCLEAN, ip_get_info(self->fd, q, &info)) TH_LOG("a plain reader");
+	EXPECT_EQ(0, ip_reply(self->pfd, req.cookie, 0));
+	EXPECT_EQ(0, ip_async_join(&self->a));
+	EXPECT_EQ(1, ip_is_corrupt(self->fd)) TH_LOG("REENUMERATE alone cleared the mark");
+	EXPECT_EQ(-EUCLEAN, ip_get_info(self->fd, q, &info));
+
+	/* then REFRESH: asked too, and the mark is gone */
+	ASSERT_EQ(0, ip_async_start(&self->a, self->fd,
+				    ISCSI_PORTAL_IOC_REFRESH, NULL));
+	read_one(_metadata, self->pfd, &req);
+	EXPECT_EQ((__u32)ISCSI_PORTAL_REQ_REFRESH, req.type);
+	EXPECT_EQ(0, ip_reply(self->pfd, req.cookie, 0));
+	EXPECT_EQ(0, ip_async_join(&self->a));
+	EXPECT_EQ(0, ip_is_corrupt(self->fd)) TH_LOG("the recovery did not clear it");
+	EXPECT_EQ(0, knob_corrupt());
+
+	info_of(_metadata, self->fd, p, &info);
+	EXPECT_EQ((__u32)S_OFFLINE, info.status);
+	EXPECT_EQ((__u32)ISCSI_PORTAL_INFO_PROVIDER, info.flags);
+	info_of(_metadata, self->fd, q, &info);
+	EXPECT_EQ((__u32)S_ONLINE, info.status);
+	EXPECT_EQ(0, ip_report_status(self->pfd, p, S_FAILED)) TH_LOG("the provider works on");
+	close(w);
+	close(ro);
 }
 
 TEST_HARNESS_MAIN
