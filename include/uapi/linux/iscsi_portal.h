@@ -195,7 +195,7 @@ struct iscsi_portal_provider_info {
 	_IOW(ISCSI_PORTAL_IOC_MAGIC, 0x0C, struct iscsi_portal_reply)
 #define ISCSI_PORTAL_IOC_GET_PROVIDER \
 	_IOWR(ISCSI_PORTAL_IOC_MAGIC, 0x0D, struct iscsi_portal_provider_info)
-/* A provider fd finds the table corrupt (EINVAL on any other fd). */
+/* A provider fd finds the table corrupt (EINVAL on another writer fd). */
 #define ISCSI_PORTAL_IOC_PROVIDER_CORRUPT _IO(ISCSI_PORTAL_IOC_MAGIC, 0x0E)
 
 /*
