@@ -529,7 +529,13 @@ t 1 "" "portalctl: report $v6d failed: $E_DELETED" report "$v6d" failed
 version_now
 [ "$vcount" = $((count0 - 1)) ] || fail "portal_count $vcount, expected $((count0 - 1))"
 pc list
-awk '{ print $1 }' "$T/out" | grep -qx "$v6d" && fail "list still shows $v6d"
+want_rc 0
+want_file "$T/err" stderr ""
+if [ "$(awk 'NR == 1 { $1 = $1; print }' "$T/out")" != "$HDR" ]; then
+	fail "list: no table:"
+	show "$T/out"
+fi
+awk 'NR > 1 { print $1 }' "$T/out" | grep -qx "$v6d" && fail "list still shows $v6d"
 tst_end
 
 # 20

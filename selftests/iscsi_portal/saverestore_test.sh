@@ -45,13 +45,44 @@ A5=198.18.5.5:3260
 
 # ---- cleanup ---------------------------------------------------------------
 
-# remove_ours: every portal of our ranges that no provider owns.
+# list_json: portalctl --json list to $T/list.json; false, the error in
+# $T/list.err, when portalctl fails or prints no JSON array.
+list_json() {
+	portalctl --json list >"$T/list.json" 2>"$T/list.err" </dev/null
+	l_rc=$?
+	if [ "$l_rc" != 0 ]; then
+		echo "exit $l_rc" >>"$T/list.err"
+		return 1
+	fi
+	grep -q '^\[.*\]$' "$T/list.json" && return 0
+	echo "not a JSON array: $(cat "$T/list.json")" >>"$T/list.err"
+	return 1
+}
+
+# list_failed: list_json's failure, one line (for messages and for the
+# $(...) helpers: it is no id, count or generation).
+list_failed() {
+	echo "(portalctl --json list failed: $(tr '\n' ' ' <"$T/list.err"))"
+}
+
+# remove_ours: every portal of our ranges that no provider owns; false
+# when the list or a remove fails.
 remove_ours() {
-	portalctl --json list 2>/dev/null | tr '{' '\n' |
-		sed -En 's/^"id":([0-9]+),"address":"(198\.18\.5\.[0-9]+:[0-9]+|\[2001:db8:5a7e::[0-9a-f:]*\]:[0-9]+)".*"provider":null.*/\1/p' |
-		while read -r i; do
-			portalctl remove "$i" 2>/dev/null
-		done
+	list_json || return 1
+	r_ok=0
+	for i in $(tr '{' '\n' <"$T/list.json" |
+		sed -En 's/^"id":([0-9]+),"address":"(198\.18\.5\.[0-9]+:[0-9]+|\[2001:db8:5a7e::[0-9a-f:]*\]:[0-9]+)".*"provider":null.*/\1/p'); do
+		portalctl remove "$i" >/dev/null 2>>"$T/list.err" </dev/null || r_ok=1
+	done
+	return "$r_ok"
+}
+
+# want_removed: remove_ours, which must succeed.
+want_removed() {
+	remove_ours && return 0
+	fail "could not remove the portals of our ranges:"
+	show "$T/list.err"
+	return 1
 }
 
 cleanup() {
@@ -65,7 +96,7 @@ cleanup() {
 		insmod "$KO" || echo "# cleanup: insmod $KO failed"
 		reloaded=0
 	fi
-	remove_ours
+	remove_ours || echo "# cleanup: the portals of our ranges not all removed"
 	[ -n "$made_var" ] && rm -rf "$made_var"
 	rm -rf "$T"
 }
@@ -74,20 +105,48 @@ trap 'exit 1' HUP INT TERM
 
 # ---- the table -------------------------------------------------------------
 
-# gen: the table generation now.
+# gen: $g, the table generation now.  When portalctl fails the test fails
+# and $g is "failed-N": no number, equal to no other $g.
+gen_fails=0
 gen() {
-	portalctl --json version | sed -n 's/.*"table_generation":\([0-9]*\)}$/\1/p'
+	g=
+	if g_out=$(portalctl --json version 2>"$T/gen.err" </dev/null); then
+		g=$(echo "$g_out" | sed -n 's/.*"table_generation":\([0-9][0-9]*\)}$/\1/p')
+		[ -n "$g" ] && return 0
+	fi
+	gen_fails=$((gen_fails + 1))
+	g=failed-$gen_fails
+	fail "portalctl --json version: no table generation:"
+	echo "$g_out" | show
+	show "$T/gen.err"
+	return 1
 }
 
-# id_of ADDR: the id of portal ADDR ("" when there is none).
+# want_gen FROM BY WHAT: the generation is now FROM + BY (0: unchanged),
+# else the test fails with WHAT.  FROM from gen; a failed one never passes.
+want_gen() {
+	gen || return 1
+	case "$1" in
+	failed-*) fail "$3: no generation to compare with"; return 1 ;;
+	esac
+	[ "$g" = $(($1 + $2)) ] && return 0
+	fail "$3 (table generation $1 -> $g, expected $(($1 + $2)))"
+	return 1
+}
+
+# id_of ADDR: the id of portal ADDR ("" when there is none); list_failed's
+# line and false when the list fails.
 id_of() {
-	portalctl --json list | tr '{' '\n' |
+	list_json || { list_failed; return 1; }
+	tr '{' '\n' <"$T/list.json" |
 		grep -F "\"address\":\"$1\"" | sed -n 's/^"id":\([0-9]*\),.*/\1/p'
 }
 
-# saved_count: how many portals save writes (no provider, no orphan).
+# saved_count: how many portals save writes (no provider, no orphan), or
+# list_failed's line.
 saved_count() {
-	portalctl --json list | tr '{' '\n' | grep -c '"provider":null,"orphan":false}'
+	list_json || { list_failed; return 1; }
+	tr '{' '\n' <"$T/list.json" | grep -c '"provider":null,"orphan":false}'
 }
 
 # ours_of FILE: the lines of a saved FILE that are portals of our ranges.
@@ -98,10 +157,13 @@ ours_of() {
 # want_portal ADDR STATUS GEN: the table has ADDR with STATUS, generation
 # GEN, no provider.
 want_portal() {
-	w_id=$(id_of "$1")
+	if ! w_id=$(id_of "$1"); then
+		fail "portal $1: $w_id"
+		return 1
+	fi
 	if [ -z "$w_id" ]; then
 		fail "portal $1 is not in the table"
-		return
+		return 1
 	fi
 	pc get "$w_id"
 	printf 'ID ADDRESS STATUS FLAGS GENERATION PROVIDER\n%s %s %s - %s none\n' \
@@ -112,12 +174,56 @@ want_portal() {
 	want_file "$T/out" "get $w_id" "$(cat "$T/want_get")"
 }
 
+# want_absent ADDR: portalctl list works and has no portal ADDR.
 want_absent() {
-	[ -z "$(id_of "$1")" ] || fail "portal $1 is in the table"
+	if ! w_id=$(id_of "$1"); then
+		fail "portal $1: $w_id"
+		return 1
+	fi
+	[ -z "$w_id" ] && return 0
+	fail "portal $1 is in the table (id $w_id)"
+	return 1
 }
 
+# tp_cmd CMD...: one command of the test provider; its result ("0",
+# "0 ID" or "-ERRNO") in $tp_res; true when it is a success.
 tp_cmd() {
-	echo "$*" >"$TP/cmd" 2>/dev/null
+	tp_res=
+	{ echo "$*" >"$TP/cmd"; } 2>/dev/null || { tp_res="(cannot write $TP/cmd)"; return 1; }
+	tp_res=$(cat "$TP/cmd" 2>/dev/null)
+	case "$tp_res" in
+	0 | "0 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# tp_ok CMD...: tp_cmd, which must succeed.
+tp_ok() {
+	tp_cmd "$@" && return 0
+	fail "test provider: '$*': '$tp_res'"
+	return 1
+}
+
+# tp_add ADDR PORT STATUS: the test provider adds (or adopts) a portal,
+# which must succeed; its id in $tp_id ("" when it failed).
+tp_add() {
+	tp_id=
+	if tp_cmd add "$@"; then
+		case "$tp_res" in
+		"0 "[1-9]*) tp_id=${tp_res#0 }; return 0 ;;
+		esac
+	fi
+	fail "test provider: 'add $*': '$tp_res', expected '0 ID'"
+	return 1
+}
+
+# json_has ADDR TEXT: the --json list object of portal ADDR holds TEXT.
+json_has() {
+	list_json || { fail "$(list_failed)"; return 1; }
+	tr '{' '\n' <"$T/list.json" | grep -F "\"address\":\"$1\"" | grep -qF "$2" && return 0
+	fail "portal $1: not $2 in the list:"
+	tr '{' '\n' <"$T/list.json" | grep -F "\"address\":\"$1\"" | show
+	return 1
 }
 
 # A saved file of our portals A1 (online), A2 (offline), A3 (failed).
@@ -135,13 +241,16 @@ tst_plan
 if ! command -v portalctl >/dev/null || [ ! -c "$DEV" ]; then
 	tst_error "portalctl or $DEV missing"
 fi
-remove_ours
+remove_ours || tst_error "cannot remove the portals of our ranges: $(cat "$T/list.err")"
 
 # 1
 tst_begin "save: versioned JSON of the portals, each with its status"
-portalctl add "$A1" >/dev/null
-portalctl add "$A2" --status offline >/dev/null
-portalctl add "$A3" --status failed >/dev/null
+pc add "$A1"
+want_rc 0
+pc add "$A2" --status offline
+want_rc 0
+pc add "$A3" --status failed
+want_rc 0
 t 0 "saved $(saved_count) portals to $T/p.json" "" save "$T/p.json"
 if [ "$(sed -n '1,4p' "$T/p.json")" != '{
   "format": "iscsi-portal-portals",
@@ -165,18 +274,24 @@ tst_begin "save: a provider's portals and orphans are left out"
 if [ ! -f "$TP_KO" ]; then
 	tst_skip "$tname" "$TP_KO missing"
 else
-	insmod "$TP_KO" && tp_loaded=1
-	tp_cmd add 198.18.5.20 3260 1
-	owned=$(cut -d' ' -f2 "$TP/cmd" 2>/dev/null)
-	tp_cmd add 198.18.5.21 3260 4
-	orphan=$(cut -d' ' -f2 "$TP/cmd" 2>/dev/null)
-	tp_cmd unregister
-	tp_cmd register
-	# Only the first is the provider's again; the second stays an orphan.
-	tp_cmd add 198.18.5.20 3260 1
-	if [ -z "$owned" ] || [ -z "$orphan" ]; then
-		fail "test provider: add failed ($(cat "$TP/cmd" 2>/dev/null))"
+	if insmod "$TP_KO"; then
+		tp_loaded=1
+	else
+		fail "insmod $TP_KO failed"
 	fi
+	tp_add 198.18.5.20 3260 1
+	owned=$tp_id
+	tp_add 198.18.5.21 3260 4
+	orphan=$tp_id
+	tp_ok unregister
+	tp_ok register
+	# Only the first is the provider's again (adopted: the same id); the
+	# second stays an orphan.
+	tp_add 198.18.5.20 3260 1
+	[ -n "$owned" ] && [ "$tp_id" != "$owned" ] &&
+		fail "the provider's add of 198.18.5.20 again: id '$tp_id', expected the adopted $owned"
+	json_has 198.18.5.20:3260 '"provider":"test_provider","orphan":false}'
+	json_has 198.18.5.21:3260 '"provider":null,"orphan":true}'
 	t 0 "saved $(saved_count) portals to $T/p2.json" "" save "$T/p2.json"
 	if grep -q '198\.18\.5\.2[01]' "$T/p2.json"; then
 		fail "save wrote a provider's portal or an orphan:"
@@ -188,11 +303,19 @@ else
     {"address": "[2001:db8:5a7e::3]:3260", "status": "failed"}'
 	# The provider takes its portals with it (an orphan of ours is
 	# adopted by its address, then removed).
-	tp_cmd add 198.18.5.21 3260 4
-	tp_cmd remove "$owned"
-	tp_cmd remove "$orphan"
-	tp_cmd unregister
-	rmmod test_iscsi_portal_provider && tp_loaded=0
+	tp_add 198.18.5.21 3260 4
+	[ -n "$orphan" ] && [ "$tp_id" != "$orphan" ] &&
+		fail "the provider's add of the orphan 198.18.5.21: id '$tp_id', expected the adopted $orphan"
+	tp_ok remove "$owned"
+	tp_ok remove "$orphan"
+	tp_ok unregister
+	if rmmod test_iscsi_portal_provider; then
+		tp_loaded=0
+	else
+		fail "rmmod test_iscsi_portal_provider failed"
+	fi
+	want_absent 198.18.5.20:3260
+	want_absent 198.18.5.21:3260
 	tst_end
 fi
 
@@ -228,18 +351,20 @@ pc save
 want_rc 0
 want_file "$T/err" stderr ""
 [ -f "$DEFAULT" ] || fail "save: no $DEFAULT"
-g0=$(gen)
+gen
+g0=$g
 pc restore
 want_rc 0
 [ "$(tail -n 1 "$T/out" | sed 's/:.*//')" = "restored $DEFAULT" ] || fail "restore: $(tail -n 1 "$T/out")"
-[ "$(gen)" = "$g0" ] || fail "restore of what was just saved changed the table"
+want_gen "$g0" 0 "restore of what was just saved changed the table"
 tst_end
 
 # 5
 tst_begin "restore: each portal added with its saved status, a report line each"
-remove_ours
+want_removed
 printf '%s\n' "$FILE3" >"$T/three.json"
-g0=$(gen)
+gen
+g0=$g
 pc restore "$T/three.json"
 want_rc 0
 want_file "$T/err" stderr ""
@@ -250,24 +375,28 @@ restored $T/three.json: 3 added, 0 kept, 0 failed"
 want_portal "$A1" online 0
 want_portal "$A2" offline 0
 want_portal "$A3" failed 0
-[ "$(gen)" = $((g0 + 3)) ] || fail "table generation $(gen), expected $((g0 + 3)): one ADD each"
+want_gen "$g0" 3 "not one ADD each"
 tst_end
 
 # 6
 tst_begin "restore again: every portal kept, the table unchanged"
-g0=$(gen)
+gen
+g0=$g
 pc --json restore "$T/three.json"
 want_rc 0
 want_file "$T/err" stderr ""
 want_file "$T/out" stdout "{\"file\":\"$T/three.json\",\"added\":0,\"kept\":3,\"failed\":0,\"portals\":[{\"address\":\"$A1\",\"result\":\"kept\",\"id\":$(id_of "$A1"),\"status\":\"online\",\"status_value\":1},{\"address\":\"$A2\",\"result\":\"kept\",\"id\":$(id_of "$A2"),\"status\":\"offline\",\"status_value\":4},{\"address\":\"$A3\",\"result\":\"kept\",\"id\":$(id_of "$A3"),\"status\":\"failed\",\"status_value\":5}]}"
-[ "$(gen)" = "$g0" ] || fail "a second restore changed the table (generation $g0 -> $(gen))"
+want_gen "$g0" 0 "a second restore changed the table"
 tst_end
 
 # 7
 tst_begin "restore: a portal already there is kept as it is, not an error"
-portalctl remove "$(id_of "$A2")"
-portalctl set "$(id_of "$A1")" offline
-g0=$(gen)
+pc remove "$(id_of "$A2")"
+want_rc 0
+pc set "$(id_of "$A1")" offline
+want_rc 0
+gen
+g0=$g
 i1=$(id_of "$A1")
 i3=$(id_of "$A3")
 pc restore "$T/three.json"
@@ -279,21 +408,22 @@ kept $i3 $A3 failed (already a portal)
 restored $T/three.json: 1 added, 2 kept, 0 failed"
 want_portal "$A1" offline 1
 want_portal "$A2" offline 0
-[ "$(gen)" = $((g0 + 1)) ] || fail "table generation $(gen), expected $((g0 + 1)): the one ADD"
+want_gen "$g0" 1 "not the one ADD"
 tst_end
 
 # bad TEXT MESSAGE: restore of a file holding TEXT fails with MESSAGE and
 # the table does not change.
 bad() {
 	printf '%s\n' "$1" >"$T/bad.json"
-	b_gen=$(gen)
+	gen
+	b_gen=$g
 	t 1 "" "portalctl: restore $T/bad.json: $2" restore "$T/bad.json"
-	[ "$(gen)" = "$b_gen" ] || fail "a refused file changed the table"
+	want_gen "$b_gen" 0 "a refused file changed the table"
 }
 
 # 8
 tst_begin "restore: a malformed file is refused with its line and column, nothing changed"
-remove_ours
+want_removed
 bad '{
   "format": "iscsi-portal-portals",
   "version": 1,
