@@ -160,19 +160,25 @@ static void put_utf8(char *out, size_t *n, unsigned int u)
 /* A string at the cursor (on its '"') into a malloc'd *@out. */
 static int parse_string(struct parser *p, char **out)
 {
-	const char *start = p->s;
+	const char *q = p->s + 1;
 	char *buf;
 	size_t n = 0;
 	int ret;
 
-	advance(p);
-	/* Never longer than the source text. */
-	buf = malloc((size_t)(p->end - start) + 1);
+	/*
+	 * Decoded, a string is never longer than its text: find where that
+	 * ends (the first quote no backslash escapes, or the end of the
+	 * text), so that a buffer is not the size of the rest of the file.
+	 */
+	while (q < p->end && *q != '"')
+		q += *q == '\\' && q + 1 < p->end ? 2 : 1;
+	buf = malloc((size_t)(q - p->s));
 	if (!buf)
 		return -ENOMEM;
+	advance(p);
 	for (;;) {
+		unsigned int line, col, u, lo;
 		unsigned char c;
-		unsigned int u, lo;
 
 		if (p->s >= p->end) {
 			ret = error_here(p, "unterminated string (truncated?)");
@@ -194,6 +200,9 @@ static int parse_string(struct parser *p, char **out)
 			advance(p);
 			continue;
 		}
+		/* An escape's fault is reported where the escape starts. */
+		line = p->line;
+		col = p->col;
 		advance(p);
 		c = p->s < p->end ? (unsigned char)*p->s : 0;
 		switch (c) {
@@ -211,14 +220,16 @@ static int parse_string(struct parser *p, char **out)
 			if (ret)
 				goto fail;
 			if (u >= 0xdc00 && u <= 0xdfff) {
-				ret = error_here(p, "lone low surrogate \\u%04x", u);
+				ret = error_at(p, line, col,
+					       "lone low surrogate \\u%04x", u);
 				goto fail;
 			}
 			if (u >= 0xd800 && u <= 0xdbff) {
 				if (p->end - p->s < 2 || p->s[0] != '\\' ||
 				    p->s[1] != 'u') {
-					ret = error_here(p, "high surrogate \\u%04x without its low half",
-							 u);
+					ret = error_at(p, line, col,
+						       "high surrogate \\u%04x without its low half",
+						       u);
 					goto fail;
 				}
 				advance(p);
@@ -227,14 +238,15 @@ static int parse_string(struct parser *p, char **out)
 				if (ret)
 					goto fail;
 				if (lo < 0xdc00 || lo > 0xdfff) {
-					ret = error_here(p, "high surrogate \\u%04x without its low half",
-							 u);
+					ret = error_at(p, line, col,
+						       "high surrogate \\u%04x without its low half",
+						       u);
 					goto fail;
 				}
 				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
 			}
 			if (!u) {
-				ret = error_here(p, "\\u0000 in a string");
+				ret = error_at(p, line, col, "\\u0000 in a string");
 				goto fail;
 			}
 			put_utf8(buf, &n, u);
@@ -402,6 +414,7 @@ static int parse_members(struct parser *p, int depth, struct json_value *v)
 	}
 }
 
+/* A value at @depth: the number of arrays and objects it is inside. */
 static int parse_value(struct parser *p, int depth, struct json_value **out)
 {
 	struct json_value *v;
@@ -409,8 +422,10 @@ static int parse_value(struct parser *p, int depth, struct json_value **out)
 
 	*out = NULL;
 	skip_ws(p);
-	if (depth > JSON_MAX_DEPTH)
-		return error_here(p, "nested more than %d deep", JSON_MAX_DEPTH);
+	if (p->s < p->end && (*p->s == '[' || *p->s == '{') &&
+	    depth >= JSON_MAX_DEPTH)
+		return error_here(p, "arrays and objects nested more than %d deep",
+				  JSON_MAX_DEPTH);
 	if (p->s >= p->end)
 		return unexpected(p, "a value");
 	switch (*p->s) {

@@ -5,10 +5,11 @@
  * tool builds json.c in.
  *
  * The reader is strict RFC 8259 (no NUL byte, no duplicate key, no
- * "\u0000", nesting at most JSON_MAX_DEPTH) and makes a tree of values,
- * each with the line and column (1-based, in bytes) where it starts, so
- * that a caller can refuse a value that is well-formed but wrong by where
- * it is.  What a number may be (an integer, in a range) is the caller's
+ * "\u0000", at most JSON_MAX_DEPTH arrays and objects in one another) and
+ * makes a tree of values, each with the line and column (1-based, in
+ * bytes; a UTF-8 byte order mark, which it skips, is not counted) where it
+ * starts, so that a caller can refuse a value that is well-formed but
+ * wrong by where it is.  What a number may be (an integer, in a range) is the caller's
  * to check: json_uint().
  */
 #ifndef TOOLS_COMMON_JSON_H

@@ -60,7 +60,10 @@ TEST(refuses)
 	}
 }
 
-/* JSON_MAX_DEPTH arrays in one another parse, one more does not. */
+/*
+ * JSON_MAX_DEPTH arrays in one another parse, one more does not, whether
+ * the innermost holds a value or nothing.
+ */
 TEST(nesting_bounded)
 {
 	char text[2 * (JSON_MAX_DEPTH + 1) + 2];
@@ -68,15 +71,51 @@ TEST(nesting_bounded)
 	struct json_error e;
 
 	for (int depth = JSON_MAX_DEPTH; depth <= JSON_MAX_DEPTH + 1; depth++) {
-		memset(text, '[', depth);
-		text[depth] = '1';
-		memset(text + depth + 1, ']', depth);
-		text[2 * depth + 1] = '\0';
-		EXPECT_EQ(depth > JSON_MAX_DEPTH ? -EINVAL : 0,
-			  parse(text, &v, &e)) TH_LOG("depth %d", depth);
-		json_free(v);
+		for (int empty = 0; empty <= 1; empty++) {
+			char *t = text;
+
+			memset(t, '[', depth);
+			t += depth;
+			if (!empty)
+				*t++ = '1';
+			memset(t, ']', depth);
+			t[depth] = '\0';
+			EXPECT_EQ(depth > JSON_MAX_DEPTH ? -EINVAL : 0,
+				  parse(text, &v, &e))
+				TH_LOG("depth %d, %s", depth, empty ? "empty" : "1");
+			json_free(v);
+			if (depth > JSON_MAX_DEPTH) {
+				EXPECT_NE(NULL, strstr(e.msg, "nested"));
+				EXPECT_EQ((unsigned int)depth, e.col);
+			}
+		}
 	}
-	EXPECT_NE(NULL, strstr(e.msg, "nested"));
+}
+
+/* A bad escape is reported at its backslash; strings with escapes decode. */
+TEST(escapes_decode_and_faults_point_at_them)
+{
+	static const struct {
+		const char *text;
+		unsigned int col;
+	} bad[] = {
+		{ "\"\\udc00\"", 2 }, { "\"ab\\u0000\"", 4 },
+		{ "[\"x\\ud800y\"]", 4 }, { "\"\\ud800\\u0041\"", 2 },
+	};
+	struct json_value *v;
+	struct json_error e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, parse(bad[i].text, &v, &e)) TH_LOG("%s", bad[i].text);
+		EXPECT_EQ(bad[i].col, e.col) TH_LOG("%s: %s", bad[i].text, e.msg);
+	}
+	ASSERT_EQ(0, parse("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\", \"a\\\\\", \"\\u00e9\\ud83d\\ude00\"]",
+			   &v, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(3U, v->n);
+	EXPECT_STREQ("\"\\/\b\f\n\r\t", v->items[0]->str);
+	EXPECT_STREQ("a\\", v->items[1]->str);
+	EXPECT_STREQ("\xc3\xa9\xf0\x9f\x98\x80", v->items[2]->str);
+	json_free(v);
 }
 
 TEST(truncated_says_so_and_where)
