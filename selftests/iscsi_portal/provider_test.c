@@ -409,7 +409,8 @@ TEST_F(tp, busy_window_of_a_sleeping_provider)
 	info_of(_metadata, self->fd, p, &info);
 	EXPECT_EQ((__u32)S_ONLINE, info.status);
 	EXPECT_EQ((__u64)0, info.generation);
-	EXPECT_EQ(0, ip_list(self->fd, p, page, 1, &l));
+	ASSERT_EQ(0, ip_list(self->fd, p, page, 1, &l));
+	ASSERT_EQ(1U, l.count) TH_LOG("LIST from the held portal gave an empty page");
 	EXPECT_EQ(p, page[0].id);
 	EXPECT_TRUE(!!(page[0].flags & ISCSI_PORTAL_INFO_BUSY));
 	EXPECT_EQ(0, ip_get_provider(self->fd, p, &pi));
