@@ -92,13 +92,12 @@ static bool ispt_writable(void __user *uptr, size_t len)
 	return !fault_in_safe_writeable((const char __user *)uptr, len);
 }
 
-/* The argument of every command, copied in and out by ispt_ioctl(). */
+/* The argument of the commands that ispt_ioctl() copies in and out. */
 union ispt_ioc_arg {
 	struct iscsi_portal_version ver;
 	struct iscsi_portal_add add;
 	struct iscsi_portal_ref ref;
 	struct iscsi_portal_info info;
-	struct iscsi_portal_status_arg st;
 	struct iscsi_portal_list list;
 	struct iscsi_portal_provider_attach attach;
 	struct iscsi_portal_reply reply;
