@@ -124,6 +124,14 @@ id_of() {
 	echo "${i_r%% *}"
 }
 
+# want_id ADDR ID: the portal of address ADDR has id ID; in this shell,
+# so that a failed list fails the test (list_to) rather than compare
+# one failure's text with another's.
+want_id() {
+	get_row "$1" || return 0
+	[ "${row_v%% *}" = "$2" ] || fail "portal $1 has id '${row_v%% *}', was $2"
+}
+
 status_is() {
 	get_row "$1" || return 2
 	[ "$(echo "$row_v" | awk '{ print $2 }')" = "$2" ]
@@ -469,9 +477,11 @@ idA=$(id_of "$A") idB=$(id_of "$B") idS=$(id_of "$S") idF=$(id_of "$F")
 [ "$(portalctl list | awk -v a="$S" '$2 == a' | wc -l)" = 1 ] ||
 	fail "the shared np $S is not exactly one portal"
 tst_end
-case "$idB" in
-''|*[!0-9]*) bail "the daemon gave no portal for $B (id '$idB')" ;;
-esac
+for v in "$A=$idA" "$B=$idB" "$S=$idS" "$F=$idF"; do
+	case "${v#*=}" in
+	''|*[!0-9]*) bail "the daemon gave no portal for ${v%=*} (id '${v#*=}')" ;;
+	esac
+done
 
 # 3
 tst_begin "logins through both portals of one TPG (libiscsi and open-iscsi), and through the shared one into both targets"
@@ -666,7 +676,7 @@ pd_kill KILL
 for a in "$A" "$B" "$S" "$F"; do
 	poll 50 provider_is "$a" orphan || fail "portal $a: '$(row "$a")', expected an orphan"
 done
-[ "$(id_of "$B")" = "$idB" ] || fail "portal $B has id '$(id_of "$B")', was $idB"
+want_id "$B" "$idB"
 lio-setup nps | sort >"$T/nps.after"
 cmp -s "$T/nps.before" "$T/nps.after" || { fail "LIO's nps changed:"; show "$T/nps.after"; }
 tst_end
@@ -686,7 +696,7 @@ lio-setup np-add "$T1" "$B" || fail "cannot re-create np $B"
 poll 50 listening "$B" || fail "LIO does not listen on the re-created $B"
 pd_start || bail "iscsi-portald did not restart"
 want_status "$B" offline 50
-[ "$(id_of "$B")" = "$idB" ] || fail "portal $B has id '$(id_of "$B")', was $idB"
+want_id "$B" "$idB"
 has_np "$T1" "$B" && fail "np $B is in $T1's TPG again"
 poll 50 not_listening "$B" || fail "LIO still listens on $B"
 inq_refused "$B" "$T1"
@@ -694,8 +704,8 @@ for a in "$A" "$S"; do
 	want_status "$a" online
 	provider_is "$a" iscsi-portald || fail "portal $a: '$(row "$a")', not adopted"
 done
-[ "$(id_of "$A")" = "$idA" ] || fail "portal $A has id '$(id_of "$A")', was $idA"
-[ "$(id_of "$S")" = "$idS" ] || fail "portal $S has id '$(id_of "$S")', was $idS"
+want_id "$A" "$idA"
+want_id "$S" "$idS"
 pc_ok set "$idB" online
 want_status "$B" online 10
 inq_ok "$B" "$T1"

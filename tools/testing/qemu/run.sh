@@ -217,8 +217,14 @@ if [ "$mode" != bench ]; then
 	if [ -z "$(lio_missing "$release" crc32c_generic)" ]; then
 		lio_mods="crc32c_generic $lio_mods"
 	fi
+	# Needed by the demo and lio_test.sh; not by an --only without it.
+	lio_needed=
+	[ "$mode" != demo ] || lio_needed=1
+	for t in "${tests[@]}"; do
+		[ "$t" != lio_test.sh ] || lio_needed=1
+	done
 	if [ -n "$lio_missing_mods" ]; then
-		[ -n "$lio_optional" ] ||
+		[ -n "$lio_optional" ] || [ -z "$lio_needed" ] ||
 			die "kernel $kernel has no $lio_missing_mods: the LIO tests cannot run (--lio-optional lets them skip)"
 		echo "run.sh: WARNING: kernel $kernel has no $lio_missing_mods; the LIO tests will skip" >&2
 	else
