@@ -196,6 +196,37 @@ int ip_list(int fd, __u64 cursor, struct iscsi_portal_info *entries,
 }
 
 /*
+ * LIST from @cursor until a page has an entry or the walk ends (the kernel
+ * may return an empty page with a cursor to go on).  0 with the first
+ * entry in *@first; -ENOENT when the walk ended with none, -ELOOP when a
+ * cursor did not move on, -EOVERFLOW for more entries than asked, or
+ * LIST's error.
+ */
+int ip_list_first(int fd, __u64 cursor, struct iscsi_portal_info *first)
+{
+	struct iscsi_portal_info page[8];
+	struct iscsi_portal_list l;
+	int ret;
+
+	for (;;) {
+		ret = ip_list(fd, cursor, page, IP_ARRAY_SIZE(page), &l);
+		if (ret)
+			return ret;
+		if (l.count > IP_ARRAY_SIZE(page))
+			return -EOVERFLOW;
+		if (l.count) {
+			*first = page[0];
+			return 0;
+		}
+		if (!l.cursor)
+			return -ENOENT;
+		if (l.cursor <= cursor)
+			return -ELOOP;
+		cursor = l.cursor;
+	}
+}
+
+/*
  * VERSION of @fd for ip_table_gen() and ip_portal_count().  VERSION cannot
  * fail on an open fd of the device; if it does, a "nothing changed" check
  * built on these would compare two made-up values, so the process aborts

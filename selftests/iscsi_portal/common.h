@@ -115,6 +115,8 @@ int ip_report_status(int fd, __u64 id, __u32 status);
 const char *ip_id_calls_fail(int fd, __u64 id, int err, int *got);
 int ip_list(int fd, __u64 cursor, struct iscsi_portal_info *entries,
 	    __u32 cap, struct iscsi_portal_list *list);
+/* The first portal LIST gives from @cursor, past empty pages. */
+int ip_list_first(int fd, __u64 cursor, struct iscsi_portal_info *first);
 /* VERSION's counters; the process aborts if VERSION fails (see common.c). */
 __u64 ip_table_gen(int fd);
 __u64 ip_portal_count(int fd);
