@@ -3,7 +3,8 @@
  * compat_test - the ABI from a 32-bit process (built -m32 -static as
  * compat_test_32): .compat_ioctl must be wired and every struct must have
  * the same layout for 32 and 64-bit callers, with user pointers (LIST's
- * entries) passed as 32-bit addresses zero-extended into __u64.
+ * entries) passed as 32-bit addresses zero-extended into __u64; so must
+ * the records read() gives a watcher and a provider (API 2).
  */
 #include <sys/mman.h>
 
@@ -148,6 +149,112 @@ TEST(efault_and_permissions)
 	EXPECT_EQ(0, ip_ioctl(rw, ISCSI_PORTAL_IOC_REFRESH, NULL));
 	close(rd);
 	close(rw);
+}
+
+/* A 32-bit watcher reads its records with the 64-bit layout. */
+TEST(watch_events)
+{
+	struct iscsi_portal_event ev[64];
+	unsigned int seen = 0;
+	__u64 id, tg;
+	int fd, w, n, i;
+
+	fd = ip_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	w = ip_watcher();
+	ASSERT_LE(0, w) TH_LOG("WATCH: %s", strerror(-w));
+	tg = ip_table_gen(fd);
+	ASSERT_EQ(0, ip_add_unique(fd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE, &id,
+				   NULL));
+	ASSERT_EQ(0, ip_set_status(fd, id, ISCSI_PORTAL_STATUS_OFFLINE));
+	ASSERT_EQ(0, ip_remove(fd, id));
+	n = ip_drain_events(w, ev, 64);
+	ASSERT_LE(3, n) TH_LOG("read: %s", n < 0 ? strerror(-n) : "too few");
+	/* our portal's three, in order, each with the generation it made */
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0U, ev[i].flags);
+		EXPECT_LT(tg, ev[i].seq);
+		if (ev[i].id != id)
+			continue;
+		switch (seen++) {
+		case 0:
+			EXPECT_EQ((__u32)ISCSI_PORTAL_EVENT_ARRIVE, ev[i].type);
+			EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_UNKNOWN, ev[i].old_status);
+			EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_ONLINE, ev[i].new_status);
+			break;
+		case 1:
+			EXPECT_EQ((__u32)ISCSI_PORTAL_EVENT_MODIFY, ev[i].type);
+			EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_ONLINE, ev[i].old_status);
+			EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, ev[i].new_status);
+			break;
+		case 2:
+			EXPECT_EQ((__u32)ISCSI_PORTAL_EVENT_DEPART, ev[i].type);
+			EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, ev[i].old_status);
+			EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_UNKNOWN, ev[i].new_status);
+			EXPECT_EQ(ip_table_gen(fd), ev[i].seq);
+			break;
+		}
+		if (i)
+			EXPECT_EQ(ev[i - 1].seq + 1, ev[i].seq);
+	}
+	EXPECT_EQ(3U, seen);
+	close(w);
+	close(fd);
+}
+
+/*
+ * A 32-bit userspace provider: PROVIDER_ATTACH, its portal's owner seen by
+ * GET_PROVIDER, the request record of a SET read(), PROVIDER_REPLY with an
+ * error (the SET's result, nothing committed) and with 0 (committed).
+ */
+TEST(provider_request_reply)
+{
+	struct iscsi_portal_provider_info pi;
+	struct iscsi_portal_status_arg arg;
+	struct iscsi_portal_request req;
+	struct iscsi_portal_info info;
+	struct ip_async a;
+	int fd, pfd, result;
+	__u64 id;
+
+	fd = ip_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	pfd = ip_open(O_RDWR);	/* blocking: read() waits for the request */
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, ip_attach(pfd, "compat32", 0));
+	ASSERT_EQ(0, ip_add_unique(pfd, AF_INET, ISCSI_PORTAL_STATUS_ONLINE,
+				   &id, NULL));
+	ASSERT_EQ(0, ip_get_provider(fd, id, &pi));
+	EXPECT_EQ(id, pi.id);
+	EXPECT_EQ((__u32)ISCSI_PORTAL_INFO_PROVIDER, pi.flags);
+	EXPECT_EQ(0U, pi.reserved);
+	EXPECT_STREQ("compat32", pi.name);
+
+	for (result = -EADDRINUSE; ; result = 0) {
+		memset(&arg, 0, sizeof(arg));
+		arg.id = id;
+		arg.status = ISCSI_PORTAL_STATUS_OFFLINE;
+		arg.flags = result ? ISCSI_PORTAL_SET_DROP_SESSIONS : 0;
+		ASSERT_EQ(0, ip_async_start(&a, fd, ISCSI_PORTAL_IOC_SET_STATUS,
+					    &arg));
+		ASSERT_EQ(1, ip_read_reqs(pfd, &req, 1));
+		EXPECT_EQ((__u32)ISCSI_PORTAL_REQ_SET_STATUS, req.type);
+		EXPECT_EQ(arg.flags, req.flags);
+		EXPECT_EQ(id, req.id);
+		EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_ONLINE, req.old_status);
+		EXPECT_EQ((__u32)ISCSI_PORTAL_STATUS_OFFLINE, req.new_status);
+		EXPECT_NE((__u64)0xccccccccccccccccull, req.cookie);
+		ASSERT_EQ(0, ip_reply(pfd, req.cookie, result));
+		EXPECT_EQ(result, ip_async_join(&a));
+		ASSERT_EQ(0, ip_get_info(fd, id, &info));
+		EXPECT_EQ(result ? (__u32)ISCSI_PORTAL_STATUS_ONLINE :
+				   (__u32)ISCSI_PORTAL_STATUS_OFFLINE, info.status);
+		if (!result)
+			break;
+	}
+	EXPECT_EQ(0, ip_remove(pfd, id));
+	close(pfd);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
