@@ -137,6 +137,19 @@ static void info_of(struct __test_metadata *_metadata, int fd, __u64 id,
 	ASSERT_EQ(0, ip_get_info(fd, id, info));
 }
 
+/* The last SET the test provider was asked: @id from @old to @new, @flags. */
+static void want_last_set(struct __test_metadata *_metadata, __u64 id,
+			  __u32 old, __u32 new, __u32 flags)
+{
+	__u64 v[4];
+
+	ASSERT_EQ(0, ip_tp_last_set(v));
+	EXPECT_EQ(id, v[0]);
+	EXPECT_EQ((__u64)old, v[1]);
+	EXPECT_EQ((__u64)new, v[2]);
+	EXPECT_EQ((__u64)flags, v[3]);
+}
+
 /*
  * Ownership: a provider's portal is REMOVEd and REPORTed by it alone.
  * Faults caught: ispt_may() without the provider check (REMOVE/REPORT 0),
@@ -265,7 +278,7 @@ TEST_F(tp, set_status_gets_id_old_new_flags)
 {
 	struct iscsi_portal_info info;
 	struct ip_tp_calls c0, c1;
-	__u64 p, v[4];
+	__u64 p;
 
 	p = tp_portal(_metadata, self, S_ONLINE, NULL);
 	ASSERT_NE((__u64)0, p);
@@ -273,11 +286,7 @@ TEST_F(tp, set_status_gets_id_old_new_flags)
 	EXPECT_EQ(0, ip_set_status(self->fd, p, S_OFFLINE));
 	ASSERT_EQ(0, ip_tp_calls(&c1));
 	EXPECT_EQ(c0.set + 1, c1.set);
-	ASSERT_EQ(0, ip_tp_last_set(v));
-	EXPECT_EQ(p, v[0]);
-	EXPECT_EQ((__u64)S_ONLINE, v[1]);
-	EXPECT_EQ((__u64)S_OFFLINE, v[2]);
-	EXPECT_EQ((__u64)0, v[3]);
+	want_last_set(_metadata, p, S_ONLINE, S_OFFLINE, 0);
 	info_of(_metadata, self->fd, p, &info);
 	EXPECT_EQ((__u32)S_OFFLINE, info.status);
 	EXPECT_EQ((__u64)1, info.generation);
@@ -286,9 +295,7 @@ TEST_F(tp, set_status_gets_id_old_new_flags)
 	/* from a status only a provider reports */
 	ASSERT_EQ(0, ip_tp_report(p, S_NOT_READY));
 	EXPECT_EQ(0, ip_set_status(self->fd, p, S_ONLINE));
-	ASSERT_EQ(0, ip_tp_last_set(v));
-	EXPECT_EQ((__u64)S_NOT_READY, v[1]);
-	EXPECT_EQ((__u64)S_ONLINE, v[2]);
+	want_last_set(_metadata, p, S_NOT_READY, S_ONLINE, 0);
 }
 
 /*
@@ -343,7 +350,7 @@ TEST_F(tp, drop_sessions)
 {
 	struct iscsi_portal_info info;
 	struct ip_tp_calls c0, c1;
-	__u64 p, q, v[4];
+	__u64 p, q;
 
 	p = tp_portal(_metadata, self, S_ONLINE, NULL);
 	q = plain_portal(_metadata, self, S_ONLINE);
@@ -351,9 +358,8 @@ TEST_F(tp, drop_sessions)
 	ASSERT_NE((__u64)0, q);
 	EXPECT_EQ(0, ip_set_status_flags(self->fd, p, S_OFFLINE,
 					 ISCSI_PORTAL_SET_DROP_SESSIONS));
-	ASSERT_EQ(0, ip_tp_last_set(v));
-	EXPECT_EQ(p, v[0]);
-	EXPECT_EQ((__u64)ISCSI_PORTAL_SET_DROP_SESSIONS, v[3]);
+	want_last_set(_metadata, p, S_ONLINE, S_OFFLINE,
+		      ISCSI_PORTAL_SET_DROP_SESSIONS);
 	info_of(_metadata, self->fd, p, &info);
 	EXPECT_EQ((__u32)S_OFFLINE, info.status);
 
@@ -390,7 +396,7 @@ TEST_F(tp, busy_window_of_a_sleeping_provider)
 	struct iscsi_portal_list l;
 	struct ip_tp_calls c0, c;
 	__u32 status, flags;
-	__u64 p, q, v[4];
+	__u64 p, q;
 
 	p = tp_portal(_metadata, self, S_ONLINE, NULL);
 	q = tp_portal(_metadata, self, S_ONLINE, NULL);
@@ -430,11 +436,7 @@ TEST_F(tp, busy_window_of_a_sleeping_provider)
 	/* the held SET reached the provider once; the EBUSY ones never */
 	ASSERT_EQ(0, ip_tp_calls(&c));
 	EXPECT_EQ(c0.set + 1, c.set);
-	ASSERT_EQ(0, ip_tp_last_set(v));
-	EXPECT_EQ(p, v[0]);
-	EXPECT_EQ((__u64)S_ONLINE, v[1]);
-	EXPECT_EQ((__u64)S_OFFLINE, v[2]);
-	EXPECT_EQ((__u64)0, v[3]);
+	want_last_set(_metadata, p, S_ONLINE, S_OFFLINE, 0);
 	info_of(_metadata, self->fd, p, &info);
 	EXPECT_EQ((__u32)S_OFFLINE, info.status);
 	EXPECT_EQ((__u32)ISCSI_PORTAL_INFO_PROVIDER, info.flags);
