@@ -6,13 +6,25 @@
  * entries) passed as 32-bit addresses zero-extended into __u64; so must
  * the records read() gives a watcher and a provider (API 2).
  */
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "harness.h"
 
 TEST(is_32bit)
 {
+	int word = 0;
+
 	ASSERT_EQ(4U, (unsigned int)sizeof(void *)) TH_LOG("this program must be built with -m32");
+	/*
+	 * 32-bit glibc waits on a pthread lock or join with the time32 futex
+	 * call, and aborts the process if that is ENOSYS: say so here rather
+	 * than in whichever later test first contends a lock.
+	 */
+	ASSERT_EQ(0, syscall(SYS_futex, &word, FUTEX_WAKE, 1, NULL, NULL, 0))
+		TH_LOG("futex (time32): %s; the kernel needs CONFIG_COMPAT_32BIT_TIME",
+		       strerror(errno));
 }
 
 TEST(version)

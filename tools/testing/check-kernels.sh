@@ -58,6 +58,21 @@ for k in "$@"; do
 	) >"$log" 2>&1 </dev/null
 	rc=$?
 	tail -n 40 "$log" | sed -n '/^Summary (kernel/,$p'
+	if [ "$rc" -ne 0 ]; then
+		# What each failed test said (its "# " lines since its RUN or
+		# the previous result), so a CI log that keeps only its tail
+		# still shows why.
+		sed 's/\r$//' "$log" | awk '
+			/^vmtest: running / { prog = $3; n = 0 }
+			/^#  RUN / || /^ok / { n = 0 }
+			/^# / { if (n < 15) buf[n++] = $0; next }
+			/^not ok / && !/# SKIP/ {
+				print "  " prog ": " $0
+				for (i = 0; i < n; i++)
+					print "      " buf[i]
+				n = 0
+			}' | head -n 60
+	fi
 	line=$(sed -n 's/\r$//; /^[0-9][0-9]* passed, [0-9][0-9]* failed\(, [0-9][0-9]* skipped\)\{0,1\}$/p' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		tail -n 30 "$log"
