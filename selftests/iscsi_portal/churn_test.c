@@ -205,9 +205,9 @@ TEST_F_TIMEOUT(churn, add_remove_under_readers, 170)
 			int fd = (x >> 8) % 3 ? c.fd : c.pfd;
 			__u32 st = ip_valid_statuses[(x >> 16) % 5];
 
-			ip_unique_addr(&a, (x >> 24) & 1 ? AF_INET6 : AF_INET);
 			id = 0;
-			ret = ip_add(fd, &a, st, &id);
+			ret = ip_add_unique(fd, (x >> 24) & 1 ? AF_INET6 : AF_INET,
+					    st, &id, &a);
 			ASSERT_EQ(0, ret) TH_LOG("ADD #%d", ops);
 			ASSERT_GE((__u64)CHURN_MAXID + c.base, id);
 			c.addr[id - c.base] = a;

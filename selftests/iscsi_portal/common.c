@@ -832,20 +832,15 @@ int ip_wait_busy(int fd, __u64 id, struct ip_async *holder)
 }
 
 /*
- * Start table-wide call @cmd (REENUMERATE/REFRESH, held open by
- * table_delay_ms) in @a and wait until it is inside its window: asleep in
- * the delay (ip_async_held()).  0; the call's result if it returned
- * instead (-EPROTO if that was success); -ETIMEDOUT after IP_HANG_MS.
+ * Wait until the call of @a is asleep in the delay that holds its window
+ * open (ip_async_held()).  0; the call's result if it returned instead
+ * (-EPROTO if that was success); -ETIMEDOUT after IP_HANG_MS (a guard).
  */
-int ip_start_table_call(struct ip_async *a, int fd, unsigned long cmd)
+int ip_wait_held(struct ip_async *a)
 {
-	uint64_t end;
+	uint64_t end = ip_now_ms() + IP_HANG_MS;
 	int ret;
 
-	ret = ip_async_start(a, fd, cmd, NULL);
-	if (ret)
-		return ret;
-	end = ip_now_ms() + IP_HANG_MS;
 	do {
 		if (ip_async_held(a))
 			return 0;
@@ -856,6 +851,18 @@ int ip_start_table_call(struct ip_async *a, int fd, unsigned long cmd)
 		usleep(200);
 	} while (ip_now_ms() <= end);
 	return -ETIMEDOUT;
+}
+
+/*
+ * Start table-wide call @cmd (REENUMERATE/REFRESH, held open by
+ * table_delay_ms) in @a and wait until it is inside its window, as
+ * ip_wait_held() does.
+ */
+int ip_start_table_call(struct ip_async *a, int fd, unsigned long cmd)
+{
+	int ret = ip_async_start(a, fd, cmd, NULL);
+
+	return ret ? ret : ip_wait_held(a);
 }
 
 /* ---------------------------------------------------------------------

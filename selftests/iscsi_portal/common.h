@@ -180,6 +180,7 @@ bool ip_async_done(struct ip_async *a);
 int ip_async_join(struct ip_async *a);
 bool ip_async_held(struct ip_async *a);
 int ip_wait_busy(int fd, __u64 id, struct ip_async *holder);
+int ip_wait_held(struct ip_async *a);
 int ip_start_table_call(struct ip_async *a, int fd, unsigned long cmd);
 
 /* --- Module load / unload (finit_module / delete_module) ------------- */

@@ -297,6 +297,8 @@ TEST_F(corrupt, mark_during_held_set)
 	ASSERT_EQ(0, ip_async_start(&self->a, self->fd, ISCSI_PORTAL_IOC_SET_STATUS,
 				    &self->arg));
 	ASSERT_EQ(0, ip_wait_busy(self->fd, self->p, &self->a));
+	/* BUSY is set before the delay: wait until the SET sleeps in it. */
+	ASSERT_EQ(0, ip_wait_held(&self->a));
 	ASSERT_EQ(0, ip_mark_corrupt());
 	/* No clock: the SET is still asleep in its window after the mark. */
 	EXPECT_TRUE(ip_async_held(&self->a))

@@ -545,7 +545,9 @@ add_ok 203.0.113.15:3265 online 203.0.113.15:3265
 bz=$id
 t 0 "" "" set "$bz" offline
 t 0 "" "" set "$bz" online
-echo 3000 >"$DBG/set_delay_ms" || fail "cannot write $DBG/set_delay_ms"
+# The window must outlast the checks below, a dozen execs: 10 s covers the
+# debug kernel under TCG, and the last check says if it did not.
+echo 10000 >"$DBG/set_delay_ms" || fail "cannot write $DBG/set_delay_ms"
 portalctl set "$bz" offline >"$T/bg.out" 2>"$T/bg.err" </dev/null &
 bg=$!
 bgpids="$bgpids $bg"
@@ -567,6 +569,9 @@ awk '{ $1 = $1; print }' "$T/out" | grep -qxF "$bz 203.0.113.15:3265 online busy
 	fail "list: no busy row for $bz"
 # Other portals are not busy.
 t 0 "$(table "$v4d 203.0.113.11:3260 online - 0")" "" get "$v4d"
+pc get "$bz"
+grep -q ' busy ' "$T/out" ||
+	fail "$bz was no longer busy after the checks: the 10 s window closed early (host too slow?)"
 wait "$bg"
 bgrc=$?
 bgpids=$(echo "$bgpids" | sed "s/ $bg\$//")
