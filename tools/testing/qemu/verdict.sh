@@ -26,6 +26,45 @@ has() {
 	grep -qx -- "$1" <<<"$verdict"
 }
 
+# known_reports FILE: FILE (its \r stripped) without the kernel reports
+# known to be another subsystem's own bug, each replaced by a line
+# "#known NAME".  One so far, lio-time2retain: lockdep's "possible irq lock
+# inversion" between iscsi_target_mod's se_tpg->session_lock, taken by its
+# time2retain timer in softirq context, and its tpg->tpg_state_lock, taken
+# with softirqs on.  LIO reports it when an initiator logs in again with
+# the ISID of a session whose connection just closed, and the timer fires
+# during that session reinstatement (seen once, in lio_test's SendTargets
+# step); its locks are all LIO's.  A report that names anything of this
+# module (iscsi_portal, ispt_) is never dropped.
+known_reports() {
+	sed 's/\r$//' "$1" | awk '
+		function flush(i) {
+			if (blk ~ /iscsit_handle_time2retain_timeout/ &&
+			    blk ~ /tpg_state_lock/ && blk !~ /iscsi_portal|ispt_/) {
+				print "#known lio-time2retain"
+			} else {
+				for (i = 0; i < n; i++)
+					print line[i]
+			}
+			inb = 0
+			n = 0
+			blk = ""
+		}
+		/WARNING: possible irq lock inversion dependency detected/ { inb = 1 }
+		inb {
+			line[n++] = $0
+			blk = blk "\n" $0
+			if ($0 ~ /<\/TASK>/)
+				flush()
+			next
+		}
+		{ print }
+		END {
+			for (i = 0; i < n; i++)
+				print line[i]
+		}'
+}
+
 # judge: count what passed and failed, from the verdict channel and logs.
 judge() {
 	passed=0
@@ -50,8 +89,12 @@ judge() {
 	fi
 
 	splat='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|Call Trace:|kmemleak: .*suspected memory leak|unreferenced object 0x|general protection fault|refcount_t:|list_add corruption|list_del corruption|stack-protector|Kernel panic'
-	splats=$(grep -hE "$splat" "$console" "$dmesgf" | sed 's/\r$//' |
+	splats=$(for f in "$console" "$dmesgf"; do known_reports "$f"; done |
+		grep -v '^#known ' | grep -E "$splat" |
 		awk '!seen[$0]++ { print "  " $0 }' | head -n 40 || true)
+	if known_reports "$dmesgf" | grep -q '^#known lio-time2retain$'; then
+		summary+=("note  iscsi_target_mod's own lockdep report (its time2retain timer vs tpg_state_lock; upstream LIO, not this module): not a failure, but lockdep was off for the rest of the boot")
+	fi
 	if [ -n "$splats" ]; then
 		echo "run.sh: kernel splat:" >&2
 		echo "$splats" >&2
