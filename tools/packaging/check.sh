@@ -37,9 +37,11 @@ done
 echo "kernels: ${kernels[*]}"
 export DEBIAN_FRONTEND=noninteractive
 tools="build-essential dkms dh-dkms debhelper lintian devscripts"
-# shellcheck disable=SC2086 # one word per package
-apt-get install -y -q --no-install-recommends $tools >/dev/null 2>&1 ||
-	{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $tools >/dev/null; } ||
+apt_opts="-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"	# as install-deps.sh
+# shellcheck disable=SC2086 # one word per package or option
+apt-get $apt_opts install -y -q --no-install-recommends $tools >/dev/null 2>&1 ||
+	{ apt-get $apt_opts update -q >/dev/null &&
+	  apt-get $apt_opts install -y -q --no-install-recommends $tools >/dev/null; } ||
 	bad "apt-get install $tools"
 
 # ---- one version --------------------------------------------------------
@@ -96,7 +98,8 @@ debs=()
 for p in iscsi-portal-dkms libiscsiportal1 libiscsiportal-dev portalctl iscsi-portald; do
 	debs+=("./build/deb/${p}_${version}_"*.deb)
 done
-if apt-get install -y -q --no-install-recommends "${debs[@]}" >build/deb-install.log 2>&1; then
+# shellcheck disable=SC2086 # $apt_opts is a word list
+if apt-get $apt_opts install -y -q --no-install-recommends "${debs[@]}" >build/deb-install.log 2>&1; then
 	ok "apt install the five packages"
 else
 	tail -n 30 build/deb-install.log

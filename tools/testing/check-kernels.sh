@@ -49,9 +49,10 @@ for k in "$@"; do
 		if [ -n "$fuzz" ]; then
 			opts="--fuzz $fuzz"
 		fi
-		# KASAN, lockdep and kmemleak under TCG: several times slower.
+		# KASAN, lockdep and kmemleak under TCG: several times slower,
+		# for the VM and for each binary (settings' timeout= is 180 s).
 		if [ "$k" = debug ]; then
-			opts="$opts --timeout ${DEBUG_VM_TIMEOUT:-2400}"
+			opts="$opts --timeout ${DEBUG_VM_TIMEOUT:-2400} --test-timeout 600"
 		fi
 		# shellcheck disable=SC2086 # opts is a word list
 		tools/testing/qemu/run.sh --kernel "$k" --mode suite $opts

@@ -50,10 +50,13 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-# shellcheck disable=SC2086 # $sudo and $missing are word lists
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+# A freshly booted machine's apt-daily may hold the dpkg lock for minutes,
+# and a mirror may drop a connection: wait for the one, retry the other.
+apt_opts="-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
+# shellcheck disable=SC2086 # $sudo, $apt_opts and $missing are word lists
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get $apt_opts update -q </dev/null
 # shellcheck disable=SC2086
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y -q \
 	--no-install-recommends $missing </dev/null
 
 still=

@@ -16,6 +16,10 @@
 # boot_setup: the kernel command line and QEMU's options for every boot.
 boot_setup() {
 	append="console=ttyS0 loglevel=5 panic=-1 panic_on_warn=1 oops=panic edd=off rdinit=/init"
+	# Under TCG a host that deschedules QEMU's vCPU thread for 20 s looks
+	# like a soft lockup or an RCU stall to the guest, a splat that fails
+	# the run: give them the longest thresholds (60 s, 120 s) instead.
+	append="$append watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120"
 	# The debug kernel has no HPET: under TCG the clocksource watchdog
 	# sees the TSC skew against jiffies (the emulated CPU lags its timer
 	# ticks) and falls back to a 4 ms jiffies clock.  QEMU's TSC follows
