@@ -146,8 +146,12 @@ fi
 mkdir -p "$vmdir"
 
 # The selftest programs, relative to selftests/iscsi_portal; with --fuzz,
-# then tools/testing/fuzz's programs as fuzz/NAME.
+# tools/testing/fuzz's programs as fuzz/NAME come after the C programs and
+# before the shell tests.  The shell tests drive LIO, whose own lockdep
+# report (verdict.sh, known_reports) turns lockdep off for the rest of
+# the boot: the fuzzers run before that can happen.
 tests=()
+shell_tests=()
 stdir=selftests/iscsi_portal
 fzdir=tools/testing/fuzz
 src_of() {
@@ -165,7 +169,10 @@ if [ "$mode" = suite ]; then
 	[ -n "${progs//[[:space:]]/}" ] || die "no selftest to run (print-progs gave none)"
 	for p in $progs; do
 		[ -x "$stdir/$p" ] || die "selftest $stdir/$p missing; run make selftests"
-		tests+=("$p")
+		case "$p" in
+		*.sh) shell_tests+=("$p") ;;
+		*) tests+=("$p") ;;
+		esac
 	done
 	if [ -n "$fuzz" ]; then
 		progs=$(make -s --no-print-directory -C "$fzdir" print-progs) ||
@@ -175,6 +182,7 @@ if [ "$mode" = suite ]; then
 			tests+=("fuzz/$p")
 		done
 	fi
+	tests+=(${shell_tests[@]+"${shell_tests[@]}"})
 	if [ -z "$test_timeout" ]; then
 		test_timeout=$(sed -n 's/^timeout=\([0-9][0-9]*\)$/\1/p' "$stdir/settings" 2>/dev/null || true)
 		test_timeout=${test_timeout:-120}
