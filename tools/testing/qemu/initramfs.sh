@@ -153,12 +153,11 @@ stage_iscsi() {
 	mkdir -p "$root"/etc/iscsi "$root"/run/lock/iscsi "$root"/var/lib/iscsi
 	cat >"$root/etc/iscsi/iscsid.conf" <<'EOF'
 # The test VM's open-iscsi (tools/testing/qemu/initramfs.sh): manual logins,
-# one login try (15 s: KASAN under TCG is slow; a refused one fails at once),
-# a short recovery, no NOP-Out pings (TCG is slow).
+# one login try, a short recovery, no NOP-Out pings (TCG is slow).
 node.startup = manual
 node.leading_login = No
 node.session.timeo.replacement_timeout = 5
-node.conn[0].timeo.login_timeout = 15
+node.conn[0].timeo.login_timeout = 5
 node.conn[0].timeo.logout_timeout = 5
 node.conn[0].timeo.noop_out_interval = 0
 node.conn[0].timeo.noop_out_timeout = 0
