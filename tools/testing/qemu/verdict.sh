@@ -33,8 +33,8 @@ has() {
 # time2retain timer in softirq context, and its tpg->tpg_state_lock, taken
 # with softirqs on.  LIO reports it when an initiator logs in again with
 # the ISID of a session whose connection just closed, and the timer fires
-# during that session reinstatement (seen once, in lio_test's SendTargets
-# step); its locks are all LIO's.  A report that names anything of this
+# during that session reinstatement (seen in lio_test's SendTargets steps,
+# in about 1 debug run in 3); its locks are all LIO's.  A report that names anything of this
 # module (iscsi_portal, ispt_) is never dropped.
 known_reports() {
 	sed 's/\r$//' "$1" | awk '
