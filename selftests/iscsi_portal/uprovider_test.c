@@ -638,11 +638,9 @@ TEST_F(up, busy_window)
  * changes nothing; a request never read is withdrawn.  Faults caught: the
  * SET hanging, committing, or leaving the portal busy; a late reply
  * taken; a stale request left queued; the provider stuck after a late
- * reply (its next answer not the SET's).
- */
-/*
- * Four tries at most, each up to twice its timeout (300 ms to 19.2 s):
- * 51 s when this host is slow every time, within the test's timeout.
+ * reply (its next answer not the SET's).  Four tries at most, each up to
+ * twice its timeout (300 ms to 19.2 s): 51 s when this host is slow every
+ * time, within the test's timeout.
  */
 TEST_F_TIMEOUT(up, timeout_and_late_reply, 75)
 {

@@ -9,8 +9,8 @@
  * makes a tree of values, each with the line and column (1-based, in
  * bytes; a UTF-8 byte order mark, which it skips, is not counted) where it
  * starts, so that a caller can refuse a value that is well-formed but
- * wrong by where it is.  What a number may be (an integer, in a range) is the caller's
- * to check: json_uint().
+ * wrong by where it is.  What a number may be (an integer, in a range) is
+ * the caller's to check: json_uint().
  */
 #ifndef TOOLS_COMMON_JSON_H
 #define TOOLS_COMMON_JSON_H

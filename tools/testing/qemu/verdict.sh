@@ -89,10 +89,11 @@ judge() {
 	fi
 
 	splat='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|Call Trace:|kmemleak: .*suspected memory leak|unreferenced object 0x|general protection fault|refcount_t:|list_add corruption|list_del corruption|stack-protector|Kernel panic'
-	splats=$(for f in "$console" "$dmesgf"; do known_reports "$f"; done |
-		grep -v '^#known ' | grep -E "$splat" |
+	local logs
+	logs=$(known_reports "$console"; known_reports "$dmesgf")
+	splats=$(grep -v '^#known ' <<<"$logs" | grep -E "$splat" |
 		awk '!seen[$0]++ { print "  " $0 }' | head -n 40 || true)
-	if known_reports "$dmesgf" | grep -q '^#known lio-time2retain$'; then
+	if grep -qx '#known lio-time2retain' <<<"$logs"; then
 		summary+=("note  iscsi_target_mod's own lockdep report (its time2retain timer vs tpg_state_lock; upstream LIO, not this module): not a failure, but lockdep was off for the rest of the boot")
 	fi
 	if [ -n "$splats" ]; then
